@@ -1,0 +1,221 @@
+/* autograd/autograd.h — the reverse-mode tape, the parameter store and the differentiable ops.
+ *
+ *     tg_tape *tp = tg_tape_new();
+ *     tg_params *ps = tg_params_new();
+ *     tg_tensor *W = tg_params_add(ps, "fc.weight", TG_SHAPE(1, 2));   // (out, in)
+ *     tg_tensor *b = tg_params_add(ps, "fc.bias", TG_SHAPE(1));
+ *     for (int step = 0; step < 100; step++) {
+ *         tg_tape_reset(tp);                          // frees last step's activations, O(1)
+ *         tg_params_zero_grad(ps);
+ *         tg_tensor *y = tg_linear(tp, x, W, b);      // x: (B, 2) heap tensor -> (B, 1)
+ *         tg_tensor *loss = tg_mean(tp, tg_square(tp, tg_sub(tp, y, target)));
+ *         tg_backward(tp, loss);                      // fills W->grad, b->grad
+ *         ... update W->data, b->data from the grads ...
+ *     }
+ *
+ * Every tensor an op returns is owned by the tape: valid until tg_tape_reset() or
+ * tg_tape_free(); copy out what must survive. Ops record themselves only when one input
+ * requires grad and grad mode is on. Backward walks the records in reverse order.
+ * Gradients accumulate (+=): a weight used at every time step sums its contributions.
+ *
+ * Each builder is a macro passing the caller's file:line, so a shape error names the line
+ * in your program. The *_at functions are the same builders taking the location.
+ *
+ * What this is not: a lazy graph compiler, a second-order autodiff, or thread-safe per
+ * tape (use one tape per thread).
+ */
+#ifndef TG_AUTOGRAD_H
+#define TG_AUTOGRAD_H
+
+#include "tensor/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tg_tape tg_tape;
+
+/* ---- tape --------------------------------------------------------------------------- */
+tg_tape *tg_tape_new(void);
+void tg_tape_free(tg_tape *t);
+/* Forgets every record and tensor on the tape in O(1), keeping the arena's memory. */
+void tg_tape_reset(tg_tape *t);
+/* Grad mode: when off, ops compute but record nothing (inference). Returns the old mode. */
+bool tg_tape_set_grad(tg_tape *t, bool enabled);
+bool tg_tape_grad_enabled(const tg_tape *t);
+
+typedef struct tg_tape_stats {
+    int nodes;             /* records on the tape now */
+    int chunks;            /* arena chunks held */
+    size_t bytes_used;     /* arena bytes handed out since the last reset */
+    size_t bytes_reserved; /* arena bytes held */
+    uint64_t heap_allocs;  /* chunk mallocs over the tape's life */
+} tg_tape_stats;
+tg_tape_stats tg_tape_stats_get(const tg_tape *t);
+/* One line per record: index, op, output shape, inputs (record index or "leaf"). */
+void tg_tape_print(const tg_tape *t, FILE *f);
+
+/* A tape-owned tensor (zeros, or a copy of `values` when not NULL): for inputs built per
+ * step without touching the heap. */
+tg_tensor *tg_tape_tensor(tg_tape *t, int ndim, const int *shape, const float *values);
+
+/* Marks a heap tensor as a leaf that wants a gradient (allocates its zeroed grad). */
+void tg_requires_grad(tg_tensor *x);
+
+/* Backward from a scalar (size 1) loss: d loss / d x accumulates into x->grad of every
+ * tensor the loss depends on that requires grad. Once per tape between resets. */
+#define tg_backward(t, loss) tg_backward_at((t), (loss), TG_HERE)
+void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc);
+/* Vector-Jacobian product: backward from y with the seed gradient dy (y's shape). */
+#define tg_backward_from(t, y, dy) tg_backward_from_at((t), (y), (dy), TG_HERE)
+void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc);
+
+/* ---- parameter store ----------------------------------------------------------------
+ * Named persistent tensors with grad buffers, in insertion order. Names follow PyTorch
+ * state_dict keys ("gru.weight_ih_l0"). The store owns them. */
+typedef struct tg_params tg_params;
+tg_params *tg_params_new(void);
+void tg_params_free(tg_params *p);
+/* New zero-filled parameter (requires grad, grad zeroed). Duplicate names are a contract
+ * violation. */
+tg_tensor *tg_params_add(tg_params *p, const char *name, int ndim, const int *shape);
+tg_tensor *tg_params_get(const tg_params *p, const char *name); /* NULL when absent */
+int tg_params_count(const tg_params *p);
+tg_tensor *tg_params_at(const tg_params *p, int i);
+int64_t tg_params_numel(const tg_params *p);                     /* total scalars */
+void tg_params_zero_grad(tg_params *p);
+
+/* ---- differentiable ops -------------------------------------------------------------
+ * Shapes in comments; axis arguments may be negative (counted from the end). */
+
+/* Elementwise with numpy broadcasting both ways; gradients are summed back to each
+ * input's shape. */
+#define tg_add(t, a, b) tg_add_at((t), (a), (b), TG_HERE)
+#define tg_sub(t, a, b) tg_sub_at((t), (a), (b), TG_HERE)
+#define tg_mul(t, a, b) tg_mul_at((t), (a), (b), TG_HERE)
+#define tg_div(t, a, b) tg_div_at((t), (a), (b), TG_HERE)
+tg_tensor *tg_add_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
+tg_tensor *tg_sub_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
+tg_tensor *tg_mul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
+tg_tensor *tg_div_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
+
+/* Unary elementwise. */
+#define tg_neg(t, x) tg_neg_at((t), (x), TG_HERE)
+#define tg_scale(t, x, s) tg_scale_at((t), (x), (s), TG_HERE)           /* s * x */
+#define tg_add_scalar(t, x, s) tg_add_scalar_at((t), (x), (s), TG_HERE) /* x + s */
+#define tg_one_minus(t, x) tg_one_minus_at((t), (x), TG_HERE)           /* 1 - x */
+#define tg_sigmoid(t, x) tg_sigmoid_at((t), (x), TG_HERE)
+#define tg_tanh(t, x) tg_tanh_at((t), (x), TG_HERE)
+#define tg_relu(t, x) tg_relu_at((t), (x), TG_HERE)
+#define tg_exp(t, x) tg_exp_at((t), (x), TG_HERE)
+#define tg_log(t, x) tg_log_at((t), (x), TG_HERE)
+#define tg_sqrt(t, x) tg_sqrt_at((t), (x), TG_HERE)
+#define tg_square(t, x) tg_square_at((t), (x), TG_HERE)
+#define tg_abs(t, x) tg_abs_at((t), (x), TG_HERE)
+tg_tensor *tg_neg_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_scale_at(tg_tape *t, tg_tensor *x, float s, tg_loc loc);
+tg_tensor *tg_add_scalar_at(tg_tape *t, tg_tensor *x, float s, tg_loc loc);
+tg_tensor *tg_one_minus_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_sigmoid_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_tanh_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_relu_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_exp_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_log_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_sqrt_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_square_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_abs_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+
+/* Matrix products.
+ * matmul: (M, K) @ (K, N) -> (M, N); (B, M, K) @ (B, K, N) -> (B, M, N);
+ *         (B, M, K) @ (K, N) -> (B, M, N) (shared right operand).
+ * matmul_t: the same with either operand transposed in its last two axes.
+ * linear: x (..., I), w (O, I), bias (O) or NULL -> (..., O) = x w^T + bias. */
+#define tg_matmul(t, a, b) tg_matmul_t_at((t), (a), (b), false, false, TG_HERE)
+#define tg_matmul_t(t, a, b, ta, tb) tg_matmul_t_at((t), (a), (b), (ta), (tb), TG_HERE)
+#define tg_linear(t, x, w, bias) tg_linear_at((t), (x), (w), (bias), TG_HERE)
+tg_tensor *tg_matmul_t_at(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a,
+                          bool trans_b, tg_loc loc);
+tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
+                        tg_loc loc);
+
+/* Reductions. sum/mean/max of all elements give a scalar (rank 0). The *_axis forms
+ * reduce one axis, keeping it with size 1 when keepdim. max routes the gradient to the
+ * first maximal element. */
+#define tg_sum(t, x) tg_sum_at((t), (x), TG_HERE)
+#define tg_mean(t, x) tg_mean_at((t), (x), TG_HERE)
+#define tg_max(t, x) tg_max_at((t), (x), TG_HERE)
+#define tg_sum_axis(t, x, axis, keepdim) tg_sum_axis_at((t), (x), (axis), (keepdim), TG_HERE)
+#define tg_mean_axis(t, x, axis, keepdim) tg_mean_axis_at((t), (x), (axis), (keepdim), TG_HERE)
+#define tg_max_axis(t, x, axis, keepdim) tg_max_axis_at((t), (x), (axis), (keepdim), TG_HERE)
+tg_tensor *tg_sum_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_mean_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_max_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_sum_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_loc loc);
+tg_tensor *tg_mean_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_loc loc);
+tg_tensor *tg_max_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_loc loc);
+
+/* Softmax and log-softmax over the last axis (max-subtracted, stable). */
+#define tg_softmax(t, x) tg_softmax_at((t), (x), TG_HERE)
+#define tg_log_softmax(t, x) tg_log_softmax_at((t), (x), TG_HERE)
+tg_tensor *tg_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+
+/* Shape ops.
+ * reshape: same number of elements; one entry may be -1 (inferred).
+ * transpose: (M, N) -> (N, M); (B, M, N) -> (B, N, M).
+ * slice: elements [start, start+len) along axis.
+ * chunk: k equal parts along axis into out[0..k-1] (the size must divide by k).
+ * concat: n tensors equal but along axis. stack: n same-shape tensors along a new axis.
+ * index_select: rows of x (V, D...) picked by idx[0..n-1] -> (n, D...); repeated indices
+ *   accumulate their gradients (embedding lookup). Out-of-range indices are a contract
+ *   violation. */
+#define tg_reshape(t, x, ndim, shape) tg_reshape_at((t), (x), (ndim), (shape), TG_HERE)
+#define tg_transpose(t, x) tg_transpose_at((t), (x), TG_HERE)
+#define tg_slice(t, x, axis, start, len) tg_slice_at((t), (x), (axis), (start), (len), TG_HERE)
+#define tg_chunk(t, x, k, axis, out) tg_chunk_at((t), (x), (k), (axis), (out), TG_HERE)
+#define tg_concat(t, n, xs, axis) tg_concat_at((t), (n), (xs), (axis), TG_HERE)
+#define tg_stack(t, n, xs, axis) tg_stack_at((t), (n), (xs), (axis), TG_HERE)
+#define tg_index_select(t, x, idx, n) tg_index_select_at((t), (x), (idx), (n), TG_HERE)
+tg_tensor *tg_reshape_at(tg_tape *t, tg_tensor *x, int ndim, const int *shape, tg_loc loc);
+tg_tensor *tg_transpose_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_slice_at(tg_tape *t, tg_tensor *x, int axis, int start, int len, tg_loc loc);
+void tg_chunk_at(tg_tape *t, tg_tensor *x, int k, int axis, tg_tensor **out, tg_loc loc);
+tg_tensor *tg_concat_at(tg_tape *t, int n, tg_tensor *const *xs, int axis, tg_loc loc);
+tg_tensor *tg_stack_at(tg_tape *t, int n, tg_tensor *const *xs, int axis, tg_loc loc);
+tg_tensor *tg_index_select_at(tg_tape *t, tg_tensor *x, const int32_t *idx, int n,
+                              tg_loc loc);
+
+/* ---- gradient check -----------------------------------------------------------------
+ * Compares backward against central finite differences for a function of heap tensors.
+ * f builds its output on the given tape from inputs[0..n-1] (any shape). The check
+ * uses the loss L = sum(w * f(inputs)) with fixed random weights w, evaluated in double,
+ * so every output element matters. Per input it reports the worst error
+ *   max_i |analytic_i - numeric_i| / max(max_i |analytic_i|, max_i |numeric_i|, 1e-3),
+ * that is, relative to the input's largest gradient magnitude. */
+typedef tg_tensor *(*tg_gradcheck_fn)(tg_tape *t, tg_tensor **inputs, void *ctx);
+
+#define TG_GRADCHECK_MAX_INPUTS 8
+typedef struct tg_gradcheck_opts {
+    double eps;     /* finite-difference step (default 1e-2) */
+    double tol;     /* pass when every input's error is below (default 1e-2) */
+    uint64_t seed;  /* for the weights w */
+} tg_gradcheck_opts;
+tg_gradcheck_opts tg_gradcheck_defaults(void);
+
+typedef struct tg_gradcheck_result {
+    bool ok;
+    int n_inputs;
+    double err[TG_GRADCHECK_MAX_INPUTS]; /* worst relative error per input */
+    double worst;                        /* max over inputs */
+    int worst_input;
+    int64_t worst_index;                 /* element of that input */
+} tg_gradcheck_result;
+
+/* Inputs are heap tensors; they are made to require grad for the check. opts may be NULL. */
+tg_gradcheck_result tg_gradcheck(tg_gradcheck_fn f, void *ctx, int n, tg_tensor **inputs,
+                                 const tg_gradcheck_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TG_AUTOGRAD_H */

@@ -1,0 +1,377 @@
+/* autograd/ops_elementwise.c — differentiable elementwise ops.
+ *
+ * Binary ops (add, sub, mul, div) broadcast numpy-style both ways; their backward computes
+ * the gradient at the output's shape and sums it back to each input's shape
+ * (tg_kernel_reduce_to). Unary ops (neg, scale, add_scalar, one_minus, sigmoid, tanh, relu,
+ * exp, log, sqrt, square, abs) each sit in one block: math, forward, backward, record,
+ * builder. Backward always accumulates (+=).
+ * Not here: reductions (ops_reduce.c), shape ops (ops_shape.c), matmul (ops_matmul.c).
+ */
+#include "autograd/internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- binary ops with broadcasting ---------------------------------------------------- */
+
+/* Adds g (output-shaped) scaled by `sign` into x's gradient, summing broadcast axes. */
+static void add_reduced(tg_tape *t, tg_tensor *x, const tg_tensor *y, float *g)
+{
+    float *gx = tg_grad_of(t, x);
+    if (!gx) return;
+    if (x->size == y->size) {
+        int64_t n = y->size;
+#pragma omp parallel for if (n > TG_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < n; i++) gx[i] += g[i];
+    } else {
+        tg_kernel_reduce_to(g, y->ndim, y->shape, gx, x->ndim, x->shape);
+    }
+}
+
+/* Scratch of the output's size on the tape, for a gradient before reduction. */
+static float *scratch(tg_tape *t, const tg_tensor *y)
+{
+    return tg_tape_alloc(t, (size_t)y->size * sizeof(float));
+}
+
+/* y = a + b;  da = dy, db = dy (each summed to its shape) */
+static void add_backward(tg_tape *t, tg_node *n)
+{
+    add_reduced(t, n->in[0], n->out, n->out->grad);
+    add_reduced(t, n->in[1], n->out, n->out->grad);
+}
+
+/* y = a - b;  da = dy, db = -dy */
+static void sub_backward(tg_tape *t, tg_node *n)
+{
+    const tg_tensor *y = n->out;
+    add_reduced(t, n->in[0], y, y->grad);
+    if (!(n->in[1]->flags & TG_REQUIRES_GRAD)) return;
+    float *g = scratch(t, y);
+    for (int64_t i = 0; i < y->size; i++) g[i] = -y->grad[i];
+    add_reduced(t, n->in[1], y, g);
+}
+
+/* dy * other, with `other` broadcast to y's shape. */
+static float *times_other(tg_tape *t, const tg_tensor *y, const tg_tensor *other)
+{
+    float *g = scratch(t, y);
+    tg_kernel_binary(TG_BIN_MUL, y->grad, y->ndim, y->shape, other->data, other->ndim,
+                     other->shape, g, y->ndim, y->shape);
+    return g;
+}
+
+/* y = a * b;  da = dy * b, db = dy * a */
+static void mul_backward(tg_tape *t, tg_node *n)
+{
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    const tg_tensor *y = n->out;
+    if (a->flags & TG_REQUIRES_GRAD) add_reduced(t, a, y, times_other(t, y, b));
+    if (b->flags & TG_REQUIRES_GRAD) add_reduced(t, b, y, times_other(t, y, a));
+}
+
+/* y = a / b;  da = dy / b, db = -dy * a / b^2 = -dy * y / b */
+static void div_backward(tg_tape *t, tg_node *n)
+{
+    tg_tensor *a = n->in[0], *b = n->in[1];
+    const tg_tensor *y = n->out;
+    if (a->flags & TG_REQUIRES_GRAD) {
+        float *g = scratch(t, y);
+        tg_kernel_binary(TG_BIN_DIV, y->grad, y->ndim, y->shape, b->data, b->ndim, b->shape,
+                         g, y->ndim, y->shape);
+        add_reduced(t, a, y, g);
+    }
+    if (b->flags & TG_REQUIRES_GRAD) {
+        float *g = scratch(t, y);
+        for (int64_t i = 0; i < y->size; i++) g[i] = -y->grad[i] * y->data[i];
+        tg_kernel_binary(TG_BIN_DIV, g, y->ndim, y->shape, b->data, b->ndim, b->shape, g,
+                         y->ndim, y->shape);
+        add_reduced(t, b, y, g);
+    }
+}
+
+static const tg_op add_op = {"add", add_backward};
+static const tg_op sub_op = {"sub", sub_backward};
+static const tg_op mul_op = {"mul", mul_backward};
+static const tg_op div_op = {"div", div_backward};
+
+static tg_tensor *binary(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_binop kind,
+                         const tg_op *op, tg_loc loc)
+{
+    tg_check_tensor(a, op->name, "a", loc);
+    tg_check_tensor(b, op->name, "b", loc);
+    int nd, shape[TG_MAX_DIMS];
+    if (!tg_broadcast_shape(a->ndim, a->shape, b->ndim, b->shape, &nd, shape))
+        tg_contract_fail(loc, op->name,
+                         "shapes %s and %s do not broadcast (sizes must match or be 1, "
+                         "aligned from the last axis)",
+                         SHAPE(a), SHAPE(b));
+    tg_tensor *y = tg_tape_empty(t, nd, shape);
+    tg_kernel_binary(kind, a->data, a->ndim, a->shape, b->data, b->ndim, b->shape, y->data,
+                     nd, shape);
+    tg_record(t, op, y, 2, (tg_tensor *[]){a, b});
+    return y;
+}
+
+tg_tensor *tg_add_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc)
+{
+    return binary(t, a, b, TG_BIN_ADD, &add_op, loc);
+}
+tg_tensor *tg_sub_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc)
+{
+    return binary(t, a, b, TG_BIN_SUB, &sub_op, loc);
+}
+tg_tensor *tg_mul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc)
+{
+    return binary(t, a, b, TG_BIN_MUL, &mul_op, loc);
+}
+tg_tensor *tg_div_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc)
+{
+    return binary(t, a, b, TG_BIN_DIV, &div_op, loc);
+}
+
+/* ---- unary ops ------------------------------------------------------------------------
+ * A unary op is a forward loop over (x -> y, with scalar s) and a backward loop adding
+ * dy * dy/dx into dx, where dy/dx may use x, y or s. */
+
+typedef void (*unary_fwd)(const float *x, float *y, int64_t n, float s);
+
+/* Pointers a unary backward needs; false when x wants no gradient. */
+typedef struct unary_grad {
+    const float *x, *y, *gy;
+    float *gx;
+    int64_t n;
+    float s;
+} unary_grad;
+
+static bool unary_begin(tg_tape *t, tg_node *nd, unary_grad *u)
+{
+    u->gx = tg_grad_of(t, nd->in[0]);
+    u->x = nd->in[0]->data;
+    u->y = nd->out->data;
+    u->gy = nd->out->grad;
+    u->n = nd->out->size;
+    u->s = nd->farg[0];
+    return u->gx != NULL;
+}
+
+static tg_tensor *unary(tg_tape *t, tg_tensor *x, float s, unary_fwd fwd, const tg_op *op,
+                        tg_loc loc)
+{
+    tg_check_tensor(x, op->name, "x", loc);
+    tg_tensor *y = tg_tape_empty(t, x->ndim, x->shape);
+    fwd(x->data, y->data, x->size, s);
+    tg_node *n = tg_record(t, op, y, 1, (tg_tensor *[]){x});
+    if (n) n->farg[0] = s;
+    return y;
+}
+
+/* The loops below are written out per op so that gcc vectorizes each one. */
+#define UNARY_LOOP(count, body)                                                        \
+    {                                                                                   \
+        const int64_t n_ = (count);                                                     \
+        _Pragma("omp parallel for if (n_ > TG_PAR_MIN) schedule(static)")               \
+        for (int64_t i = 0; i < n_; i++) { body; }                                      \
+    }
+
+/* y = -x;  dx = -dy */
+static void neg_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = -x[i])
+}
+static void neg_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] -= u.gy[i])
+}
+static const tg_op neg_op = {"neg", neg_backward};
+tg_tensor *tg_neg_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, neg_fwd, &neg_op, loc);
+}
+
+/* y = s * x;  dx = s * dy */
+static void scale_fwd(const float *x, float *y, int64_t n, float s)
+{
+    UNARY_LOOP(n, y[i] = s * x[i])
+}
+static void scale_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.s * u.gy[i])
+}
+static const tg_op scale_op = {"scale", scale_backward};
+tg_tensor *tg_scale_at(tg_tape *t, tg_tensor *x, float s, tg_loc loc)
+{
+    return unary(t, x, s, scale_fwd, &scale_op, loc);
+}
+
+/* y = x + s;  dx = dy */
+static void add_scalar_fwd(const float *x, float *y, int64_t n, float s)
+{
+    UNARY_LOOP(n, y[i] = x[i] + s)
+}
+static void pass_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.gy[i])
+}
+static const tg_op add_scalar_op = {"add_scalar", pass_backward};
+tg_tensor *tg_add_scalar_at(tg_tape *t, tg_tensor *x, float s, tg_loc loc)
+{
+    return unary(t, x, s, add_scalar_fwd, &add_scalar_op, loc);
+}
+
+/* y = 1 - x;  dx = -dy  (GRU's (1 - z) and coupled gates) */
+static void one_minus_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = 1.0f - x[i])
+}
+static const tg_op one_minus_op = {"one_minus", neg_backward};
+tg_tensor *tg_one_minus_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, one_minus_fwd, &one_minus_op, loc);
+}
+
+/* y = sigmoid(x) = 1 / (1 + e^-x);  dx = dy * y * (1 - y).
+ * For x < 0 the form e^x / (1 + e^x) avoids overflow of e^-x. */
+static void sigmoid_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, {
+        float e = expf(-fabsf(x[i]));
+        y[i] = x[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    })
+}
+static void sigmoid_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.gy[i] * u.y[i] * (1.0f - u.y[i]))
+}
+static const tg_op sigmoid_op = {"sigmoid", sigmoid_backward};
+tg_tensor *tg_sigmoid_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, sigmoid_fwd, &sigmoid_op, loc);
+}
+
+/* y = tanh(x);  dx = dy * (1 - y^2) */
+static void tanh_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = tanhf(x[i]))
+}
+static void tanh_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.gy[i] * (1.0f - u.y[i] * u.y[i]))
+}
+static const tg_op tanh_op = {"tanh", tanh_backward};
+tg_tensor *tg_tanh_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, tanh_fwd, &tanh_op, loc);
+}
+
+/* y = max(x, 0);  dx = dy where x > 0 (0 at the kink, as PyTorch) */
+static void relu_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = x[i] > 0.0f ? x[i] : 0.0f)
+}
+static void relu_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.x[i] > 0.0f ? u.gy[i] : 0.0f)
+}
+static const tg_op relu_op = {"relu", relu_backward};
+tg_tensor *tg_relu_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, relu_fwd, &relu_op, loc);
+}
+
+/* y = e^x;  dx = dy * y */
+static void exp_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = expf(x[i]))
+}
+static void exp_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.gy[i] * u.y[i])
+}
+static const tg_op exp_op = {"exp", exp_backward};
+tg_tensor *tg_exp_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, exp_fwd, &exp_op, loc);
+}
+
+/* y = ln x;  dx = dy / x  (x <= 0 gives -inf/NaN, as in IEEE arithmetic) */
+static void log_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = logf(x[i]))
+}
+static void log_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.gy[i] / u.x[i])
+}
+static const tg_op log_op = {"log", log_backward};
+tg_tensor *tg_log_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, log_fwd, &log_op, loc);
+}
+
+/* y = sqrt(x);  dx = dy / (2 y) */
+static void sqrt_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = sqrtf(x[i]))
+}
+static void sqrt_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += u.gy[i] * 0.5f / u.y[i])
+}
+static const tg_op sqrt_op = {"sqrt", sqrt_backward};
+tg_tensor *tg_sqrt_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, sqrt_fwd, &sqrt_op, loc);
+}
+
+/* y = x^2;  dx = 2 x dy */
+static void square_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = x[i] * x[i])
+}
+static void square_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u)) UNARY_LOOP(u.n, u.gx[i] += 2.0f * u.x[i] * u.gy[i])
+}
+static const tg_op square_op = {"square", square_backward};
+tg_tensor *tg_square_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, square_fwd, &square_op, loc);
+}
+
+/* y = |x|;  dx = sign(x) dy  (0 at x = 0, as PyTorch) */
+static void abs_fwd(const float *x, float *y, int64_t n, float s)
+{
+    (void)s;
+    UNARY_LOOP(n, y[i] = fabsf(x[i]))
+}
+static void abs_backward(tg_tape *t, tg_node *nd)
+{
+    unary_grad u;
+    if (unary_begin(t, nd, &u))
+        UNARY_LOOP(u.n, u.gx[i] += u.x[i] > 0.0f ? u.gy[i] : (u.x[i] < 0.0f ? -u.gy[i] : 0.0f))
+}
+static const tg_op abs_op = {"abs", abs_backward};
+tg_tensor *tg_abs_at(tg_tape *t, tg_tensor *x, tg_loc loc)
+{
+    return unary(t, x, 0.0f, abs_fwd, &abs_op, loc);
+}

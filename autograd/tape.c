@@ -1,0 +1,292 @@
+/* autograd/tape.c — the tape: a bump arena of chained chunks, the op records, backward.
+ *
+ * Per-step memory (activations, their gradients, records, saved buffers) comes from the
+ * arena. tg_tape_reset() rewinds it in O(1) and keeps every chunk, so a step that repeats
+ * the previous one's allocations finds them all in place and mallocs nothing. The arena
+ * grows by chaining a new chunk at least as large as everything held so far, so a step
+ * needs O(log) chunks and nobody sizes the arena in advance.
+ *
+ * Backward walks the records newest first through their prev links: the recording order
+ * is already a topological order, so there is no sort and no recursion.
+ *
+ * Not here: the ops themselves (ops_*.c), parameters (params.c).
+ */
+#include "autograd/op.h"
+
+#include <string.h>
+
+#define ALIGN 64
+#define FIRST_CHUNK ((size_t)1 << 20) /* 1 MiB; later chunks double the reservation */
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t cap;           /* usable bytes at mem */
+    size_t used;
+    unsigned char *mem;
+} chunk;
+
+struct tg_tape {
+    chunk *first, *cur;   /* cur: the chunk allocations come from now */
+    tg_node *last;        /* newest record */
+    int n_nodes;
+    int n_chunks;
+    size_t reserved;      /* sum of chunk capacities */
+    size_t used;          /* bytes handed out since reset */
+    uint64_t heap_allocs;
+    bool grad_enabled;
+    bool backward_done;   /* a second backward before reset would double-count */
+};
+
+static size_t round_up(size_t n) { return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1); }
+
+tg_tape *tg_tape_new(void)
+{
+    tg_tape *t = tg_calloc(sizeof *t);
+    t->grad_enabled = true;
+    return t;
+}
+
+void tg_tape_free(tg_tape *t)
+{
+    if (!t) return;
+    for (chunk *c = t->first, *next; c; c = next) {
+        next = c->next;
+        tg_free(c);
+    }
+    tg_free(t);
+}
+
+void tg_tape_reset(tg_tape *t)
+{
+    /* Chunks after the first get used = 0 when the bump pointer reaches them. */
+    t->cur = t->first;
+    if (t->cur) t->cur->used = 0;
+    t->last = NULL;
+    t->n_nodes = 0;
+    t->used = 0;
+    t->backward_done = false;
+}
+
+static chunk *new_chunk(tg_tape *t, size_t need)
+{
+    size_t cap = t->reserved > FIRST_CHUNK ? t->reserved : FIRST_CHUNK;
+    if (cap < need) cap = need;
+    chunk *c = tg_malloc(round_up(sizeof(chunk)) + cap);
+    c->next = NULL;
+    c->cap = cap;
+    c->used = 0;
+    c->mem = (unsigned char *)c + round_up(sizeof(chunk));
+    t->heap_allocs++;
+    t->n_chunks++;
+    t->reserved += cap;
+    return c;
+}
+
+void *tg_tape_alloc(tg_tape *t, size_t bytes)
+{
+    bytes = round_up(bytes ? bytes : 1);
+    if (!t->cur) {
+        t->first = t->cur = new_chunk(t, bytes);
+    }
+    /* Move forward through kept chunks until one fits; a chunk too small for this
+     * request is skipped (its space is wasted only until the next reset). */
+    while (t->cur->used + bytes > t->cur->cap) {
+        if (!t->cur->next) {
+            chunk *c = new_chunk(t, bytes);
+            c->next = NULL;
+            t->cur->next = c;
+        }
+        t->cur = t->cur->next;
+        t->cur->used = 0;
+    }
+    void *p = t->cur->mem + t->cur->used;
+    t->cur->used += bytes;
+    t->used += bytes;
+    return p;
+}
+
+static int64_t shape_size(int ndim, const int *shape)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= shape[i];
+    return n;
+}
+
+tg_tensor *tg_tape_empty(tg_tape *t, int ndim, const int *shape)
+{
+    if (ndim < 0 || ndim > TG_MAX_DIMS)
+        tg_contract_fail(TG_HERE, "tg_tape_empty", "rank %d is outside 0..%d", ndim,
+                         TG_MAX_DIMS);
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] < 0)
+            tg_contract_fail(TG_HERE, "tg_tape_empty", "negative size %d in axis %d",
+                             shape[i], i);
+    int64_t size = shape_size(ndim, shape);
+    tg_tensor *x = tg_tape_alloc(t, sizeof *x);
+    memset(x, 0, sizeof *x);
+    x->data = tg_tape_alloc(t, (size_t)size * sizeof(float));
+    x->size = size;
+    x->ndim = ndim;
+    for (int i = 0; i < TG_MAX_DIMS; i++) x->shape[i] = i < ndim ? shape[i] : 1;
+    x->flags = TG_ON_TAPE;
+    return x;
+}
+
+tg_tensor *tg_tape_tensor(tg_tape *t, int ndim, const int *shape, const float *values)
+{
+    tg_tensor *x = tg_tape_empty(t, ndim, shape);
+    if (values)
+        memcpy(x->data, values, (size_t)x->size * sizeof(float));
+    else
+        memset(x->data, 0, (size_t)x->size * sizeof(float));
+    return x;
+}
+
+bool tg_tape_set_grad(tg_tape *t, bool enabled)
+{
+    bool old = t->grad_enabled;
+    t->grad_enabled = enabled;
+    return old;
+}
+
+bool tg_tape_grad_enabled(const tg_tape *t) { return t->grad_enabled; }
+
+tg_tape_stats tg_tape_stats_get(const tg_tape *t)
+{
+    return (tg_tape_stats){
+        .nodes = t->n_nodes,
+        .chunks = t->n_chunks,
+        .bytes_used = t->used,
+        .bytes_reserved = t->reserved,
+        .heap_allocs = t->heap_allocs,
+    };
+}
+
+void tg_requires_grad(tg_tensor *x)
+{
+    tg_check_tensor(x, "tg_requires_grad", "x", TG_HERE);
+    if (!x->grad) {
+        if (x->flags & TG_ON_TAPE)
+            tg_contract_fail(TG_HERE, "tg_requires_grad",
+                             "x is a tape tensor; mark heap tensors (inputs, weights)");
+        x->grad = tg_calloc((size_t)x->size * sizeof(float));
+    }
+    x->flags |= TG_REQUIRES_GRAD;
+}
+
+tg_node *tg_record(tg_tape *t, const tg_op *op, tg_tensor *out, int n_in, tg_tensor **in)
+{
+    if (!t->grad_enabled) return NULL;
+    bool any = false;
+    for (int i = 0; i < n_in; i++)
+        if (in[i] && (in[i]->flags & TG_REQUIRES_GRAD)) any = true;
+    if (!any) return NULL;
+
+    tg_node *n = tg_tape_alloc(t, sizeof *n);
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    n->out = out;
+    n->n_in = n_in;
+    n->in = tg_tape_alloc(t, (size_t)n_in * sizeof *n->in);
+    memcpy(n->in, in, (size_t)n_in * sizeof *n->in);
+    n->index = t->n_nodes++;
+    n->prev = t->last;
+    t->last = n;
+    out->flags |= TG_REQUIRES_GRAD;
+    out->node = n;
+    return n;
+}
+
+float *tg_grad_of(tg_tape *t, tg_tensor *x)
+{
+    if (!x || !(x->flags & TG_REQUIRES_GRAD)) return NULL;
+    if (!x->grad) {
+        size_t bytes = (size_t)x->size * sizeof(float);
+        x->grad = (x->flags & TG_ON_TAPE) ? tg_tape_alloc(t, bytes) : tg_malloc(bytes);
+        memset(x->grad, 0, bytes);
+    }
+    return x->grad;
+}
+
+void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
+{
+    tg_check_tensor(y, "tg_backward", "y", loc);
+    if (!dy) tg_contract_fail(loc, "tg_backward", "the seed gradient is NULL");
+    if (!(y->flags & TG_REQUIRES_GRAD))
+        tg_contract_fail(loc, "tg_backward",
+                         "the output does not require grad: nothing it depends on is a "
+                         "parameter or a tensor marked with tg_requires_grad, or grad mode "
+                         "was off when it was computed");
+    if (t->backward_done)
+        tg_contract_fail(loc, "tg_backward",
+                         "backward ran already on this tape; call tg_tape_reset before the "
+                         "next forward (or add the losses and call backward once)");
+    t->backward_done = true;
+
+    float *gy = tg_grad_of(t, y);
+    for (int64_t i = 0; i < y->size; i++) gy[i] += dy[i];
+    /* Newest first: every consumer of a tensor runs before the tensor's own record. */
+    for (tg_node *n = t->last; n; n = n->prev)
+        if (n->out->grad) n->op->backward(t, n);
+}
+
+void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc)
+{
+    tg_check_tensor(loss, "tg_backward", "loss", loc);
+    if (loss->size != 1) {
+        char s[64];
+        tg_contract_fail(loc, "tg_backward",
+                         "the loss must be a scalar (one element), got shape %s; reduce it "
+                         "with tg_sum or tg_mean, or use tg_backward_from with a seed",
+                         tg_shape_str(loss, s, sizeof s));
+    }
+    const float one = 1.0f;
+    tg_backward_from_at(t, loss, &one, loc);
+}
+
+void tg_tape_print(const tg_tape *t, FILE *f)
+{
+    int n = t->n_nodes;
+    fprintf(f, "tape: %d records, %zu bytes used, %zu reserved in %d chunks\n", n, t->used,
+            t->reserved, t->n_chunks);
+    if (n == 0) return;
+    /* Records are linked newest first; print oldest first (a debugging aid, so the
+     * temporary index array may come from the heap). */
+    const tg_node **order = tg_malloc((size_t)n * sizeof *order);
+    for (const tg_node *nd = t->last; nd; nd = nd->prev) order[nd->index] = nd;
+    for (int k = 0; k < n; k++) {
+        const tg_node *nd = order[k];
+        char s[64];
+        fprintf(f, "  #%-4d %-14s %-18s <-", nd->index, nd->op->name,
+                tg_shape_str(nd->out, s, sizeof s));
+        for (int i = 0; i < nd->n_in; i++) {
+            const tg_tensor *x = nd->in[i];
+            if (!x)
+                fprintf(f, " none");
+            else if (x->node)
+                fprintf(f, " #%d", x->node->index);
+            else
+                fprintf(f, " leaf%s%s%s%s", x->name ? "(" : "", x->name ? x->name : "",
+                        x->name ? ")" : "", tg_shape_str(x, s, sizeof s));
+        }
+        fputc('\n', f);
+    }
+    tg_free(order);
+}
+
+void tg_check_tensor(const tg_tensor *x, const char *op, const char *what, tg_loc loc)
+{
+    if (!x) tg_contract_fail(loc, op, "%s is NULL", what);
+    if (!x->data && x->size > 0) tg_contract_fail(loc, op, "%s has no data", what);
+}
+
+int tg_check_axis(const tg_tensor *x, int axis, const char *op, tg_loc loc)
+{
+    int a = axis < 0 ? axis + x->ndim : axis;
+    if (a < 0 || a >= x->ndim) {
+        char s[64];
+        tg_contract_fail(loc, op, "axis %d is out of range for shape %s", axis,
+                         tg_shape_str(x, s, sizeof s));
+    }
+    return a;
+}

@@ -1,0 +1,54 @@
+/* tensor/error.c — contract-violation handler and the last-error message.
+ * Not a logger: one thread-local message buffer and one process-wide handler. */
+#include "tensor/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static _Thread_local char last_error[512];
+
+const char *tg_last_error(void) { return last_error; }
+
+tg_status tg_fail(tg_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+static void default_handler(const char *message, void *user)
+{
+    (void)user;
+    fprintf(stderr, "%s\n", message);
+    fflush(stderr);
+}
+
+static tg_contract_handler handler = default_handler;
+static void *handler_user;
+
+tg_contract_handler tg_set_contract_handler(tg_contract_handler h, void *user)
+{
+    tg_contract_handler old = handler;
+    handler = h ? h : default_handler;
+    handler_user = h ? user : NULL;
+    return old;
+}
+
+_Noreturn void tg_contract_fail(tg_loc loc, const char *op, const char *fmt, ...)
+{
+    char msg[768];
+    int n = snprintf(msg, sizeof msg, "tapegrad: %s: ", op);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof msg) n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n, " (called at %s:%d)",
+                 loc.file ? loc.file : "?", loc.line);
+    handler(msg, handler_user);
+    /* A handler that returns cannot give the op a result: stop here. */
+    abort();
+}

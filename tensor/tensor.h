@@ -1,0 +1,164 @@
+/* tensor/tensor.h — float32 n-d arrays and the kernels that compute on them.
+ *
+ * A tg_tensor is a contiguous, row-major float32 array of rank 0..4. This module is
+ * plain numerics: creation, copies, printing, a seeded RNG, initializers and the compute
+ * kernels (broadcast elementwise, GEMM, reductions). It deliberately knows nothing of
+ * autograd: the tape (autograd/) builds on these kernels and owns activation memory.
+ *
+ * Ownership: tensors made by tg_tensor_* here are heap tensors that the caller frees with
+ * tg_tensor_free(). Tensors returned by autograd ops live on a tape instead (see
+ * autograd/autograd.h) and must not be freed by hand.
+ */
+#ifndef TG_TENSOR_H
+#define TG_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tensor/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TG_MAX_DIMS 4
+
+enum {
+    TG_REQUIRES_GRAD = 1 << 0, /* gradients flow into this tensor */
+    TG_OWNS_DATA = 1 << 1,     /* heap tensor: data freed by tg_tensor_free */
+    TG_ON_TAPE = 1 << 2,       /* struct, data and grad live in a tape arena */
+    TG_PARAM = 1 << 3,         /* owned by a parameter store */
+};
+
+typedef struct tg_tensor {
+    float *data;               /* size floats, row-major */
+    float *grad;               /* same shape as data; NULL until a gradient is needed */
+    int64_t size;              /* product of shape */
+    int ndim;                  /* 0..TG_MAX_DIMS; rank 0 is a scalar of size 1 */
+    int shape[TG_MAX_DIMS];    /* unused trailing entries are 1 */
+    int flags;                 /* TG_REQUIRES_GRAD | ... */
+    struct tg_node *node;      /* tape record that produced it; NULL for leaves */
+    const char *name;          /* optional, for printing (parameter names) */
+} tg_tensor;
+
+/* ---- creation (heap tensors; free with tg_tensor_free) ---------------------------- */
+tg_tensor *tg_tensor_new(int ndim, const int *shape);          /* uninitialized data */
+tg_tensor *tg_tensor_zeros(int ndim, const int *shape);
+tg_tensor *tg_tensor_ones(int ndim, const int *shape);
+tg_tensor *tg_tensor_full(int ndim, const int *shape, float value);
+tg_tensor *tg_tensor_from(int ndim, const int *shape, const float *values); /* copies */
+tg_tensor *tg_tensor_arange(int n);                            /* (n,) = 0, 1, ..., n-1 */
+tg_tensor *tg_tensor_copy(const tg_tensor *t);                 /* deep copy of data only */
+void tg_tensor_free(tg_tensor *t);                             /* NULL is fine */
+
+/* Shape helpers written as compound literals: tg_tensor_zeros(TG_SHAPE(2, 3)). */
+#define TG_SHAPE(...) (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__}
+
+/* ---- in place / views -------------------------------------------------------------- */
+void tg_tensor_fill(tg_tensor *t, float value);
+/* Change the shape of a heap tensor in place; the sizes must match (contract check). */
+void tg_tensor_reshape(tg_tensor *t, int ndim, const int *shape);
+bool tg_shape_equal(const tg_tensor *a, const tg_tensor *b);
+/* "(2, 3, 4)" into buf; returns buf. */
+char *tg_shape_str(const tg_tensor *t, char *buf, size_t cap);
+/* Prints shape and values (at most `max_items` per row-run, "..." beyond). */
+void tg_tensor_print(const tg_tensor *t, const char *label, FILE *f);
+
+/* ---- random numbers -----------------------------------------------------------------
+ * PCG32 (O'Neill 2014, XSH-RR variant): 64-bit LCG state, 32-bit output. Same seed and
+ * stream give the same numbers on every platform. uniform() has 24 random bits in
+ * [0, 1); normal() is Box-Muller from two uniforms (no cached second value, so the
+ * sequence depends only on the number of calls). */
+typedef struct tg_rng {
+    uint64_t state;
+    uint64_t inc;
+} tg_rng;
+
+void tg_rng_seed(tg_rng *r, uint64_t seed, uint64_t stream);
+uint32_t tg_rng_u32(tg_rng *r);
+uint32_t tg_rng_below(tg_rng *r, uint32_t n);                  /* uniform in [0, n), unbiased */
+float tg_rng_uniform(tg_rng *r);                               /* [0, 1) */
+float tg_rng_normal(tg_rng *r);                                /* N(0, 1) */
+
+void tg_fill_uniform(tg_tensor *t, tg_rng *r, float lo, float hi);
+void tg_fill_normal(tg_tensor *t, tg_rng *r, float mean, float std);
+
+/* ---- initializers (shape (out, in) for weights, as PyTorch) ------------------------ */
+/* U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's default for nn.Linear, nn.LSTM, nn.GRU. */
+void tg_init_uniform_fan(tg_tensor *t, tg_rng *r, int fan_in);
+/* Glorot/Xavier uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)), for a 2-D
+ * tensor (fan_out, fan_in). Keras' default kernel initializer (gain 1). */
+void tg_init_glorot_uniform(tg_tensor *t, tg_rng *r, float gain);
+/* Orthogonal (Saxe et al. 2013): rows (or columns, whichever are fewer) orthonormal,
+ * times gain. A 2-D tensor; higher ranks are flattened to (shape[0], rest). Keras'
+ * recurrent_initializer default. Done by modified Gram-Schmidt on a normal matrix in
+ * double, which gives the same distribution as QR with sign correction. */
+void tg_init_orthogonal(tg_tensor *t, tg_rng *r, float gain);
+
+/* ---- kernels ------------------------------------------------------------------------
+ * Plain functions on raw float arrays: no allocation, no autograd. Each optimized kernel
+ * has a *_naive twin that the tests compare against. */
+
+/* Broadcasting (numpy rules, shapes right-aligned) of two shapes into out; returns false
+ * when they do not broadcast. */
+bool tg_broadcast_shape(int na, const int *sa, int nb, const int *sb, int *nout, int *sout);
+
+typedef enum {
+    TG_BIN_ADD,
+    TG_BIN_SUB,
+    TG_BIN_MUL,
+    TG_BIN_DIV,
+} tg_binop;
+
+/* out = a (op) b with broadcasting; out has the broadcast shape (nout, sout). */
+void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const float *b,
+                      int nb, const int *sb, float *out, int nout, const int *sout);
+void tg_kernel_binary_naive(tg_binop op, const float *a, int na, const int *sa,
+                            const float *b, int nb, const int *sb, float *out, int nout,
+                            const int *sout);
+
+/* Sum `src` of shape (ns, ss) down to the broadcast-source shape (nd, sd), adding into
+ * dst (dst += reduce(src)). Used by the backward of every broadcasting op. */
+void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, int nd,
+                         const int *sd);
+
+/* GEMM: C = alpha * op(A) op(B) + beta * C, row-major, op(X) = X or X^T.
+ * op(A) is (M, K), op(B) is (K, N), C is (M, N). lda/ldb/ldc are row strides of the
+ * matrices as stored. beta = 0 ignores what C held (NaN included).
+ * Deterministic: every element of C is summed over k in the same order whatever the
+ * number of threads; OpenMP splits rows of C above a work threshold. */
+void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+             int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                   const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                   int ldc);
+
+/* Reductions over one axis of a contiguous tensor viewed as (outer, n, inner): out has
+ * (outer, inner) elements. argmax (may be NULL) receives the index along the axis of the
+ * first maximum. */
+void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out);
+void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
+                        int32_t *argmax);
+/* Sums all elements in double (pairwise-free, order fixed), returned as float. */
+float tg_kernel_sum_all(const float *x, int64_t n);
+
+/* Split `shape` at `axis` into outer (product before), n (shape[axis]), inner (after). */
+void tg_axis_split(int ndim, const int *shape, int axis, int *outer, int *n, int *inner);
+
+/* Number of threads the kernels may use (1 without OpenMP). */
+int tg_num_threads(void);
+void tg_set_num_threads(int n);
+
+/* Library-wide count of heap allocations made through tapegrad's allocator since start:
+ * a training step that allocates nothing leaves it unchanged. */
+uint64_t tg_heap_alloc_count(void);
+void *tg_malloc(size_t bytes);     /* 64-byte aligned; calls the error handler on failure */
+void *tg_calloc(size_t bytes);
+void tg_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TG_TENSOR_H */
