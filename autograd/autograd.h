@@ -18,8 +18,10 @@
  * requires grad and grad mode is on. Backward walks the records in reverse order.
  * Gradients accumulate (+=): a weight used at every time step sums its contributions.
  *
- * Each builder is a macro passing the caller's file:line, so a shape error names the line
- * in your program. The *_at functions are the same builders taking the location.
+ * Each builder is a variadic macro that appends the caller's file:line, so a shape error
+ * names the line in your program: tg_add(t, a, b) is tg_add_at(t, a, b, TG_HERE). The
+ * arguments are those of the *_at prototype without the location. (Variadic, so compound
+ * literals such as (tg_tensor *[]){a, b} and TG_SHAPE(2, 3) pass through unparenthesized.)
  *
  * What this is not: a lazy graph compiler, a second-order autodiff, or thread-safe per
  * tape (use one tape per thread).
@@ -64,10 +66,10 @@ void tg_requires_grad(tg_tensor *x);
 
 /* Backward from a scalar (size 1) loss: d loss / d x accumulates into x->grad of every
  * tensor the loss depends on that requires grad. Once per tape between resets. */
-#define tg_backward(t, loss) tg_backward_at((t), (loss), TG_HERE)
+#define tg_backward(...) tg_backward_at(__VA_ARGS__, TG_HERE)
 void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc);
 /* Vector-Jacobian product: backward from y with the seed gradient dy (y's shape). */
-#define tg_backward_from(t, y, dy) tg_backward_from_at((t), (y), (dy), TG_HERE)
+#define tg_backward_from(...) tg_backward_from_at(__VA_ARGS__, TG_HERE)
 void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc);
 
 /* ---- parameter store ----------------------------------------------------------------
@@ -90,28 +92,28 @@ void tg_params_zero_grad(tg_params *p);
 
 /* Elementwise with numpy broadcasting both ways; gradients are summed back to each
  * input's shape. */
-#define tg_add(t, a, b) tg_add_at((t), (a), (b), TG_HERE)
-#define tg_sub(t, a, b) tg_sub_at((t), (a), (b), TG_HERE)
-#define tg_mul(t, a, b) tg_mul_at((t), (a), (b), TG_HERE)
-#define tg_div(t, a, b) tg_div_at((t), (a), (b), TG_HERE)
+#define tg_add(...) tg_add_at(__VA_ARGS__, TG_HERE)
+#define tg_sub(...) tg_sub_at(__VA_ARGS__, TG_HERE)
+#define tg_mul(...) tg_mul_at(__VA_ARGS__, TG_HERE)
+#define tg_div(...) tg_div_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_add_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 tg_tensor *tg_sub_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 tg_tensor *tg_mul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 tg_tensor *tg_div_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 
 /* Unary elementwise. */
-#define tg_neg(t, x) tg_neg_at((t), (x), TG_HERE)
-#define tg_scale(t, x, s) tg_scale_at((t), (x), (s), TG_HERE)           /* s * x */
-#define tg_add_scalar(t, x, s) tg_add_scalar_at((t), (x), (s), TG_HERE) /* x + s */
-#define tg_one_minus(t, x) tg_one_minus_at((t), (x), TG_HERE)           /* 1 - x */
-#define tg_sigmoid(t, x) tg_sigmoid_at((t), (x), TG_HERE)
-#define tg_tanh(t, x) tg_tanh_at((t), (x), TG_HERE)
-#define tg_relu(t, x) tg_relu_at((t), (x), TG_HERE)
-#define tg_exp(t, x) tg_exp_at((t), (x), TG_HERE)
-#define tg_log(t, x) tg_log_at((t), (x), TG_HERE)
-#define tg_sqrt(t, x) tg_sqrt_at((t), (x), TG_HERE)
-#define tg_square(t, x) tg_square_at((t), (x), TG_HERE)
-#define tg_abs(t, x) tg_abs_at((t), (x), TG_HERE)
+#define tg_neg(...) tg_neg_at(__VA_ARGS__, TG_HERE)
+#define tg_scale(...) tg_scale_at(__VA_ARGS__, TG_HERE)           /* (t, x, s): s * x */
+#define tg_add_scalar(...) tg_add_scalar_at(__VA_ARGS__, TG_HERE) /* (t, x, s): x + s */
+#define tg_one_minus(...) tg_one_minus_at(__VA_ARGS__, TG_HERE)   /* (t, x): 1 - x */
+#define tg_sigmoid(...) tg_sigmoid_at(__VA_ARGS__, TG_HERE)
+#define tg_tanh(...) tg_tanh_at(__VA_ARGS__, TG_HERE)
+#define tg_relu(...) tg_relu_at(__VA_ARGS__, TG_HERE)
+#define tg_exp(...) tg_exp_at(__VA_ARGS__, TG_HERE)
+#define tg_log(...) tg_log_at(__VA_ARGS__, TG_HERE)
+#define tg_sqrt(...) tg_sqrt_at(__VA_ARGS__, TG_HERE)
+#define tg_square(...) tg_square_at(__VA_ARGS__, TG_HERE)
+#define tg_abs(...) tg_abs_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_neg_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_scale_at(tg_tape *t, tg_tensor *x, float s, tg_loc loc);
 tg_tensor *tg_add_scalar_at(tg_tape *t, tg_tensor *x, float s, tg_loc loc);
@@ -130,9 +132,9 @@ tg_tensor *tg_abs_at(tg_tape *t, tg_tensor *x, tg_loc loc);
  *         (B, M, K) @ (K, N) -> (B, M, N) (shared right operand).
  * matmul_t: the same with either operand transposed in its last two axes.
  * linear: x (..., I), w (O, I), bias (O) or NULL -> (..., O) = x w^T + bias. */
-#define tg_matmul(t, a, b) tg_matmul_t_at((t), (a), (b), false, false, TG_HERE)
-#define tg_matmul_t(t, a, b, ta, tb) tg_matmul_t_at((t), (a), (b), (ta), (tb), TG_HERE)
-#define tg_linear(t, x, w, bias) tg_linear_at((t), (x), (w), (bias), TG_HERE)
+#define tg_matmul(...) tg_matmul_t_at(__VA_ARGS__, false, false, TG_HERE) /* (t, a, b) */
+#define tg_matmul_t(...) tg_matmul_t_at(__VA_ARGS__, TG_HERE) /* (t, a, b, trans_a, trans_b) */
+#define tg_linear(...) tg_linear_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_matmul_t_at(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a,
                           bool trans_b, tg_loc loc);
 tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
@@ -141,12 +143,12 @@ tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
 /* Reductions. sum/mean/max of all elements give a scalar (rank 0). The *_axis forms
  * reduce one axis, keeping it with size 1 when keepdim. max routes the gradient to the
  * first maximal element. */
-#define tg_sum(t, x) tg_sum_at((t), (x), TG_HERE)
-#define tg_mean(t, x) tg_mean_at((t), (x), TG_HERE)
-#define tg_max(t, x) tg_max_at((t), (x), TG_HERE)
-#define tg_sum_axis(t, x, axis, keepdim) tg_sum_axis_at((t), (x), (axis), (keepdim), TG_HERE)
-#define tg_mean_axis(t, x, axis, keepdim) tg_mean_axis_at((t), (x), (axis), (keepdim), TG_HERE)
-#define tg_max_axis(t, x, axis, keepdim) tg_max_axis_at((t), (x), (axis), (keepdim), TG_HERE)
+#define tg_sum(...) tg_sum_at(__VA_ARGS__, TG_HERE)
+#define tg_mean(...) tg_mean_at(__VA_ARGS__, TG_HERE)
+#define tg_max(...) tg_max_at(__VA_ARGS__, TG_HERE)
+#define tg_sum_axis(...) tg_sum_axis_at(__VA_ARGS__, TG_HERE)
+#define tg_mean_axis(...) tg_mean_axis_at(__VA_ARGS__, TG_HERE)
+#define tg_max_axis(...) tg_max_axis_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_sum_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_mean_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_max_at(tg_tape *t, tg_tensor *x, tg_loc loc);
@@ -155,8 +157,8 @@ tg_tensor *tg_mean_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_
 tg_tensor *tg_max_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_loc loc);
 
 /* Softmax and log-softmax over the last axis (max-subtracted, stable). */
-#define tg_softmax(t, x) tg_softmax_at((t), (x), TG_HERE)
-#define tg_log_softmax(t, x) tg_log_softmax_at((t), (x), TG_HERE)
+#define tg_softmax(...) tg_softmax_at(__VA_ARGS__, TG_HERE)
+#define tg_log_softmax(...) tg_log_softmax_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 
@@ -169,13 +171,13 @@ tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
  * index_select: rows of x (V, D...) picked by idx[0..n-1] -> (n, D...); repeated indices
  *   accumulate their gradients (embedding lookup). Out-of-range indices are a contract
  *   violation. */
-#define tg_reshape(t, x, ndim, shape) tg_reshape_at((t), (x), (ndim), (shape), TG_HERE)
-#define tg_transpose(t, x) tg_transpose_at((t), (x), TG_HERE)
-#define tg_slice(t, x, axis, start, len) tg_slice_at((t), (x), (axis), (start), (len), TG_HERE)
-#define tg_chunk(t, x, k, axis, out) tg_chunk_at((t), (x), (k), (axis), (out), TG_HERE)
-#define tg_concat(t, n, xs, axis) tg_concat_at((t), (n), (xs), (axis), TG_HERE)
-#define tg_stack(t, n, xs, axis) tg_stack_at((t), (n), (xs), (axis), TG_HERE)
-#define tg_index_select(t, x, idx, n) tg_index_select_at((t), (x), (idx), (n), TG_HERE)
+#define tg_reshape(...) tg_reshape_at(__VA_ARGS__, TG_HERE)
+#define tg_transpose(...) tg_transpose_at(__VA_ARGS__, TG_HERE)
+#define tg_slice(...) tg_slice_at(__VA_ARGS__, TG_HERE)
+#define tg_chunk(...) tg_chunk_at(__VA_ARGS__, TG_HERE)
+#define tg_concat(...) tg_concat_at(__VA_ARGS__, TG_HERE)
+#define tg_stack(...) tg_stack_at(__VA_ARGS__, TG_HERE)
+#define tg_index_select(...) tg_index_select_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_reshape_at(tg_tape *t, tg_tensor *x, int ndim, const int *shape, tg_loc loc);
 tg_tensor *tg_transpose_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_slice_at(tg_tape *t, tg_tensor *x, int axis, int start, int len, tg_loc loc);

@@ -87,7 +87,7 @@ static void check_binary(const char *fn, const float *a, int na, const int *sa,
     check_rank(fn, "b", nb, sb);
     check_rank(fn, "out", nout, sout);
     int nexp, sexp[TG_MAX_DIMS];
-    char s1[64], s2[64], s3[64];
+    char s1[64], s2[64], s3[64], s4[64];
     if (!tg_broadcast_shape(na, sa, nb, sb, &nexp, sexp))
         tg_contract_fail(TG_HERE, fn, "shapes %s and %s do not broadcast",
                          shape_str(na, sa, s1, sizeof s1), shape_str(nb, sb, s2, sizeof s2));
@@ -96,7 +96,7 @@ static void check_binary(const char *fn, const float *a, int na, const int *sa,
     if (!ok)
         tg_contract_fail(TG_HERE, fn, "out has shape %s but %s and %s broadcast to %s",
                          shape_str(nout, sout, s1, sizeof s1), shape_str(na, sa, s2, sizeof s2),
-                         shape_str(nb, sb, s3, sizeof s3));
+                         shape_str(nb, sb, s3, sizeof s3), shape_str(nexp, sexp, s4, sizeof s4));
     int o4[TG_MAX_DIMS];
     align4(nout, sout, o4);
     if (prod4(o4) > 0 && (!a || !b || !out))

@@ -12,7 +12,6 @@
 #include "tensor/tensor.h"
 
 #include <math.h>
-#include <string.h>
 
 #define PCG32_MULT 6364136223846793005ULL
 
