@@ -255,6 +255,8 @@ Test(params, duplicate_name_is_a_contract_violation)
     tg_params_add(ps, "w", TG_SHAPE(1));
     EXPECT_RAISES(tg_params_add(ps, "w", TG_SHAPE(2)));
     cr_expect(strstr(contract_msg, "\"w\" exists already"), "%s", contract_msg);
+    cr_expect_eq(tg_params_count(ps), 1);
+    tg_params_free(ps);
 }
 
 /* ---- contract violations name the op, the shapes and the caller ---------------------- */
@@ -271,6 +273,7 @@ Test(contract, broadcast_mismatch_names_op_shapes_and_line)
     cr_expect(strstr(contract_msg, "add"), "%s", contract_msg);
     cr_expect(strstr(contract_msg, "(3, 4)") && strstr(contract_msg, "(5)"), "%s", contract_msg);
     cr_expect(strstr(contract_msg, where), "want %s in: %s", where, contract_msg);
+    tg_tape_free(tp);
 }
 
 Test(contract, matmul_inner_size_mismatch)
@@ -282,6 +285,7 @@ Test(contract, matmul_inner_size_mismatch)
     cr_expect(strstr(contract_msg, "tg_matmul") && strstr(contract_msg, "(2, 3)") &&
                   strstr(contract_msg, "(4, 5)"),
               "%s", contract_msg);
+    tg_tape_free(tp);
 }
 
 Test(contract, linear_weight_mismatch_and_null_input)
@@ -295,6 +299,7 @@ Test(contract, linear_weight_mismatch_and_null_input)
     EXPECT_RAISES(tg_sigmoid(tp, NULL));
     cr_expect(strstr(contract_msg, "sigmoid") && strstr(contract_msg, "NULL"), "%s",
               contract_msg);
+    tg_tape_free(tp);
 }
 
 Test(contract, backward_of_non_scalar_and_twice)
@@ -310,6 +315,8 @@ Test(contract, backward_of_non_scalar_and_twice)
     tg_backward(tp, l);
     EXPECT_RAISES(tg_backward(tp, l));
     cr_expect(strstr(contract_msg, "tg_tape_reset"), "%s", contract_msg);
+    tg_tape_free(tp);
+    tg_params_free(ps);
 }
 
 Test(contract, bad_axis_slice_chunk_and_index)
@@ -328,6 +335,7 @@ Test(contract, bad_axis_slice_chunk_and_index)
     EXPECT_RAISES(tg_reshape(tp, x, TG_SHAPE(5, 5)));
     cr_expect(strstr(contract_msg, "(4, 6)") && strstr(contract_msg, "(5, 5)"), "%s",
               contract_msg);
+    tg_tape_free(tp);
 }
 
 Test(contract, default_handler_aborts, .signal = SIGABRT)
