@@ -12,5 +12,7 @@
 #include "tensor/tensor.h"
 #include "autograd/autograd.h"
 #include "autograd/op.h"
+#include "layers/layers.h"
+#include "optim/optim.h"
 
 #endif /* TAPEGRAD_H */

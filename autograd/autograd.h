@@ -165,6 +165,7 @@ tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 /* Shape ops.
  * reshape: same number of elements; one entry may be -1 (inferred).
  * transpose: (M, N) -> (N, M); (B, M, N) -> (B, N, M).
+ * swapaxes: exchanges two axes of any rank, e.g. (B, T, H) <-> (T, B, H).
  * slice: elements [start, start+len) along axis.
  * chunk: k equal parts along axis into out[0..k-1] (the size must divide by k).
  * concat: n tensors equal but along axis. stack: n same-shape tensors along a new axis.
@@ -173,6 +174,7 @@ tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
  *   violation. */
 #define tg_reshape(...) tg_reshape_at(__VA_ARGS__, TG_HERE)
 #define tg_transpose(...) tg_transpose_at(__VA_ARGS__, TG_HERE)
+#define tg_swapaxes(...) tg_swapaxes_at(__VA_ARGS__, TG_HERE)
 #define tg_slice(...) tg_slice_at(__VA_ARGS__, TG_HERE)
 #define tg_chunk(...) tg_chunk_at(__VA_ARGS__, TG_HERE)
 #define tg_concat(...) tg_concat_at(__VA_ARGS__, TG_HERE)
@@ -180,6 +182,7 @@ tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 #define tg_index_select(...) tg_index_select_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_reshape_at(tg_tape *t, tg_tensor *x, int ndim, const int *shape, tg_loc loc);
 tg_tensor *tg_transpose_at(tg_tape *t, tg_tensor *x, tg_loc loc);
+tg_tensor *tg_swapaxes_at(tg_tape *t, tg_tensor *x, int axis0, int axis1, tg_loc loc);
 tg_tensor *tg_slice_at(tg_tape *t, tg_tensor *x, int axis, int start, int len, tg_loc loc);
 void tg_chunk_at(tg_tape *t, tg_tensor *x, int k, int axis, tg_tensor **out, tg_loc loc);
 tg_tensor *tg_concat_at(tg_tape *t, int n, tg_tensor *const *xs, int axis, tg_loc loc);

@@ -1,5 +1,5 @@
 /* autograd/ops_shape.c — ops that move elements without arithmetic: reshape, transpose,
- * slice, chunk, concat, stack, index_select.
+ * swapaxes, slice, chunk, concat, stack, index_select.
  *
  * reshape, and a slice that is one contiguous run of its parent (slicing the first axis,
  * or any axis whose leading axes have size 1), are views: the output points into the
@@ -116,6 +116,75 @@ tg_tensor *tg_transpose_at(tg_tape *t, tg_tensor *x, tg_loc loc)
     tg_tensor *y = x->ndim == 3 ? tg_tape_empty(t, 3, shape) : tg_tape_empty(t, 2, shape + 1);
     transpose_copy(x->data, y->data, batch, M, N, false);
     tg_record(t, &transpose_op, y, 1, (tg_tensor *[]){x});
+    return y;
+}
+
+/* ---- swapaxes: y = x with axes a0 and a1 exchanged ----------------------------------
+ * Both tensors are padded to rank 4 with leading 1s; y[i0, i1, i2, i3] reads x at the
+ * same index with the two positions exchanged. dx is the same walk with += in reverse.
+ * iarg: [0] a0, [1] a1 (in the padded rank-4 numbering). */
+
+/* Copies (or adds) between a tensor of padded shape `ys` and one whose axes a0 and a1 are
+ * exchanged; `to_y` picks the direction. */
+static void swap_walk(const int *ys, int a0, int a1, const float *src, float *dst, bool to_y,
+                      bool add)
+{
+    int xs[4] = {ys[0], ys[1], ys[2], ys[3]};
+    xs[a0] = ys[a1];
+    xs[a1] = ys[a0];
+    int64_t xstride[4] = {(int64_t)xs[1] * xs[2] * xs[3], (int64_t)xs[2] * xs[3], xs[3], 1};
+    int64_t st[4] = {xstride[0], xstride[1], xstride[2], xstride[3]}; /* x stride per y axis */
+    st[a0] = xstride[a1];
+    st[a1] = xstride[a0];
+    int64_t yi = 0;
+    for (int i0 = 0; i0 < ys[0]; i0++)
+        for (int i1 = 0; i1 < ys[1]; i1++)
+            for (int i2 = 0; i2 < ys[2]; i2++)
+                for (int i3 = 0; i3 < ys[3]; i3++, yi++) {
+                    int64_t xi = i0 * st[0] + i1 * st[1] + i2 * st[2] + i3 * st[3];
+                    if (to_y)
+                        dst[yi] = src[xi];
+                    else if (add)
+                        dst[xi] += src[yi];
+                    else
+                        dst[xi] = src[yi];
+                }
+}
+
+static void padded_shape(const tg_tensor *x, int *s4)
+{
+    int pad = 4 - x->ndim;
+    for (int i = 0; i < 4; i++) s4[i] = i < pad ? 1 : x->shape[i - pad];
+}
+
+static void swapaxes_backward(tg_tape *t, tg_node *nd)
+{
+    float *gx = tg_grad_of(t, nd->in[0]);
+    if (!gx) return;
+    int ys[4];
+    padded_shape(nd->out, ys);
+    swap_walk(ys, nd->iarg[0], nd->iarg[1], nd->out->grad, gx, false, true);
+}
+static const tg_op swapaxes_op = {"swapaxes", swapaxes_backward};
+
+tg_tensor *tg_swapaxes_at(tg_tape *t, tg_tensor *x, int axis0, int axis1, tg_loc loc)
+{
+    tg_check_tensor(x, "tg_swapaxes", "x", loc);
+    int a0 = tg_check_axis(x, axis0, "tg_swapaxes", loc);
+    int a1 = tg_check_axis(x, axis1, "tg_swapaxes", loc);
+    int shape[TG_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof shape);
+    shape[a0] = x->shape[a1];
+    shape[a1] = x->shape[a0];
+    tg_tensor *y = tg_tape_empty(t, x->ndim, shape);
+    int pad = 4 - x->ndim, ys[4];
+    padded_shape(y, ys);
+    swap_walk(ys, a0 + pad, a1 + pad, x->data, y->data, true, false);
+    tg_node *r = tg_record(t, &swapaxes_op, y, 1, (tg_tensor *[]){x});
+    if (r) {
+        r->iarg[0] = a0 + pad;
+        r->iarg[1] = a1 + pad;
+    }
     return y;
 }
 

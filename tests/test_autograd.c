@@ -390,6 +390,11 @@ Test(forward, reductions_softmax_and_shapes)
     tg_tensor *ls = tg_log_softmax(tp, x);
     cr_expect_float_eq(ls->data[1], logf(e1 / (e0 + e1 + e2)), 1e-5);
     expect_floats(tg_transpose(tp, x)->data, (float[]){1, 4, 5, 2, 3, 6}, 6, 0);
+    /* (2, 3, 2) -> swap axes 0 and 1 -> (3, 2, 2): y[j, i, k] = x[i, j, k] */
+    tg_tensor *x3 = tg_tape_tensor(tp, TG_SHAPE(2, 3, 2), (float[]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+    tg_tensor *sw = tg_swapaxes(tp, x3, 0, 1);
+    cr_expect(sw->shape[0] == 3 && sw->shape[1] == 2 && sw->shape[2] == 2);
+    expect_floats(sw->data, (float[]){0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11}, 12, 0);
     expect_floats(tg_slice(tp, x, 1, 1, 2)->data, (float[]){5, 3, 2, 6}, 4, 0);
     tg_tensor *parts[3];
     tg_chunk(tp, x, 3, 1, parts);

@@ -66,6 +66,8 @@ F1(f_softmax, tg_softmax(t, x[0]))
 F1(f_log_softmax, tg_log_softmax(t, x[0]))
 F1(f_reshape, tg_reshape(t, x[0], TG_SHAPE(3, -1)))
 F1(f_transpose, tg_transpose(t, x[0]))
+F1(f_swap01, tg_swapaxes(t, x[0], 0, 1))
+F1(f_swap_last, tg_swapaxes(t, x[0], -1, 1))
 F1(f_slice0, tg_slice(t, x[0], 0, 1, 2))
 F1(f_slice1, tg_slice(t, x[0], 1, 2, 3))
 F1(f_concat, tg_concat(t, 3, x, 1))
@@ -163,6 +165,8 @@ static const gc_case cases[] = {
     {"reshape", f_reshape, 1, {{2, 2, 6}}, {0}},
     {"transpose 2-D", f_transpose, 1, {{2, 3, 5}}, {0}},
     {"transpose 3-D", f_transpose, 1, {{3, 2, 3, 5}}, {0}},
+    {"swapaxes 0,1 of (2,3,4)", f_swap01, 1, {{3, 2, 3, 4}}, {0}},
+    {"swapaxes -1,1 of (2,3,2,4)", f_swap_last, 1, {{4, 2, 3, 2, 4}}, {0}},
     {"slice axis 0 (view)", f_slice0, 1, {{2, 4, 3}}, {0}},
     {"slice axis 1 (copy)", f_slice1, 1, {{3, 2, 6, 2}}, {0}},
     {"chunk", f_chunk, 1, {{2, 2, 6}}, {0}},

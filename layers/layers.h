@@ -1,0 +1,172 @@
+/* layers/layers.h — layers built from autograd ops: linear, dropout, embedding, losses, and
+ * recurrent layers (RNN, LSTM, GRU, and your own cells) unrolled by one sequence runner.
+ *
+ *     tg_params *ps = tg_params_new();
+ *     tg_rng rng;  tg_rng_seed(&rng, 42, 0);
+ *     tg_rnn_opts o = tg_rnn_defaults();             // batch-first, 1 layer, PyTorch init
+ *     o.return_sequences = false;                     // only the last step's output
+ *     tg_rnn *gru = tg_rnn_new(ps, "gru", &tg_cell_gru, 1, 50, &o, &rng);
+ *     tg_linear_layer fc = tg_linear_layer_new(ps, "fc", 50, 1, true, &rng);
+ *     ...per step:
+ *     tg_tensor *h = tg_rnn_forward(tp, gru, x, NULL, NULL);        // x (B, T, 1) -> (B, 50)
+ *     tg_tensor *loss = tg_mse_loss(tp, tg_linear_layer_forward(tp, &fc, h), y, TG_MEAN);
+ *
+ * A cell is a step function written with ops (no backward code): LSTM, GRU and the Elman
+ * RNN below are defined exactly as a user's cell is, and all go through tg_rnn_forward.
+ * Names, layouts and equations follow PyTorch (state_dict keys such as
+ * "gru.weight_ih_l0", "gru.bias_hh_l1_reverse").
+ *
+ * What this is not: a model container or training loop (a later module), or a fused
+ * kernel library: speed comes from how the runner composes ops.
+ */
+#ifndef TG_LAYERS_H
+#define TG_LAYERS_H
+
+#include "autograd/autograd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- linear ---------------------------------------------------------------------------
+ * y = x W^T + b, W (out, in), b (out). PyTorch init: W and b ~ U(-1/sqrt(in), 1/sqrt(in)).
+ * Parameters "<prefix>.weight" and "<prefix>.bias" in the store. */
+typedef struct tg_linear_layer {
+    tg_tensor *weight; /* (out, in) */
+    tg_tensor *bias;   /* (out) or NULL */
+} tg_linear_layer;
+
+tg_linear_layer tg_linear_layer_new(tg_params *ps, const char *prefix, int in, int out,
+                                    bool bias, tg_rng *rng);
+#define tg_linear_layer_forward(...) tg_linear_layer_forward_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_linear_layer_forward_at(tg_tape *t, const tg_linear_layer *l, tg_tensor *x,
+                                      tg_loc loc);
+
+/* ---- dropout --------------------------------------------------------------------------
+ * Inverted dropout: in training each element is zeroed with probability p and the rest are
+ * scaled by 1/(1-p), so evaluation is the identity (training == false returns x itself).
+ * The mask comes from `rng`, so a seeded run is reproducible. p in [0, 1). */
+#define tg_dropout(...) tg_dropout_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
+                         tg_loc loc);
+
+/* ---- embedding --------------------------------------------------------------------------
+ * A (num, dim) table "<prefix>.weight", initialized N(0, 1) like PyTorch. Forward picks
+ * rows: idx of n entries -> (n, dim). */
+typedef struct tg_embedding {
+    tg_tensor *weight; /* (num, dim) */
+} tg_embedding;
+
+tg_embedding tg_embedding_new(tg_params *ps, const char *prefix, int num, int dim,
+                              tg_rng *rng);
+#define tg_embedding_forward(...) tg_embedding_forward_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_embedding_forward_at(tg_tape *t, const tg_embedding *e, const int32_t *idx,
+                                   int n, tg_loc loc);
+
+/* ---- losses ----------------------------------------------------------------------------
+ * Built from ops, so they differentiate like anything else. Reduction over all elements
+ * (TG_MEAN, as PyTorch's default) or their sum. pred and target have the same shape. */
+typedef enum tg_reduction { TG_MEAN, TG_SUM } tg_reduction;
+
+#define tg_mse_loss(...) tg_mse_loss_at(__VA_ARGS__, TG_HERE)
+#define tg_l1_loss(...) tg_l1_loss_at(__VA_ARGS__, TG_HERE)
+#define tg_huber_loss(...) tg_huber_loss_at(__VA_ARGS__, TG_HERE)
+#define tg_smooth_l1_loss(...) tg_smooth_l1_loss_at(__VA_ARGS__, TG_HERE)
+#define tg_cross_entropy_loss(...) tg_cross_entropy_loss_at(__VA_ARGS__, TG_HERE)
+#define tg_bce_with_logits_loss(...) tg_bce_with_logits_loss_at(__VA_ARGS__, TG_HERE)
+/* (pred - target)^2 */
+tg_tensor *tg_mse_loss_at(tg_tape *t, tg_tensor *pred, tg_tensor *target, tg_reduction r,
+                          tg_loc loc);
+/* |pred - target| (MAE) */
+tg_tensor *tg_l1_loss_at(tg_tape *t, tg_tensor *pred, tg_tensor *target, tg_reduction r,
+                         tg_loc loc);
+/* PyTorch HuberLoss(delta): 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta). */
+tg_tensor *tg_huber_loss_at(tg_tape *t, tg_tensor *pred, tg_tensor *target, float delta,
+                            tg_reduction r, tg_loc loc);
+/* PyTorch SmoothL1Loss(beta) = HuberLoss(beta) / beta. */
+tg_tensor *tg_smooth_l1_loss_at(tg_tape *t, tg_tensor *pred, tg_tensor *target, float beta,
+                                tg_reduction r, tg_loc loc);
+/* logits (N, C), classes[N] in 0..C-1: -log softmax(logits)[n, classes[n]]. */
+tg_tensor *tg_cross_entropy_loss_at(tg_tape *t, tg_tensor *logits, const int32_t *classes,
+                                    tg_reduction r, tg_loc loc);
+/* Binary cross-entropy on logits x with targets y in [0, 1], in the stable form
+ * max(x, 0) - x y + log(1 + exp(-|x|)). */
+tg_tensor *tg_bce_with_logits_loss_at(tg_tape *t, tg_tensor *logits, tg_tensor *target,
+                                      tg_reduction r, tg_loc loc);
+
+/* ---- recurrent cells -------------------------------------------------------------------
+ * A cell type says how many gate blocks its input weights have and how many state tensors
+ * it carries, and gives a step function. The runner owns the weights, in PyTorch layout:
+ *   weight_ih (G*H, I), weight_hh (G*H, H), bias_ih (G*H), bias_hh (G*H)
+ * and hands the step the input projection of this time step, already computed for all
+ * steps in one GEMM:  xw = x_t weight_ih^T + bias_ih   (B, G*H).
+ * The step returns the new state; state[0] is always h, the output of the step. */
+typedef struct tg_cell_weights {
+    tg_tensor *weight_ih; /* (G*H, I) */
+    tg_tensor *weight_hh; /* (G*H, H) */
+    tg_tensor *bias_ih;   /* (G*H) or NULL when the layer has no bias */
+    tg_tensor *bias_hh;   /* (G*H) or NULL */
+    int hidden;           /* H */
+} tg_cell_weights;
+
+typedef void (*tg_cell_step_fn)(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                                tg_tensor *const *state, tg_tensor **new_state);
+
+typedef struct tg_cell_type {
+    const char *name;     /* for messages: "lstm", "gru", "cifg", ... */
+    int gates;            /* G: blocks of H rows in weight_ih and weight_hh */
+    int n_state;          /* 1 (h) or 2 (h, c) */
+    tg_cell_step_fn step;
+} tg_cell_type;
+
+/* PyTorch's cells. */
+extern const tg_cell_type tg_cell_rnn_tanh; /* h' = tanh(xw + h W_hh^T + b_hh) */
+extern const tg_cell_type tg_cell_rnn_relu; /* h' = relu(xw + h W_hh^T + b_hh) */
+extern const tg_cell_type tg_cell_lstm;     /* gates i|f|g|o; state h, c */
+extern const tg_cell_type tg_cell_gru;      /* gates r|z|n; n = tanh(xn + r * (W_hn h + b_hn)) */
+
+/* ---- the sequence runner -------------------------------------------------------------- */
+typedef enum tg_rnn_init {
+    TG_INIT_TORCH, /* every weight and bias ~ U(-1/sqrt(H), 1/sqrt(H)) (PyTorch) */
+    TG_INIT_KERAS, /* weight_ih Glorot uniform, weight_hh orthogonal, biases 0 (Keras) */
+} tg_rnn_init;
+
+typedef struct tg_rnn_opts {
+    int num_layers;        /* stacked layers (1) */
+    bool bidirectional;    /* a reversed run beside the forward one, outputs concatenated */
+    bool bias;             /* bias_ih and bias_hh (true) */
+    bool batch_first;      /* x is (B, T, I) (true), else (T, B, I) */
+    bool return_sequences; /* output every step (true) or only the last state (false) */
+    float dropout;         /* between stacked layers, in training (0) */
+    tg_rnn_init init;      /* TG_INIT_TORCH */
+    bool unit_forget_bias; /* LSTM: forget-gate bias_ih = 1, bias_hh = 0 at init (Keras) */
+} tg_rnn_opts;
+tg_rnn_opts tg_rnn_defaults(void);
+
+typedef struct tg_rnn tg_rnn;
+
+/* Adds the weights of every layer and direction to `ps` as "<prefix>.weight_ih_l<k>[_reverse]"
+ * etc. (prefix may be "" for bare PyTorch names) and initializes them from rng. */
+tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, int input_size,
+                   int hidden_size, const tg_rnn_opts *opts, tg_rng *rng);
+void tg_rnn_free(tg_rnn *r);
+/* Weights of layer `layer`, direction 0 (forward) or 1 (reverse). */
+tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction);
+int tg_rnn_output_size(const tg_rnn *r); /* H, or 2H when bidirectional */
+
+/* Training switch for the dropout between layers and its random source. */
+void tg_rnn_train(tg_rnn *r, bool training, tg_rng *dropout_rng);
+
+/* Runs the layer over x: (B, T, I) when batch_first, else (T, B, I).
+ * Returns (B, T, D*H) / (T, B, D*H) with return_sequences, else the last step (B, D*H)
+ * (for bidirectional: the forward run's last state beside the reversed run's, as Keras).
+ * init: NULL for zero states, else n_state tensors each (L*D, B, H) as PyTorch's h_0 / c_0.
+ * final: NULL, or room for n_state tensors that receive (L*D, B, H) like h_n / c_n. */
+#define tg_rnn_forward(...) tg_rnn_forward_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
+                             tg_tensor **final, tg_loc loc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TG_LAYERS_H */
