@@ -112,11 +112,16 @@ typedef struct tg_cell_weights {
 typedef void (*tg_cell_step_fn)(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
                                 tg_tensor *const *state, tg_tensor **new_state);
 
+typedef struct tg_rnn_opts tg_rnn_opts;
+
 typedef struct tg_cell_type {
     const char *name;     /* for messages: "lstm", "gru", "cifg", ... */
     int gates;            /* G: blocks of H rows in weight_ih and weight_hh */
     int n_state;          /* 1 (h) or 2 (h, c) */
     tg_cell_step_fn step;
+    /* Optional: adjusts freshly initialized weights (LSTM sets its forget-gate bias under
+     * unit_forget_bias). NULL for most cells. */
+    void (*after_init)(tg_cell_weights *w, const tg_rnn_opts *opts);
 } tg_cell_type;
 
 /* PyTorch's cells. */
@@ -131,7 +136,7 @@ typedef enum tg_rnn_init {
     TG_INIT_KERAS, /* weight_ih Glorot uniform, weight_hh orthogonal, biases 0 (Keras) */
 } tg_rnn_init;
 
-typedef struct tg_rnn_opts {
+struct tg_rnn_opts {
     int num_layers;        /* stacked layers (1) */
     bool bidirectional;    /* a reversed run beside the forward one, outputs concatenated */
     bool bias;             /* bias_ih and bias_hh (true) */
@@ -140,7 +145,7 @@ typedef struct tg_rnn_opts {
     float dropout;         /* between stacked layers, in training (0) */
     tg_rnn_init init;      /* TG_INIT_TORCH */
     bool unit_forget_bias; /* LSTM: forget-gate bias_ih = 1, bias_hh = 0 at init (Keras) */
-} tg_rnn_opts;
+};
 tg_rnn_opts tg_rnn_defaults(void);
 
 typedef struct tg_rnn tg_rnn;

@@ -1,0 +1,82 @@
+/* layers/cells.c — PyTorch's recurrent cells written as graph ops: Elman RNN (tanh, relu),
+ * LSTM and GRU. Each step is a handful of ops and no backward code; the tape
+ * differentiates it. The sequence runner (rnn.c) treats these exactly like a user's cell.
+ *
+ * Every step receives xw = x_t W_ih^T + b_ih (B, G*H), computed for all time steps at once
+ * by the runner, and adds the hidden projection h W_hh^T + b_hh: one linear with all gates
+ * in its rows, then chunk.
+ * Not here: the unrolling over time, stacking, directions (rnn.c); variants users write
+ * (layers/variants/).
+ */
+#include "layers/layers.h"
+
+/* ---- Elman RNN: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh) --------------------------- */
+
+static void rnn_tanh_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                          tg_tensor *const *s, tg_tensor **out)
+{
+    out[0] = tg_tanh(t, tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)));
+}
+
+static void rnn_relu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                          tg_tensor *const *s, tg_tensor **out)
+{
+    out[0] = tg_relu(t, tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)));
+}
+
+const tg_cell_type tg_cell_rnn_tanh = {"rnn_tanh", 1, 1, rnn_tanh_step, NULL};
+const tg_cell_type tg_cell_rnn_relu = {"rnn_relu", 1, 1, rnn_relu_step, NULL};
+
+/* ---- LSTM (gate rows i | f | g | o, as PyTorch) ----------------------------------------
+ *   [i f g o] = xw + h W_hh^T + b_hh            (B, 4H)
+ *   c' = sigmoid(f) * c + sigmoid(i) * tanh(g)
+ *   h' = sigmoid(o) * tanh(c')                  state = (h, c) */
+
+static void lstm_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
+                      tg_tensor **out)
+{
+    tg_tensor *gates = tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh));
+    tg_tensor *q[4]; /* i, f, g, o: (B, H) each */
+    tg_chunk(t, gates, 4, 1, q);
+    tg_tensor *c = tg_add(t, tg_mul(t, tg_sigmoid(t, q[1]), s[1]),
+                          tg_mul(t, tg_sigmoid(t, q[0]), tg_tanh(t, q[2])));
+    out[0] = tg_mul(t, tg_sigmoid(t, q[3]), tg_tanh(t, c));
+    out[1] = c;
+}
+
+/* Keras' unit_forget_bias: the forget gate starts open. Keras has one bias, which maps to
+ * bias_ih; bias_hh's forget block is zeroed so the sum is exactly 1. */
+static void lstm_after_init(tg_cell_weights *w, const tg_rnn_opts *o)
+{
+    if (!o->unit_forget_bias || !w->bias_ih) return;
+    int H = w->hidden;
+    for (int j = H; j < 2 * H; j++) {
+        w->bias_ih->data[j] = 1.0f;
+        w->bias_hh->data[j] = 0.0f;
+    }
+}
+
+const tg_cell_type tg_cell_lstm = {"lstm", 4, 2, lstm_step, lstm_after_init};
+
+/* ---- GRU (gate rows r | z | n, as PyTorch; reset applied after the matmul) ------------
+ *   [xr xz xn] = xw,  [hr hz hn] = h W_hh^T + b_hh
+ *   r = sigmoid(xr + hr),  z = sigmoid(xz + hz)
+ *   n = tanh(xn + r * hn)
+ *   h' = (1 - z) * n + z * h
+ * This is Keras' GRU with reset_after=True (its default) once the gate blocks of its
+ * kernels are reordered from z|r|h to r|z|n. */
+
+static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
+                     tg_tensor **out)
+{
+    tg_tensor *hw = tg_linear(t, s[0], w->weight_hh, w->bias_hh); /* (B, 3H) */
+    tg_tensor *x3[3], *h3[3];
+    tg_chunk(t, xw, 3, 1, x3);
+    tg_chunk(t, hw, 3, 1, h3);
+    tg_tensor *r = tg_sigmoid(t, tg_add(t, x3[0], h3[0]));
+    tg_tensor *z = tg_sigmoid(t, tg_add(t, x3[1], h3[1]));
+    tg_tensor *n = tg_tanh(t, tg_add(t, x3[2], tg_mul(t, r, h3[2])));
+    out[0] = tg_add(t, tg_mul(t, tg_one_minus(t, z), n), tg_mul(t, z, s[0]));
+}
+
+const tg_cell_type tg_cell_gru = {"gru", 3, 1, gru_step, NULL};

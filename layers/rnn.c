@@ -1,0 +1,230 @@
+/* layers/rnn.c — the sequence runner: unrolls any cell over time, for stacked layers and
+ * both directions, with PyTorch's parameter names and layouts.
+ *
+ * Per layer and direction (all ops, so backward comes from the tape):
+ *   proj = linear(x, W_ih, b_ih)          one GEMM over all T*B rows      (T, B, G*H)
+ *   for each step t (reversed for the backward direction):
+ *       xw = proj[t]                      a view, no copy                 (B, G*H)
+ *       state = cell.step(xw, state)      the cell adds h W_hh^T + b_hh itself
+ *   out = stack(h_t over t)                                               (T, B, H)
+ * Inside, time is the leading axis so that each step's slice is contiguous; batch-first
+ * input is swapped once on the way in and once on the way out.
+ * Not here: the cells (cells.c and users' files), losses, training loops.
+ */
+#include "layers/layers.h"
+#include "autograd/op.h" /* tg_tape_alloc, tg_check_tensor */
+
+#include <stdio.h>
+#include <string.h>
+
+struct tg_rnn {
+    const tg_cell_type *cell;
+    int input_size, hidden, layers, dirs;
+    tg_rnn_opts opts;
+    bool training;
+    tg_rng *dropout_rng;
+    tg_cell_weights *w; /* layers * dirs, index l * dirs + d */
+};
+
+tg_rnn_opts tg_rnn_defaults(void)
+{
+    return (tg_rnn_opts){
+        .num_layers = 1,
+        .bidirectional = false,
+        .bias = true,
+        .batch_first = true,
+        .return_sequences = true,
+        .dropout = 0.0f,
+        .init = TG_INIT_TORCH,
+        .unit_forget_bias = false,
+    };
+}
+
+/* "<prefix>.<what>_l<layer>[_reverse]", or without "<prefix>." when prefix is empty. */
+static tg_tensor *add_param(tg_params *ps, const char *prefix, const char *what, int layer,
+                            int dir, int rows, int cols)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s%s_l%d%s", prefix, *prefix ? "." : "", what, layer,
+             dir ? "_reverse" : "");
+    return cols ? tg_params_add(ps, name, TG_SHAPE(rows, cols))
+                : tg_params_add(ps, name, TG_SHAPE(rows));
+}
+
+static void init_weights(tg_cell_weights *w, const tg_rnn_opts *o, int H, tg_rng *rng)
+{
+    if (o->init == TG_INIT_TORCH) {
+        tg_init_uniform_fan(w->weight_ih, rng, H); /* PyTorch: all U(+-1/sqrt(hidden)) */
+        tg_init_uniform_fan(w->weight_hh, rng, H);
+        if (w->bias_ih) tg_init_uniform_fan(w->bias_ih, rng, H);
+        if (w->bias_hh) tg_init_uniform_fan(w->bias_hh, rng, H);
+    } else {
+        tg_init_glorot_uniform(w->weight_ih, rng, 1.0f);
+        tg_init_orthogonal(w->weight_hh, rng, 1.0f);
+        if (w->bias_ih) tg_tensor_fill(w->bias_ih, 0.0f);
+        if (w->bias_hh) tg_tensor_fill(w->bias_hh, 0.0f);
+    }
+}
+
+tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, int input_size,
+                   int hidden_size, const tg_rnn_opts *opts, tg_rng *rng)
+{
+    tg_loc here = TG_HERE;
+    tg_rnn_opts o = opts ? *opts : tg_rnn_defaults();
+    if (!ps || !cell || !cell->step || !rng)
+        tg_contract_fail(here, "tg_rnn_new", "the store, the cell type and the rng are needed");
+    if (cell->gates < 1 || cell->n_state < 1 || cell->n_state > 4)
+        tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" declares %d gates and %d states",
+                         cell->name, cell->gates, cell->n_state);
+    if (input_size < 1 || hidden_size < 1 || o.num_layers < 1)
+        tg_contract_fail(here, "tg_rnn_new",
+                         "sizes must be positive: input %d, hidden %d, layers %d", input_size,
+                         hidden_size, o.num_layers);
+    if (!(o.dropout >= 0.0f && o.dropout < 1.0f))
+        tg_contract_fail(here, "tg_rnn_new", "dropout %g is outside [0, 1)", (double)o.dropout);
+
+    tg_rnn *r = tg_calloc(sizeof *r);
+    r->cell = cell;
+    r->input_size = input_size;
+    r->hidden = hidden_size;
+    r->layers = o.num_layers;
+    r->dirs = o.bidirectional ? 2 : 1;
+    r->opts = o;
+    r->w = tg_calloc((size_t)r->layers * r->dirs * sizeof *r->w);
+    const char *pre = prefix ? prefix : "";
+    int GH = cell->gates * hidden_size;
+    /* PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh. */
+    for (int l = 0; l < r->layers; l++) {
+        int in = l == 0 ? input_size : hidden_size * r->dirs;
+        for (int d = 0; d < r->dirs; d++) {
+            tg_cell_weights *w = &r->w[l * r->dirs + d];
+            w->hidden = hidden_size;
+            w->weight_ih = add_param(ps, pre, "weight_ih", l, d, GH, in);
+            w->weight_hh = add_param(ps, pre, "weight_hh", l, d, GH, hidden_size);
+            if (o.bias) {
+                w->bias_ih = add_param(ps, pre, "bias_ih", l, d, GH, 0);
+                w->bias_hh = add_param(ps, pre, "bias_hh", l, d, GH, 0);
+            }
+            init_weights(w, &o, hidden_size, rng);
+            if (cell->after_init) cell->after_init(w, &o);
+        }
+    }
+    return r;
+}
+
+void tg_rnn_free(tg_rnn *r)
+{
+    if (!r) return;
+    tg_free(r->w);
+    tg_free(r);
+}
+
+tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction)
+{
+    if (!r || layer < 0 || layer >= r->layers || direction < 0 || direction >= r->dirs)
+        tg_contract_fail(TG_HERE, "tg_rnn_weights", "no layer %d direction %d", layer,
+                         direction);
+    return &r->w[layer * r->dirs + direction];
+}
+
+int tg_rnn_output_size(const tg_rnn *r) { return r->hidden * r->dirs; }
+
+void tg_rnn_train(tg_rnn *r, bool training, tg_rng *dropout_rng)
+{
+    if (training && r->opts.dropout > 0.0f && r->layers > 1 && !dropout_rng)
+        tg_contract_fail(TG_HERE, "tg_rnn_train", "dropout %g between layers needs an rng",
+                         (double)r->opts.dropout);
+    r->training = training;
+    r->dropout_rng = dropout_rng;
+}
+
+/* Initial state s of (layer, direction): row l*D+d of the user's (L*D, B, H) tensor, as a
+ * (B, H) view, or zeros. */
+static tg_tensor *initial_state(tg_tape *t, const tg_rnn *r, tg_tensor *const *init, int s,
+                                int row, int B, tg_loc loc)
+{
+    if (!init) return tg_tape_tensor(t, TG_SHAPE(B, r->hidden), NULL);
+    tg_tensor *h0 = init[s];
+    int LD = r->layers * r->dirs;
+    if (!h0 || h0->ndim != 3 || h0->shape[0] != LD || h0->shape[1] != B ||
+        h0->shape[2] != r->hidden) {
+        char got[64] = "NULL";
+        if (h0) tg_shape_str(h0, got, sizeof got);
+        tg_contract_fail(loc, "tg_rnn_forward",
+                         "initial state %d of the %s layer must be (%d, %d, %d) "
+                         "(layers*directions, batch, hidden), got %s",
+                         s, r->cell->name, LD, B, r->hidden, got);
+    }
+    tg_tensor *v = tg_slice_at(t, h0, 0, row, 1, loc);
+    return tg_reshape_at(t, v, 2, (int[]){B, r->hidden}, loc);
+}
+
+/* Runs one direction of one layer over x (T, B, I). Fills hs[0..T-1] with h_t in time
+ * order and last[0..n_state-1] with the state after the final step. */
+static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w, tg_tensor *x,
+                          bool reverse, tg_tensor **state, tg_tensor **hs, tg_loc loc)
+{
+    int T = x->shape[0], B = x->shape[1], GH = r->cell->gates * r->hidden;
+    tg_tensor *proj = tg_linear_at(t, x, w->weight_ih, w->bias_ih, loc); /* (T, B, G*H) */
+    tg_tensor *next[4];
+    for (int k = 0; k < T; k++) {
+        int step = reverse ? T - 1 - k : k;
+        tg_tensor *xw = tg_reshape_at(t, tg_slice_at(t, proj, 0, step, 1, loc), 2,
+                                      (int[]){B, GH}, loc); /* (B, G*H), a view */
+        r->cell->step(t, w, xw, state, next);
+        for (int s = 0; s < r->cell->n_state; s++) state[s] = next[s];
+        if (hs) hs[step] = state[0];
+    }
+}
+
+tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
+                             tg_tensor **final, tg_loc loc)
+{
+    const char *op = "tg_rnn_forward";
+    if (!r) tg_contract_fail(loc, op, "the layer is NULL");
+    tg_check_tensor(x, op, "x", loc);
+    int I = r->input_size;
+    if (x->ndim != 3 || x->shape[2] != I) {
+        char got[64];
+        tg_contract_fail(loc, op, "x must be %s with input size %d for this %s layer, got %s",
+                         r->opts.batch_first ? "(batch, time, input)" : "(time, batch, input)",
+                         I, r->cell->name, tg_shape_str(x, got, sizeof got));
+    }
+    tg_tensor *seq = r->opts.batch_first ? tg_swapaxes_at(t, x, 0, 1, loc) : x; /* (T, B, I) */
+    int T = seq->shape[0], B = seq->shape[1], D = r->dirs, L = r->layers;
+    int n_state = r->cell->n_state;
+    if (T < 1) tg_contract_fail(loc, op, "the sequence is empty (T = 0)");
+
+    /* Final states in (layer, direction) order: last[s][l * D + d]. */
+    tg_tensor **last = tg_tape_alloc(t, sizeof(tg_tensor *) * (size_t)(n_state * L * D));
+    tg_tensor **hs = tg_tape_alloc(t, sizeof(tg_tensor *) * (size_t)T);
+    tg_tensor *out = NULL;
+    for (int l = 0; l < L; l++) {
+        bool need_seq = l + 1 < L || r->opts.return_sequences;
+        tg_tensor *dir_out[2] = {NULL, NULL};
+        for (int d = 0; d < D; d++) {
+            tg_tensor *state[4];
+            for (int s = 0; s < n_state; s++)
+                state[s] = initial_state(t, r, init, s, l * D + d, B, loc);
+            run_direction(t, r, &r->w[l * D + d], seq, d == 1, state, need_seq ? hs : NULL,
+                          loc);
+            for (int s = 0; s < n_state; s++) last[s * L * D + l * D + d] = state[s];
+            if (need_seq) dir_out[d] = tg_stack_at(t, T, hs, 0, loc); /* (T, B, H) */
+        }
+        if (!need_seq) break;
+        out = D == 2 ? tg_concat_at(t, 2, dir_out, 2, loc) : dir_out[0]; /* (T, B, D*H) */
+        if (l + 1 < L && r->training && r->opts.dropout > 0.0f)
+            out = tg_dropout_at(t, out, r->opts.dropout, true, r->dropout_rng, loc);
+        seq = out;
+    }
+
+    if (final)
+        for (int s = 0; s < n_state; s++)
+            final[s] = tg_stack_at(t, L * D, last + s * L * D, 0, loc); /* (L*D, B, H) */
+
+    if (r->opts.return_sequences)
+        return r->opts.batch_first ? tg_swapaxes_at(t, out, 0, 1, loc) : out;
+    /* Last step of the top layer: h of each direction after its final step. */
+    tg_tensor **top = last + (L - 1) * D; /* s = 0 (h) */
+    return D == 2 ? tg_concat_at(t, 2, top, 1, loc) : top[0]; /* (B, D*H) */
+}

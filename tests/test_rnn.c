@@ -1,0 +1,397 @@
+/* tests/test_rnn.c — recurrent layers: parity with PyTorch (tests/fixtures/rnn.txt, made by
+ * tools/make_fixtures_rnn.py), gradcheck of every cell including the user-written variants,
+ * runner behaviour (last step, time-major, initial and final states, names, init), and
+ * no heap allocation per training step. Part of the test_layers executable; static names
+ * here start with rt_. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <setjmp.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "layers/variants/variants.h"
+#include "tapegrad.h"
+
+static fixture *rt_fx;
+static void rt_load(void) { rt_fx = fx_load("rnn.txt"); }
+static void rt_unload(void) { fx_free(rt_fx); }
+
+static const fx_tensor *rt_get(const char *case_name, const char *what)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s.%s", case_name, what);
+    const fx_tensor *t = fx_get(rt_fx, key);
+    cr_assert_not_null(t, "fixture tensor %s is missing", key);
+    return t;
+}
+
+typedef struct rt_case {
+    const char *name;
+    const tg_cell_type *cell;
+    int layers;
+    bool bidirectional, bias;
+} rt_case;
+
+static const rt_case rt_cases[] = {
+    {"rnn_tanh", &tg_cell_rnn_tanh, 1, false, true},
+    {"rnn_relu", &tg_cell_rnn_relu, 1, false, true},
+    {"rnn_tanh_bi", &tg_cell_rnn_tanh, 1, true, true},
+    {"lstm", &tg_cell_lstm, 1, false, true},
+    {"lstm_stacked", &tg_cell_lstm, 2, false, true},
+    {"lstm_bi", &tg_cell_lstm, 1, true, true},
+    {"lstm_stacked_bi", &tg_cell_lstm, 2, true, true},
+    {"gru", &tg_cell_gru, 1, false, true},
+    {"gru_stacked", &tg_cell_gru, 2, false, true},
+    {"gru_bi", &tg_cell_gru, 1, true, true},
+    {"gru_nobias", &tg_cell_gru, 1, false, false},
+};
+
+/* sum(a * w) for a fixture weight w of a's size. */
+static tg_tensor *rt_weighted(tg_tape *t, tg_tensor *a, const fx_tensor *w)
+{
+    tg_tensor *wt = tg_tape_tensor(t, a->ndim, a->shape, NULL);
+    for (int64_t i = 0; i < wt->size; i++) wt->data[i] = (float)w->data[i];
+    return tg_sum(t, tg_mul(t, a, wt));
+}
+
+static double rt_check(const char *label, const float *got, const fx_tensor *want,
+                       double *worst)
+{
+    double e = fx_rel_err(got, want);
+    cr_expect(e < 1e-5, "%s: relative error %.3g", label, e);
+    if (e > *worst) *worst = e;
+    return e;
+}
+
+Test(rnn_parity, matches_pytorch_outputs_states_and_every_gradient, .init = rt_load,
+     .fini = rt_unload)
+{
+    cr_assert_not_null(rt_fx, "tests/fixtures/rnn.txt did not load");
+    printf("%-16s %10s %10s %10s %10s  (max relative error vs PyTorch float64)\n", "case",
+           "output", "states", "d input", "d params");
+    for (size_t k = 0; k < sizeof rt_cases / sizeof rt_cases[0]; k++) {
+        const rt_case *c = &rt_cases[k];
+        const fx_tensor *fx_x = rt_get(c->name, "x");
+        int I = fx_x->shape[2];
+        int H = rt_get(c->name, "h0")->shape[2];
+        tg_params *ps = tg_params_new();
+        tg_rng rng;
+        tg_rng_seed(&rng, 1, 0);
+        tg_rnn_opts o = tg_rnn_defaults();
+        o.num_layers = c->layers;
+        o.bidirectional = c->bidirectional;
+        o.bias = c->bias;
+        tg_rnn *r = tg_rnn_new(ps, "", c->cell, I, H, &o, &rng);
+
+        /* Same names as PyTorch's state_dict, same count. */
+        cr_expect_eq(tg_params_count(ps), (int)rt_get(c->name, "nparams")->data[0], "%s",
+                     c->name);
+        for (int i = 0; i < tg_params_count(ps); i++) {
+            tg_tensor *p = tg_params_at(ps, i);
+            char key[128];
+            snprintf(key, sizeof key, "param.%s", p->name);
+            fx_copy_into(rt_get(c->name, key), p);
+        }
+        int n_state = c->cell->n_state;
+        tg_tensor *x = fx_tensor_new(fx_x);
+        tg_tensor *init[2] = {fx_tensor_new(rt_get(c->name, "h0")),
+                              n_state == 2 ? fx_tensor_new(rt_get(c->name, "c0")) : NULL};
+        tg_requires_grad(x);
+        for (int s = 0; s < n_state; s++) tg_requires_grad(init[s]);
+
+        tg_tape *tp = tg_tape_new();
+        tg_tensor *final[2];
+        tg_tensor *out = tg_rnn_forward(tp, r, x, init, final);
+        tg_tensor *loss = tg_add(tp, rt_weighted(tp, out, rt_get(c->name, "w_out")),
+                                 rt_weighted(tp, final[0], rt_get(c->name, "w_h")));
+        if (n_state == 2)
+            loss = tg_add(tp, loss, rt_weighted(tp, final[1], rt_get(c->name, "w_c")));
+        tg_backward(tp, loss);
+
+        double w_out = 0, w_state = 0, w_in = 0, w_par = 0;
+        rt_check("output", out->data, rt_get(c->name, "out"), &w_out);
+        rt_check("h_n", final[0]->data, rt_get(c->name, "h_n"), &w_state);
+        rt_check("d x", x->grad, rt_get(c->name, "grad.x"), &w_in);
+        rt_check("d h0", init[0]->grad, rt_get(c->name, "grad.h0"), &w_in);
+        if (n_state == 2) {
+            rt_check("c_n", final[1]->data, rt_get(c->name, "c_n"), &w_state);
+            rt_check("d c0", init[1]->grad, rt_get(c->name, "grad.c0"), &w_in);
+        }
+        for (int i = 0; i < tg_params_count(ps); i++) {
+            tg_tensor *p = tg_params_at(ps, i);
+            char key[128];
+            snprintf(key, sizeof key, "grad.%s", p->name);
+            rt_check(p->name, p->grad, rt_get(c->name, key), &w_par);
+        }
+        printf("%-16s %10.2e %10.2e %10.2e %10.2e\n", c->name, w_out, w_state, w_in, w_par);
+
+        tg_tape_free(tp);
+        tg_tensor_free(x);
+        tg_tensor_free(init[0]);
+        tg_tensor_free(init[1]);
+        tg_rnn_free(r);
+        tg_params_free(ps);
+    }
+}
+
+Test(rnn_names, follow_pytorch_state_dict_keys_with_prefix_and_reverse)
+{
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 1, 0);
+    tg_rnn_opts o = tg_rnn_defaults();
+    o.num_layers = 2;
+    o.bidirectional = true;
+    tg_rnn *r = tg_rnn_new(ps, "gru", &tg_cell_gru, 3, 5, &o, &rng);
+    const char *want[] = {
+        "gru.weight_ih_l0", "gru.weight_hh_l0", "gru.bias_ih_l0", "gru.bias_hh_l0",
+        "gru.weight_ih_l0_reverse", "gru.weight_hh_l0_reverse", "gru.bias_ih_l0_reverse",
+        "gru.bias_hh_l0_reverse", "gru.weight_ih_l1", "gru.weight_hh_l1", "gru.bias_ih_l1",
+        "gru.bias_hh_l1", "gru.weight_ih_l1_reverse", "gru.weight_hh_l1_reverse",
+        "gru.bias_ih_l1_reverse", "gru.bias_hh_l1_reverse",
+    };
+    cr_assert_eq(tg_params_count(ps), 16);
+    for (int i = 0; i < 16; i++) cr_expect_str_eq(tg_params_at(ps, i)->name, want[i]);
+    /* Shapes: layer 1 reads both directions of layer 0. */
+    tg_tensor *w1 = tg_params_get(ps, "gru.weight_ih_l1");
+    cr_expect(w1->shape[0] == 15 && w1->shape[1] == 10);
+    tg_rnn_free(r);
+    tg_params_free(ps);
+}
+
+Test(rnn_init, torch_bounds_keras_orthogonal_and_unit_forget_bias)
+{
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 3, 0);
+    tg_rnn *r = tg_rnn_new(ps, "a", &tg_cell_lstm, 4, 8, NULL, &rng);
+    float bound = 1.0f / sqrtf(8.0f);
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        tg_tensor *p = tg_params_at(ps, i);
+        for (int64_t j = 0; j < p->size; j++)
+            cr_expect(fabsf(p->data[j]) <= bound, "%s[%lld] = %g", p->name, (long long)j,
+                      (double)p->data[j]);
+    }
+    tg_rnn_opts o = tg_rnn_defaults();
+    o.init = TG_INIT_KERAS;
+    o.unit_forget_bias = true;
+    tg_rnn *k = tg_rnn_new(ps, "b", &tg_cell_lstm, 4, 8, &o, &rng);
+    tg_tensor *bih = tg_params_get(ps, "b.bias_ih_l0"), *bhh = tg_params_get(ps, "b.bias_hh_l0");
+    for (int j = 0; j < 32; j++) {
+        cr_expect_float_eq(bih->data[j], j >= 8 && j < 16 ? 1.0f : 0.0f, 0, "bias_ih[%d]", j);
+        cr_expect_float_eq(bhh->data[j], 0.0f, 0);
+    }
+    /* weight_hh (32, 8): orthonormal columns, W^T W = I. */
+    tg_tensor *whh = tg_params_get(ps, "b.weight_hh_l0");
+    for (int a = 0; a < 8; a++)
+        for (int b = 0; b < 8; b++) {
+            double dot = 0;
+            for (int i = 0; i < 32; i++) dot += (double)whh->data[i * 8 + a] * whh->data[i * 8 + b];
+            cr_expect(fabs(dot - (a == b)) < 1e-5, "column %d . column %d = %g", a, b, dot);
+        }
+    tg_rnn_free(r);
+    tg_rnn_free(k);
+    tg_params_free(ps);
+}
+
+/* ---- runner behaviour ------------------------------------------------------------------ */
+
+static tg_rnn *rt_make(tg_params *ps, const tg_cell_type *cell, int I, int H, tg_rnn_opts o)
+{
+    tg_rng rng;
+    tg_rng_seed(&rng, 11, 0);
+    return tg_rnn_new(ps, cell->name, cell, I, H, &o, &rng);
+}
+
+Test(rnn_runner, last_step_equals_last_row_of_the_sequence_and_time_major_agrees)
+{
+    const tg_cell_type *cells[] = {&tg_cell_lstm, &tg_cell_gru, &tg_cell_cifg, &tg_cell_mgu};
+    for (int k = 0; k < 4; k++) {
+        tg_params *ps = tg_params_new();
+        tg_rnn_opts o = tg_rnn_defaults();
+        o.bidirectional = k < 2;
+        tg_rnn *seq = rt_make(ps, cells[k], 3, 4, o);
+        tg_tape *tp = tg_tape_new();
+        tg_tensor *x = tg_tape_tensor(tp, TG_SHAPE(2, 6, 3), NULL); /* (B, T, I) */
+        tg_rng r;
+        tg_rng_seed(&r, 5, 0);
+        tg_fill_uniform(x, &r, -1, 1);
+        tg_tensor *final[2];
+        tg_tensor *all = tg_rnn_forward(tp, seq, x, NULL, final); /* (2, 6, D*4) */
+        int D = o.bidirectional ? 2 : 1;
+        cr_expect(all->shape[0] == 2 && all->shape[1] == 6 && all->shape[2] == 4 * D);
+
+        /* The same weights with return_sequences off give the final states of the top
+         * layer: forward h after the last step, reverse h after its last (t = 0). */
+        tg_rnn_opts o2 = o;
+        o2.return_sequences = false;
+        tg_params *ps2 = tg_params_new(), *ps3 = tg_params_new();
+        tg_rnn *last = rt_make(ps2, cells[k], 3, 4, o2);
+        memcpy(tg_rnn_weights(last, 0, 0), tg_rnn_weights(seq, 0, 0), sizeof(tg_cell_weights));
+        if (D == 2)
+            memcpy(tg_rnn_weights(last, 0, 1), tg_rnn_weights(seq, 0, 1),
+                   sizeof(tg_cell_weights));
+        tg_tensor *h = tg_rnn_forward(tp, last, x, NULL, NULL); /* (2, D*4) */
+        cr_expect(h->ndim == 2 && h->shape[1] == 4 * D);
+        for (int b = 0; b < 2; b++)
+            for (int j = 0; j < 4; j++) {
+                cr_expect_float_eq(h->data[b * 4 * D + j], all->data[(b * 6 + 5) * 4 * D + j], 0);
+                cr_expect_float_eq(h->data[b * 4 * D + j], final[0]->data[b * 4 + j], 0);
+                if (D == 2)
+                    cr_expect_float_eq(h->data[b * 8 + 4 + j], all->data[(b * 6 + 0) * 8 + 4 + j],
+                                       0, "reverse direction ends at t = 0");
+            }
+
+        /* Time-major input (T, B, I) gives the same numbers. */
+        tg_rnn_opts o3 = o;
+        o3.batch_first = false;
+        tg_rnn *tm = rt_make(ps3, cells[k], 3, 4, o3);
+        memcpy(tg_rnn_weights(tm, 0, 0), tg_rnn_weights(seq, 0, 0), sizeof(tg_cell_weights));
+        if (D == 2)
+            memcpy(tg_rnn_weights(tm, 0, 1), tg_rnn_weights(seq, 0, 1), sizeof(tg_cell_weights));
+        tg_tensor *ytm = tg_rnn_forward(tp, tm, tg_swapaxes(tp, x, 0, 1), NULL, NULL);
+        tg_tensor *back = tg_swapaxes(tp, ytm, 0, 1);
+        cr_expect(memcmp(back->data, all->data, sizeof(float) * (size_t)all->size) == 0);
+        tg_tape_free(tp);
+        tg_rnn_free(seq);
+        tg_rnn_free(last);
+        tg_rnn_free(tm);
+        tg_params_free(ps);
+        tg_params_free(ps2);
+        tg_params_free(ps3);
+    }
+}
+
+/* ---- gradcheck of every cell through the runner, over several steps ------------------ */
+
+typedef struct rt_gc {
+    tg_rnn *r;
+    int n_state;
+} rt_gc;
+
+/* inputs: x (B, T, I), h0 (L*D, B, H) [, c0], then the layer-0 weights. Output: the
+ * sequence and every final state, flattened and concatenated, so each path is checked. */
+static tg_tensor *rt_gc_fn(tg_tape *t, tg_tensor **in, void *ctx)
+{
+    rt_gc *g = ctx;
+    tg_tensor *final[2];
+    tg_tensor *out = tg_rnn_forward(t, g->r, in[0], in + 1, final);
+    tg_tensor *parts[3] = {tg_reshape(t, out, TG_SHAPE(-1)), tg_reshape(t, final[0], TG_SHAPE(-1)),
+                           g->n_state == 2 ? tg_reshape(t, final[1], TG_SHAPE(-1)) : NULL};
+    return tg_concat(t, 2 + (g->n_state == 2), parts, 0);
+}
+
+Test(rnn_gradcheck, every_cell_including_user_variants_over_four_steps)
+{
+    struct {
+        const tg_cell_type *cell;
+        bool bidirectional;
+        int layers;
+    } cells[] = {
+        {&tg_cell_rnn_tanh, false, 1}, {&tg_cell_rnn_relu, false, 1}, {&tg_cell_lstm, false, 1},
+        {&tg_cell_lstm, true, 2},      {&tg_cell_gru, false, 1},      {&tg_cell_gru, true, 1},
+        {&tg_cell_cifg, false, 2},     {&tg_cell_mgu, false, 1},      {&tg_cell_mgu, true, 1},
+    };
+    int B = 2, T = 4, I = 3, H = 4;
+    printf("%-10s %-5s %s\n", "cell", "D x L", "worst relative error: x, h0, [c0,] w_ih, w_hh, b_ih, b_hh");
+    for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++) {
+        tg_params *ps = tg_params_new();
+        tg_rnn_opts o = tg_rnn_defaults();
+        o.bidirectional = cells[k].bidirectional;
+        o.num_layers = cells[k].layers;
+        tg_rnn *r = rt_make(ps, cells[k].cell, I, H, o);
+        int ns = cells[k].cell->n_state, LD = o.num_layers * (o.bidirectional ? 2 : 1);
+        tg_rng rng;
+        tg_rng_seed(&rng, 100 + k, 0);
+        tg_tensor *in[8];
+        int n = 0;
+        in[n++] = tg_tensor_new(TG_SHAPE(B, T, I));
+        for (int s = 0; s < ns; s++) in[n++] = tg_tensor_new(TG_SHAPE(LD, B, H));
+        for (int i = 0; i < n; i++) tg_fill_uniform(in[i], &rng, -1, 1);
+        tg_cell_weights *w = tg_rnn_weights(r, 0, 0);
+        in[n++] = w->weight_ih;
+        in[n++] = w->weight_hh;
+        in[n++] = w->bias_ih;
+        in[n++] = w->bias_hh;
+        /* Larger weights than the init so the gates leave their linear region. */
+        for (int i = n - 4; i < n; i++) tg_fill_uniform(in[i], &rng, -0.8f, 0.8f);
+        rt_gc ctx = {r, ns};
+        tg_gradcheck_opts opts = tg_gradcheck_defaults();
+        opts.tol = 5e-3;
+        tg_gradcheck_result res = tg_gradcheck(rt_gc_fn, &ctx, n, in, &opts);
+        printf("%-10s %d x %d ", cells[k].cell->name, o.bidirectional ? 2 : 1, o.num_layers);
+        for (int i = 0; i < n; i++) printf(" %.1e", res.err[i]);
+        printf("\n");
+        cr_expect(res.ok, "%s: input %d element %lld error %.3g", cells[k].cell->name,
+                  res.worst_input, (long long)res.worst_index, res.worst);
+        for (int i = 0; i < 1 + ns; i++) tg_tensor_free(in[i]);
+        tg_rnn_free(r);
+        tg_params_free(ps);
+    }
+}
+
+/* ---- a training step allocates nothing after the first -------------------------------- */
+
+Test(rnn_memory, a_repeated_training_step_makes_no_heap_allocation)
+{
+    tg_params *ps = tg_params_new();
+    tg_rnn_opts o = tg_rnn_defaults();
+    o.num_layers = 2;
+    o.return_sequences = false;
+    tg_rnn *r = rt_make(ps, &tg_cell_gru, 1, 8, o);
+    tg_tensor *x = tg_tensor_full(TG_SHAPE(4, 10, 1), 0.5f);
+    tg_tape *tp = tg_tape_new();
+    uint64_t before = 0;
+    for (int step = 0; step < 4; step++) {
+        if (step == 1) before = tg_heap_alloc_count();
+        tg_tape_reset(tp);
+        tg_params_zero_grad(ps);
+        tg_tensor *h = tg_rnn_forward(tp, r, x, NULL, NULL);
+        tg_backward(tp, tg_mean(tp, tg_square(tp, h)));
+    }
+    cr_expect_eq(tg_heap_alloc_count(), before);
+    tg_tape_free(tp);
+    tg_tensor_free(x);
+    tg_rnn_free(r);
+    tg_params_free(ps);
+}
+
+/* ---- contract violations ------------------------------------------------------------- */
+
+static jmp_buf rt_jump;
+static char rt_msg[1024];
+static void rt_catch(const char *m, void *u)
+{
+    (void)u;
+    snprintf(rt_msg, sizeof rt_msg, "%s", m);
+    longjmp(rt_jump, 1);
+}
+
+Test(rnn_contract, wrong_input_size_and_initial_state_shape_name_the_layer)
+{
+    tg_params *ps = tg_params_new();
+    tg_rnn *r = rt_make(ps, &tg_cell_lstm, 3, 4, tg_rnn_defaults());
+    tg_tape *tp = tg_tape_new();
+    tg_tensor *x = tg_tape_tensor(tp, TG_SHAPE(2, 5, 7), NULL);
+    tg_set_contract_handler(rt_catch, NULL);
+    if (setjmp(rt_jump) == 0) {
+        tg_rnn_forward(tp, r, x, NULL, NULL);
+        cr_expect(false, "no contract violation");
+    }
+    cr_expect(strstr(rt_msg, "tg_rnn_forward") && strstr(rt_msg, "(2, 5, 7)") &&
+                  strstr(rt_msg, "input size 3") && strstr(rt_msg, "lstm") &&
+                  strstr(rt_msg, "test_rnn.c"),
+              "%s", rt_msg);
+    tg_tensor *good = tg_tape_tensor(tp, TG_SHAPE(2, 5, 3), NULL);
+    tg_tensor *h0 = tg_tape_tensor(tp, TG_SHAPE(1, 3, 4), NULL);
+    tg_tensor *init[2] = {h0, h0};
+    if (setjmp(rt_jump) == 0) {
+        tg_rnn_forward(tp, r, good, init, NULL);
+        cr_expect(false, "no contract violation");
+    }
+    cr_expect(strstr(rt_msg, "(1, 2, 4)") && strstr(rt_msg, "(1, 3, 4)"), "%s", rt_msg);
+    tg_set_contract_handler(NULL, NULL);
+    tg_tape_free(tp);
+    tg_rnn_free(r);
+    tg_params_free(ps);
+}
