@@ -80,3 +80,29 @@ static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_ten
 }
 
 const tg_cell_type tg_cell_gru = {"gru", 3, 1, gru_step, NULL};
+
+/* ---- GRU with the reset gate before the matmul (Cho et al. 2014; Keras reset_after=False)
+ *   [hr hz] = h W_{hr,hz}^T + b_{hr,hz},  r, z as above
+ *   n = tanh(xn + (r * h) W_hn^T + b_hn)
+ * Not PyTorch's GRU: the candidate's recurrent matmul waits for r, so it is its own GEMM
+ * on the last H rows of weight_hh (a view of the parameter). */
+
+static void gru_reset_before_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                                  tg_tensor *const *s, tg_tensor **out)
+{
+    int H = w->hidden;
+    tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H);       /* (2H, H) view */
+    tg_tensor *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);        /* (H, H) view */
+    tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
+    tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
+    tg_tensor *x3[3], *h2[2];
+    tg_chunk(t, xw, 3, 1, x3);
+    tg_chunk(t, tg_linear(t, s[0], u_rz, b_rz), 2, 1, h2);
+    tg_tensor *r = tg_sigmoid(t, tg_add(t, x3[0], h2[0]));
+    tg_tensor *z = tg_sigmoid(t, tg_add(t, x3[1], h2[1]));
+    tg_tensor *n = tg_tanh(t, tg_add(t, x3[2], tg_linear(t, tg_mul(t, r, s[0]), u_n, b_n)));
+    out[0] = tg_add(t, tg_mul(t, tg_one_minus(t, z), n), tg_mul(t, z, s[0]));
+}
+
+const tg_cell_type tg_cell_gru_reset_before = {"gru_reset_before", 3, 1, gru_reset_before_step,
+                                               NULL};

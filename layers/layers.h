@@ -129,6 +129,9 @@ extern const tg_cell_type tg_cell_rnn_tanh; /* h' = tanh(xw + h W_hh^T + b_hh) *
 extern const tg_cell_type tg_cell_rnn_relu; /* h' = relu(xw + h W_hh^T + b_hh) */
 extern const tg_cell_type tg_cell_lstm;     /* gates i|f|g|o; state h, c */
 extern const tg_cell_type tg_cell_gru;      /* gates r|z|n; n = tanh(xn + r * (W_hn h + b_hn)) */
+/* Not PyTorch: the reset gate applied before the recurrent matmul, as Keras' GRU with
+ * reset_after=False (and Cho et al. 2014): n = tanh(xn + (r * h) W_hn^T + b_hn). */
+extern const tg_cell_type tg_cell_gru_reset_before;
 
 /* ---- the sequence runner -------------------------------------------------------------- */
 typedef enum tg_rnn_init {

@@ -291,9 +291,10 @@ Test(rnn_gradcheck, every_cell_including_user_variants_over_four_steps)
         {&tg_cell_rnn_tanh, false, 1}, {&tg_cell_rnn_relu, false, 1}, {&tg_cell_lstm, false, 1},
         {&tg_cell_lstm, true, 2},      {&tg_cell_gru, false, 1},      {&tg_cell_gru, true, 1},
         {&tg_cell_cifg, false, 2},     {&tg_cell_mgu, false, 1},      {&tg_cell_mgu, true, 1},
+        {&tg_cell_gru_reset_before, false, 1},
     };
     int B = 2, T = 4, I = 3, H = 4;
-    printf("%-10s %-5s %s\n", "cell", "D x L", "worst relative error: x, h0, [c0,] w_ih, w_hh, b_ih, b_hh");
+    printf("%-16s %-5s %s\n", "cell", "D x L", "worst relative error: x, h0, [c0,] w_ih, w_hh, b_ih, b_hh");
     for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++) {
         tg_params *ps = tg_params_new();
         tg_rnn_opts o = tg_rnn_defaults();
@@ -319,7 +320,7 @@ Test(rnn_gradcheck, every_cell_including_user_variants_over_four_steps)
         tg_gradcheck_opts opts = tg_gradcheck_defaults();
         opts.tol = 5e-3;
         tg_gradcheck_result res = tg_gradcheck(rt_gc_fn, &ctx, n, in, &opts);
-        printf("%-10s %d x %d ", cells[k].cell->name, o.bidirectional ? 2 : 1, o.num_layers);
+        printf("%-16s %d x %d ", cells[k].cell->name, o.bidirectional ? 2 : 1, o.num_layers);
         for (int i = 0; i < n; i++) printf(" %.1e", res.err[i]);
         printf("\n");
         cr_expect(res.ok, "%s: input %d element %lld error %.3g", cells[k].cell->name,
@@ -394,4 +395,96 @@ Test(rnn_contract, wrong_input_size_and_initial_state_shape_name_the_layer)
     tg_tape_free(tp);
     tg_rnn_free(r);
     tg_params_free(ps);
+}
+
+/* ---- forward of the non-PyTorch cells against plain loops in double -------------------
+ * The reference implements each cell's equations directly (one scalar at a time), from
+ * the same weights, so a mistake in the op composition shows as a mismatch. */
+
+static double rt_sig(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+/* a[row] . v over `n` columns of a row-major matrix of `cols` columns, from row offset. */
+static double rt_dot(const float *m, int cols, int row, const double *v, int n)
+{
+    double s = 0;
+    for (int j = 0; j < n; j++) s += (double)m[row * cols + j] * v[j];
+    return s;
+}
+
+static void rt_reference_step(const char *kind, const tg_cell_weights *w, const double *x,
+                              int I, double *h, double *c)
+{
+    int H = w->hidden;
+    double xw[12], hw[12], hn[4], rh[4];
+    int G = strcmp(kind, "mgu") == 0 ? 2 : 3;
+    for (int g = 0; g < G * H; g++) {
+        xw[g] = rt_dot(w->weight_ih->data, I, g, x, I) + w->bias_ih->data[g];
+        hw[g] = rt_dot(w->weight_hh->data, H, g, h, H) + w->bias_hh->data[g];
+    }
+    for (int j = 0; j < H; j++) {
+        if (strcmp(kind, "cifg") == 0) {
+            double i = rt_sig(xw[j] + hw[j]), g = tanh(xw[H + j] + hw[H + j]);
+            double o = rt_sig(xw[2 * H + j] + hw[2 * H + j]);
+            c[j] = (1 - i) * c[j] + i * g;
+            hn[j] = o * tanh(c[j]);
+        } else if (strcmp(kind, "mgu") == 0) {
+            double f = rt_sig(xw[j] + hw[j]);
+            rh[j] = f; /* keep f; the candidate needs f * h for every unit first */
+        } else { /* gru_reset_before */
+            rh[j] = rt_sig(xw[j] + hw[j]) * h[j];
+        }
+    }
+    if (strcmp(kind, "mgu") == 0) {
+        double fh[4];
+        for (int j = 0; j < H; j++) fh[j] = rh[j] * h[j];
+        for (int j = 0; j < H; j++) {
+            double n = tanh(xw[H + j] + rt_dot(w->weight_hh->data, H, H + j, fh, H) +
+                            w->bias_hh->data[H + j]);
+            hn[j] = (1 - rh[j]) * h[j] + rh[j] * n;
+        }
+    } else if (strcmp(kind, "gru_reset_before") == 0) {
+        for (int j = 0; j < H; j++) {
+            double z = rt_sig(xw[H + j] + hw[H + j]);
+            double n = tanh(xw[2 * H + j] + rt_dot(w->weight_hh->data, H, 2 * H + j, rh, H) +
+                            w->bias_hh->data[2 * H + j]);
+            hn[j] = (1 - z) * n + z * h[j];
+        }
+    }
+    memcpy(h, hn, sizeof(double) * (size_t)H);
+}
+
+Test(rnn_variants, cifg_mgu_and_gru_reset_before_match_their_equations)
+{
+    const tg_cell_type *cells[] = {&tg_cell_cifg, &tg_cell_mgu, &tg_cell_gru_reset_before};
+    int B = 2, T = 3, I = 2, H = 3;
+    for (int k = 0; k < 3; k++) {
+        tg_params *ps = tg_params_new();
+        tg_rnn *r = rt_make(ps, cells[k], I, H, tg_rnn_defaults());
+        tg_cell_weights *w = tg_rnn_weights(r, 0, 0);
+        tg_rng rng;
+        tg_rng_seed(&rng, 40 + k, 0);
+        tg_fill_uniform(w->weight_ih, &rng, -1, 1);
+        tg_fill_uniform(w->weight_hh, &rng, -1, 1);
+        tg_fill_uniform(w->bias_ih, &rng, -0.5f, 0.5f);
+        tg_fill_uniform(w->bias_hh, &rng, -0.5f, 0.5f);
+        tg_tensor *x = tg_tensor_new(TG_SHAPE(B, T, I));
+        tg_fill_uniform(x, &rng, -1, 1);
+        tg_tape *tp = tg_tape_new();
+        tg_tensor *y = tg_rnn_forward(tp, r, x, NULL, NULL); /* (B, T, H) */
+        for (int b = 0; b < B; b++) {
+            double h[4] = {0}, c[4] = {0}, xt[4];
+            for (int t = 0; t < T; t++) {
+                for (int i = 0; i < I; i++) xt[i] = x->data[(b * T + t) * I + i];
+                rt_reference_step(cells[k]->name, w, xt, I, h, c);
+                for (int j = 0; j < H; j++)
+                    cr_expect(fabs(y->data[(b * T + t) * H + j] - h[j]) < 1e-6,
+                              "%s b%d t%d unit %d: %g vs reference %g", cells[k]->name, b, t, j,
+                              (double)y->data[(b * T + t) * H + j], h[j]);
+            }
+        }
+        tg_tape_free(tp);
+        tg_tensor_free(x);
+        tg_rnn_free(r);
+        tg_params_free(ps);
+    }
 }
