@@ -14,5 +14,6 @@
 #include "autograd/op.h"
 #include "layers/layers.h"
 #include "optim/optim.h"
+#include "train/train.h"
 
 #endif /* TAPEGRAD_H */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static _Thread_local char last_error[512];
+static _Thread_local char last_error[1024];
 
 const char *tg_last_error(void) { return last_error; }
 
