@@ -1,0 +1,93 @@
+/* optim/clip.c — gradient clipping over a whole parameter store: by global norm (as
+ * torch.nn.utils.clip_grad_norm_) and by value (as clip_grad_value_).
+ *
+ * The global norm is summed in double in a fixed order: below a size threshold one pass,
+ * above it 64 fixed parts (their bounds depend on the size only) summed in parallel and
+ * then added in order, so the norm has the same bits at any thread count.
+ *
+ * What this file deliberately is not: a per-tensor clip, an infinity-norm or p-norm
+ * clip, or an optimizer: it only rewrites grads and allocates nothing.
+ */
+#include "optim/internal.h"
+
+#include <math.h>
+
+/* Grads the optimizers update: frozen parameters are left alone here too. */
+static bool active(const tg_tensor *w) { return w->grad && (w->flags & TG_REQUIRES_GRAD); }
+
+static double sum_squares(const float *g, int64_t n)
+{
+    if (n < OPTIM_PAR_MIN) {
+        double s = 0;
+        for (int64_t i = 0; i < n; i++) s += (double)g[i] * g[i];
+        return s;
+    }
+    enum { PARTS = 64 };
+    double part[PARTS];
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < PARTS; c++) {
+        int64_t lo = n * c / PARTS, hi = n * (c + 1) / PARTS;
+        double s = 0;
+        for (int64_t i = lo; i < hi; i++) s += (double)g[i] * g[i];
+        part[c] = s;
+    }
+    double s = 0;
+    for (int c = 0; c < PARTS; c++) s += part[c];
+    return s;
+}
+
+tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_norm,
+                               tg_loc loc)
+{
+    const char *op = "tg_clip_grad_norm";
+    if (!ps) tg_contract_fail(loc, op, "the parameter store is NULL");
+    if (!(max_norm > 0) || isinf(max_norm))
+        tg_contract_fail(loc, op, "max_norm must be a finite number > 0 (got %g)", max_norm);
+    int np = tg_params_count(ps);
+    double sq = 0;
+    const char *bad = NULL; /* the first parameter with a non-finite gradient */
+    for (int i = 0; i < np; i++) {
+        tg_tensor *w = tg_params_at(ps, i);
+        if (!active(w)) continue;
+        double s = sum_squares(w->grad, w->size);
+        if (!bad && !isfinite(s)) bad = w->name ? w->name : "(unnamed)";
+        sq += s;
+    }
+    double total = sqrt(sq);
+    if (total_norm) *total_norm = total;
+    if (!isfinite(total))
+        return tg_fail(TG_ERR_NUMERIC,
+                       "%s: the gradient norm is %g (the gradient of \"%s\" holds NaN or "
+                       "Inf); gradients left unscaled",
+                       op, total, bad ? bad : "?");
+    double coef = max_norm / (total + 1e-6);
+    if (coef >= 1) return TG_OK;
+    const float c = (float)coef;
+    for (int i = 0; i < np; i++) {
+        tg_tensor *w = tg_params_at(ps, i);
+        if (!active(w)) continue;
+        float *g = w->grad;
+        int64_t n = w->size;
+#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+        for (int64_t j = 0; j < n; j++) g[j] *= c;
+    }
+    return TG_OK;
+}
+
+void tg_clip_grad_value_at(tg_params *ps, double clip_value, tg_loc loc)
+{
+    const char *op = "tg_clip_grad_value";
+    if (!ps) tg_contract_fail(loc, op, "the parameter store is NULL");
+    if (!(clip_value >= 0))
+        tg_contract_fail(loc, op, "clip_value must be >= 0 (got %g)", clip_value);
+    const float hi = (float)clip_value, lo = -hi;
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        tg_tensor *w = tg_params_at(ps, i);
+        if (!active(w)) continue;
+        float *g = w->grad;
+        int64_t n = w->size;
+#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+        for (int64_t j = 0; j < n; j++) /* comparisons, so a NaN passes through */
+            g[j] = g[j] > hi ? hi : g[j] < lo ? lo : g[j];
+    }
+}
