@@ -14,6 +14,7 @@
 #include "autograd/op.h"
 #include "layers/layers.h"
 #include "optim/optim.h"
+#include "data/data.h"
 #include "train/train.h"
 
 #endif /* TAPEGRAD_H */
