@@ -220,3 +220,160 @@ Test(safetensors, missing_file_is_an_io_error)
     cr_expect(strstr(tg_last_error(), "/nonexistent/dir/x.safetensors"), "%s", tg_last_error());
     tg_params_free(a);
 }
+
+/* ---- the sequential model and fit -------------------------------------------------------- */
+
+/* Sine windows: x (n, T, 1) = sin(0.3 (i + t)), y (n, 1) = the next value. */
+static void tt_sine(int n, int T, tg_tensor **x, tg_tensor **y)
+{
+    *x = tg_tensor_new(TG_SHAPE(n, T, 1));
+    *y = tg_tensor_new(TG_SHAPE(n, 1));
+    for (int i = 0; i < n; i++) {
+        for (int t = 0; t < T; t++) (*x)->data[i * T + t] = sinf(0.3f * (float)(i + t));
+        (*y)->data[i] = sinf(0.3f * (float)(i + T));
+    }
+}
+
+static tg_model *tt_small_model(const tg_cell_type *cell, double lr)
+{
+    tg_model *m = tg_model_new(7);
+    tg_model_input(m, 12, 1);
+    tg_model_rnn(m, cell, 8, false);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_adam_opts ao = tg_adam_defaults();
+    ao.lr = lr;
+    tg_model_compile(m, TG_LOSS_MSE, tg_optim_adam(tg_model_params(m), &ao));
+    return m;
+}
+
+Test(fit, lowers_the_loss_and_keeps_a_history)
+{
+    tg_tensor *x, *y;
+    tt_sine(200, 12, &x, &y);
+    tg_model *m = tt_small_model(&tg_cell_gru, 1e-2);
+    tg_fit_opts o = tg_fit_defaults();
+    o.epochs = 15;
+    o.verbose = 0;
+    o.validation_split = 0.2;
+    tg_history h;
+    cr_assert_eq(tg_model_fit(m, x, y, &o, &h), TG_OK, "%s", tg_last_error());
+    cr_expect_eq(h.epochs, 15);
+    cr_expect_lt(h.loss[14], h.loss[0] / 10, "loss %g -> %g", (double)h.loss[0], (double)h.loss[14]);
+    cr_expect_lt(h.loss[14], 0.01f);
+    cr_expect(isfinite(h.val_loss[14]) && h.val_loss[14] < 0.01f, "val_loss %g", (double)h.val_loss[14]);
+    /* evaluate agrees with the mean squared error of predict */
+    tg_tensor *pred;
+    cr_assert_eq(tg_model_predict(m, x, 64, &pred), TG_OK);
+    cr_expect(pred->ndim == 2 && pred->shape[0] == 200 && pred->shape[1] == 1);
+    double mse = 0;
+    for (int i = 0; i < 200; i++) mse += pow(pred->data[i] - y->data[i], 2) / 200;
+    float ev;
+    cr_assert_eq(tg_model_evaluate(m, x, y, 64, &ev), TG_OK);
+    cr_expect(fabs(ev - mse) < 1e-6 + 1e-4 * mse, "evaluate %g vs %g", (double)ev, mse);
+    tg_tensor_free(pred);
+    tg_history_free(&h);
+    tg_model_free(m);
+    tg_tensor_free(x);
+    tg_tensor_free(y);
+}
+
+static bool tt_no_progress(const tg_epoch_info *e, void *user)
+{
+    ((uint64_t *)user)[e->epoch < 8 ? e->epoch : 7] = tg_heap_alloc_count();
+    return true;
+}
+
+Test(fit, steps_after_the_first_epoch_allocate_nothing)
+{
+    tg_tensor *x, *y;
+    tt_sine(100, 12, &x, &y);
+    tg_model *m = tt_small_model(&tg_cell_lstm, 1e-3);
+    tg_fit_opts o = tg_fit_defaults();
+    o.epochs = 4;
+    o.verbose = 0;
+    uint64_t at[8] = {0};
+    o.on_epoch = tt_no_progress;
+    o.user = at;
+    cr_assert_eq(tg_model_fit(m, x, y, &o, NULL), TG_OK, "%s", tg_last_error());
+    cr_expect_eq(at[3], at[1], "epochs 3 and 4 made %llu heap allocations",
+                 (unsigned long long)(at[3] - at[1]));
+    tg_model_free(m);
+    tg_tensor_free(x);
+    tg_tensor_free(y);
+}
+
+Test(fit, early_stopping_restores_the_best_epoch)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    /* lr = 0: the loss never improves after the first epoch. */
+    tg_model *m = tt_small_model(&tg_cell_gru, 0.0);
+    tg_fit_opts o = tg_fit_defaults();
+    o.epochs = 50;
+    o.verbose = 0;
+    o.patience = 2;
+    o.restore_best = true;
+    tg_history h;
+    cr_assert_eq(tg_model_fit(m, x, y, &o, &h), TG_OK, "%s", tg_last_error());
+    cr_expect(h.stopped_early);
+    cr_expect_eq(h.epochs, 3);
+    cr_expect_eq(h.best_epoch, 0);
+    tg_history_free(&h);
+    tg_model_free(m);
+    tg_tensor_free(x);
+    tg_tensor_free(y);
+}
+
+Test(fit, a_nan_loss_stops_training_with_a_message)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    y->data[40] = NAN; /* in the second batch of 32 (no shuffling) */
+    tg_model *m = tt_small_model(&tg_cell_gru, 1e-3);
+    tg_fit_opts o = tg_fit_defaults();
+    o.epochs = 5;
+    o.verbose = 0;
+    o.shuffle = false;
+    tg_history h;
+    cr_expect_eq(tg_model_fit(m, x, y, &o, &h), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "NaN") && strstr(tg_last_error(), "epoch 1, batch 2"),
+              "%s", tg_last_error());
+    cr_expect_eq(h.epochs, 0);
+    tg_history_free(&h);
+    tg_model_free(m);
+    tg_tensor_free(x);
+    tg_tensor_free(y);
+}
+
+Test(model, seed_study_models_have_keras_names_and_parameter_counts)
+{
+    /* GRU(50, seq) -> Dropout -> GRU(100) -> Dropout -> Dense(1) on 60 x 1.
+     * A GRU layer has 3 (H I + H H + 2 H) parameters (two biases: PyTorch, and Keras'
+     * reset_after=True): 3 (50 + 2500 + 100) = 7950 and 3 (5000 + 10000 + 200) = 45600;
+     * dense 101. An LSTM layer has 4 (H I + H H + 2 H): 10600 + 60800 + 101. */
+    const tg_cell_type *cells[2] = {&tg_cell_gru, &tg_cell_lstm};
+    int64_t want[2] = {7950 + 45600 + 101, 10600 + 60800 + 101};
+    for (int k = 0; k < 2; k++) {
+        tg_model *m = tg_model_new(42);
+        tg_model_set_init(m, TG_INIT_KERAS);
+        tg_model_input(m, 60, 1);
+        tg_model_rnn(m, cells[k], 50, true);
+        tg_model_dropout(m, 0.2f);
+        tg_model_rnn(m, cells[k], 100, false);
+        tg_model_dropout(m, 0.2f);
+        tg_model_dense(m, 1, TG_ACT_NONE);
+        cr_expect_eq(tg_model_param_count(m), want[k]);
+        char second[64];
+        snprintf(second, sizeof second, "%s_1.weight_hh_l0", cells[k]->name);
+        cr_expect_not_null(tg_params_get(tg_model_params(m), second), "%s", second);
+        cr_expect_not_null(tg_params_get(tg_model_params(m), "dense.weight"));
+        char buf[1024] = {0};
+        FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+        tg_model_summary(m, f);
+        fclose(f);
+        cr_expect(strstr(buf, "(None, 60, 50)") && strstr(buf, "(None, 100)") &&
+                      strstr(buf, "dropout_1"),
+                  "%s", buf);
+        tg_model_free(m);
+    }
+}

@@ -9,7 +9,11 @@
 #ifndef TG_TRAIN_H
 #define TG_TRAIN_H
 
+#include <stdio.h>
+
 #include "autograd/autograd.h"
+#include "layers/layers.h"
+#include "optim/optim.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +43,110 @@ typedef struct tg_named_tensors {
 } tg_named_tensors;
 tg_status tg_safetensors_load(const char *path, tg_named_tensors *out);
 void tg_named_tensors_free(tg_named_tensors *nt);
+
+/* ---- a sequential model ------------------------------------------------------------------
+ * Layers in order, Keras style, each named like Keras' defaults ("gru", "gru_1",
+ * "dense", ...) so its parameters are "gru.weight_ih_l0", "dense.weight", ... The seed
+ * study's model:
+ *
+ *     tg_model *m = tg_model_new(42);                 // seed for init, dropout, shuffling
+ *     tg_model_input(m, 60, 1);                       // per sample: 60 steps of 1 feature
+ *     tg_model_rnn(m, &tg_cell_gru, 50, true);        // returns sequences
+ *     tg_model_dropout(m, 0.2f);
+ *     tg_model_rnn(m, &tg_cell_gru, 100, false);      // last step only
+ *     tg_model_dropout(m, 0.2f);
+ *     tg_model_dense(m, 1, TG_ACT_NONE);
+ *     tg_model_compile(m, TG_LOSS_MSE, tg_optim_rmsprop_keras(tg_model_params(m), NULL));
+ *     tg_history h;
+ *     tg_status st = tg_model_fit(m, x_train, y_train, NULL, &h);   // defaults: see below
+ *
+ * Each layer's input size comes from the layer before it. The model owns its parameters,
+ * its tape and (after compile) the optimizer. */
+
+typedef enum tg_activation { TG_ACT_NONE, TG_ACT_RELU, TG_ACT_TANH, TG_ACT_SIGMOID } tg_activation;
+typedef enum tg_loss_kind { TG_LOSS_MSE, TG_LOSS_MAE, TG_LOSS_HUBER } tg_loss_kind;
+
+typedef struct tg_model tg_model;
+
+tg_model *tg_model_new(uint64_t seed);
+void tg_model_free(tg_model *m);
+tg_params *tg_model_params(tg_model *m);
+/* Initializers for the layers added after this call: TG_INIT_TORCH (the default) or
+ * TG_INIT_KERAS (Glorot uniform kernels, orthogonal recurrent kernels, zero biases, and
+ * an LSTM forget-gate bias of 1, as Keras' defaults). */
+void tg_model_set_init(tg_model *m, tg_rnn_init init);
+
+/* The shape of one sample: (timesteps, features), or timesteps = 0 for plain vectors. */
+void tg_model_input(tg_model *m, int timesteps, int features);
+/* A recurrent layer (batch-first). return_sequences as Keras. */
+void tg_model_rnn(tg_model *m, const tg_cell_type *cell, int units, bool return_sequences);
+/* The same with every runner option (layers, bidirectional, ...). */
+void tg_model_rnn_opts(tg_model *m, const tg_cell_type *cell, int units, const tg_rnn_opts *o);
+void tg_model_dropout(tg_model *m, float p);
+/* A linear layer on the last axis, then the activation. */
+void tg_model_dense(tg_model *m, int units, tg_activation act);
+/* The loss and the optimizer (built on tg_model_params(m)); the model frees the optimizer. */
+void tg_model_compile(tg_model *m, tg_loss_kind loss, tg_optim *opt);
+tg_optim *tg_model_optimizer(tg_model *m);
+
+/* Prints one line per layer (name, output shape, parameters) and the total, like Keras'
+ * summary(). */
+void tg_model_summary(const tg_model *m, FILE *f);
+int64_t tg_model_param_count(const tg_model *m);
+
+/* The forward pass on a tape: x (B, T, F) or (B, F) -> (B, ...). training turns dropout on. */
+#define tg_model_forward(...) tg_model_forward_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_model_forward_at(tg_tape *t, tg_model *m, tg_tensor *x, bool training,
+                               tg_loc loc);
+
+/* ---- fit, evaluate, predict ------------------------------------------------------------- */
+
+typedef struct tg_epoch_info {
+    int epoch, epochs;     /* 0-based epoch, total */
+    float loss, val_loss;  /* val_loss NaN without validation data */
+    double seconds;        /* this epoch's wall time */
+} tg_epoch_info;
+
+typedef struct tg_fit_opts {
+    int epochs;               /* 1 */
+    int batch_size;           /* 32 */
+    double validation_split;  /* 0: the last fraction of x/y (before shuffling), as Keras */
+    const tg_tensor *val_x;   /* or explicit validation data (takes precedence) */
+    const tg_tensor *val_y;
+    bool shuffle;             /* reshuffle the training samples every epoch (true) */
+    uint64_t seed;            /* for shuffling (0: the model's seed) */
+    int verbose;              /* 0 silent, 1 progress bar on a terminal, one line per
+                                 epoch otherwise (default), 2 one line per epoch always */
+    int patience;             /* early stopping: epochs without improvement of val_loss (or
+                                 loss without validation) before stopping; 0 = off */
+    double min_delta;         /* an improvement must exceed this (0) */
+    bool restore_best;        /* with early stopping, end with the best epoch's weights */
+    /* Called after every epoch; return false to stop training. */
+    bool (*on_epoch)(const tg_epoch_info *e, void *user);
+    void *user;
+} tg_fit_opts;
+tg_fit_opts tg_fit_defaults(void);
+
+typedef struct tg_history {
+    int epochs;         /* epochs run */
+    float *loss;        /* [epochs] mean training loss per epoch */
+    float *val_loss;    /* [epochs] validation loss (NaN without validation) */
+    double *seconds;    /* [epochs] wall time per epoch */
+    int best_epoch;     /* epoch with the lowest monitored loss */
+    bool stopped_early;
+} tg_history;
+void tg_history_free(tg_history *h);
+
+/* Trains on x (N, ...) against y (N, ...). TG_ERR_NUMERIC when the loss becomes NaN or
+ * Inf (the message names the epoch and batch; the history holds the epochs completed),
+ * TG_ERR_ARG for sizes that do not fit. history may be NULL. */
+tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
+                       const tg_fit_opts *opts, tg_history *history);
+/* Mean loss over x/y in evaluation mode (no dropout, no gradients). */
+tg_status tg_model_evaluate(tg_model *m, const tg_tensor *x, const tg_tensor *y,
+                            int batch_size, float *loss);
+/* Outputs for x in evaluation mode, as a new heap tensor (N, ...) in *out. */
+tg_status tg_model_predict(tg_model *m, const tg_tensor *x, int batch_size, tg_tensor **out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,326 @@
+/* examples/bitcoin.c — the study tapegrad grew from: GRU against LSTM on daily Bitcoin
+ * closes, reproducing a Keras tutorial.
+ *
+ *   data     datasets/btc-usd-daily-2014-2021.csv (Yahoo Finance via parsabe/Open-data), the
+ *            Close column; its 4 `null` days are filled by linear interpolation so the
+ *            calendar stays unbroken
+ *   samples  60 days in -> day 61 out; the first 80% of windows train, the last 20% test
+ *            (chronological: every test day comes after every training target); the last
+ *            10% of the training windows validate (Keras' validation_split)
+ *   scaling  MinMax to [0, 1], fitted on the days the training windows see
+ *   model    GRU(50, return_sequences) -> Dropout(0.2) -> GRU(100) -> Dropout(0.2) ->
+ *            Dense(1), Keras initializers; the same shape with LSTM
+ *   training MSE, RMSprop with Keras' formula (lr 1e-3, rho 0.9, eps 1e-7 inside the root),
+ *            50 epochs, batch 64
+ * It prints a comparison table and writes to the output folder (default out/): each
+ * model's predicted vs true price on the test days, both models' loss curves, as PNG and
+ * SVG, and the trained weights as safetensors.
+ *
+ * Usage: bitcoin [--epochs N] [--batch-size N] [--seed N] [--out DIR] [--data CSV]
+ *                [--models gru,lstm] [--verbose 0|1|2]
+ * Not a trading signal: a one-day-ahead forecast mostly repeats yesterday's price.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data/data.h"
+#include "plot/plot.h"
+#include "tapegrad.h"
+
+#define WINDOW 60
+
+typedef struct config {
+    int epochs, batch_size, verbose;
+    uint64_t seed;
+    const char *out, *data, *models;
+} config;
+
+typedef struct result {
+    const char *name;
+    int64_t params;
+    double sec_per_epoch;
+    float train_loss, val_loss;
+    double rmse, mae;
+    tg_history hist;
+    float *pred; /* [n_test] dollars */
+} result;
+
+static int usage(const char *argv0)
+{
+    fprintf(stderr,
+            "usage: %s [--epochs N] [--batch-size N] [--seed N] [--out DIR] [--data CSV]\n"
+            "          [--models gru,lstm] [--verbose 0|1|2]\n",
+            argv0);
+    return 2;
+}
+
+static bool parse_int(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtol(s, &end, 10);
+    return !errno && *s && !*end && *v >= lo && *v <= hi;
+}
+
+static int parse_args(int argc, char **argv, config *c)
+{
+    *c = (config){.epochs = 50, .batch_size = 64, .verbose = 1, .seed = 42, .out = "out",
+                  .data = "datasets/btc-usd-daily-2014-2021.csv", .models = "gru,lstm"};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(argv[0]);
+        if (!v) return usage(argv[0]);
+        if (strcmp(a, "--epochs") == 0 && parse_int(v, 1, 100000, &n))
+            c->epochs = (int)n;
+        else if (strcmp(a, "--batch-size") == 0 && parse_int(v, 1, 100000, &n))
+            c->batch_size = (int)n;
+        else if (strcmp(a, "--seed") == 0 && parse_int(v, 0, 1L << 30, &n))
+            c->seed = (uint64_t)n;
+        else if (strcmp(a, "--verbose") == 0 && parse_int(v, 0, 2, &n))
+            c->verbose = (int)n;
+        else if (strcmp(a, "--out") == 0)
+            c->out = v;
+        else if (strcmp(a, "--data") == 0)
+            c->data = v;
+        else if (strcmp(a, "--models") == 0)
+            c->models = v;
+        else {
+            fprintf(stderr, "%s: bad option or value: %s %s\n", argv[0], a, v);
+            return usage(argv[0]);
+        }
+        i++;
+    }
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+    double *s = malloc(sizeof(double) * (size_t)n);
+    memcpy(s, v, sizeof(double) * (size_t)n);
+    qsort(s, (size_t)n, sizeof(double), cmp_double);
+    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    free(s);
+    return m;
+}
+
+/* The seed study's model with `cell`. */
+static tg_model *build_model(const tg_cell_type *cell, uint64_t seed)
+{
+    tg_model *m = tg_model_new(seed);
+    tg_model_set_init(m, TG_INIT_KERAS);
+    tg_model_input(m, WINDOW, 1);
+    tg_model_rnn(m, cell, 50, true);
+    tg_model_dropout(m, 0.2f);
+    tg_model_rnn(m, cell, 100, false);
+    tg_model_dropout(m, 0.2f);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_model_compile(m, TG_LOSS_MSE, tg_optim_rmsprop_keras(tg_model_params(m), NULL));
+    return m;
+}
+
+static tg_status chart_files(tg_chart *c, const char *dir, const char *stem)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.png", dir, stem);
+    tg_status st = tg_chart_write_png(c, path);
+    if (st == TG_OK) {
+        snprintf(path, sizeof path, "%s/%s.svg", dir, stem);
+        st = tg_chart_write_svg(c, path);
+    }
+    tg_chart_free(c);
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    config cfg;
+    int rc = parse_args(argc, argv, &cfg);
+    if (rc) return rc;
+    if (mkdir(cfg.out, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cannot create %s: %s\n", cfg.out, strerror(errno));
+        return 1;
+    }
+
+    /* ---- data: Close prices, scaled, windowed, split ---------------------------------- */
+    tg_csv *csv;
+    tg_csv_opts co = {.columns = (const char *[]){"Close"}, .ncolumns = 1, .text_column = "Date",
+                      .missing = TG_MISSING_INTERPOLATE};
+    if (tg_csv_read(cfg.data, &co, &csv) != TG_OK) {
+        fprintf(stderr, "%s\n", tg_last_error());
+        return 1;
+    }
+    tg_tensor *prices = tg_csv_tensor(csv); /* (days, 1) dollars */
+    int days = prices->shape[0];
+    int n_win = tg_window_count(days, WINDOW, 1);
+    int n_train = tg_split_train_count(n_win, 0.8), n_test = n_win - n_train;
+    tg_scaler sc = tg_scaler_minmax(0.0f, 1.0f);
+    tg_tensor *scaled = tg_tensor_copy(prices);
+    tg_tensor *X, *y, *x_train, *x_test, *y_train, *y_test;
+    if (tg_scaler_fit(&sc, prices, 0, n_train + WINDOW) != TG_OK ||
+        (tg_scaler_transform(&sc, prices, scaled),
+         tg_make_windows(scaled, &(tg_window_opts){.window = WINDOW, .horizon = 1}, &X, &y)) !=
+            TG_OK ||
+        tg_train_test_split(X, y, 0.8, TG_SPLIT_CHRONO, 0, &x_train, &x_test, &y_train,
+                            &y_test) != TG_OK) {
+        fprintf(stderr, "%s\n", tg_last_error());
+        return 1;
+    }
+    const char *first_test_day = csv->text[n_train + WINDOW];
+    printf("Bitcoin daily close %s .. %s: %d days (%d missing closes interpolated)\n",
+           csv->text[0], csv->text[days - 1], days, csv->nfilled);
+    printf("%d windows of %d days -> next day; train %d (10%% of them validate), test %d "
+           "(days %s .. %s)\n\n",
+           n_win, WINDOW, n_train, n_test, first_test_day, csv->text[days - 1]);
+
+    /* The true test prices in dollars. */
+    float *truth = malloc(sizeof(float) * (size_t)n_test);
+    for (int i = 0; i < n_test; i++) truth[i] = prices->data[n_train + WINDOW + i];
+
+    /* ---- train each model ------------------------------------------------------------- */
+    struct {
+        const char *name, *key;
+        const tg_cell_type *cell;
+    } kinds[] = {{"GRU", "gru", &tg_cell_gru}, {"LSTM", "lstm", &tg_cell_lstm}};
+    result res[2];
+    int nres = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!strstr(cfg.models, kinds[k].key)) continue;
+        result *r = &res[nres++];
+        memset(r, 0, sizeof *r);
+        r->name = kinds[k].name;
+        tg_model *m = build_model(kinds[k].cell, cfg.seed);
+        r->params = tg_model_param_count(m);
+        if (cfg.verbose) {
+            printf("== %s\n", r->name);
+            tg_model_summary(m, stdout);
+        }
+        tg_fit_opts fo = tg_fit_defaults();
+        fo.epochs = cfg.epochs;
+        fo.batch_size = cfg.batch_size;
+        fo.validation_split = 0.1;
+        fo.seed = cfg.seed;
+        fo.verbose = cfg.verbose;
+        if (tg_model_fit(m, x_train, y_train, &fo, &r->hist) != TG_OK) {
+            fprintf(stderr, "%s: %s\n", r->name, tg_last_error());
+            return 1;
+        }
+        r->sec_per_epoch = median(r->hist.seconds, r->hist.epochs); /* robust to warm-up */
+        r->train_loss = r->hist.loss[r->hist.epochs - 1];
+        r->val_loss = r->hist.val_loss[r->hist.epochs - 1];
+
+        tg_tensor *pred;
+        if (tg_model_predict(m, x_test, 256, &pred) != TG_OK) {
+            fprintf(stderr, "%s\n", tg_last_error());
+            return 1;
+        }
+        tg_scaler_inverse_transform(&sc, pred, pred); /* back to dollars */
+        r->pred = malloc(sizeof(float) * (size_t)n_test);
+        double se = 0, ae = 0;
+        for (int i = 0; i < n_test; i++) {
+            r->pred[i] = pred->data[i];
+            double d = (double)pred->data[i] - truth[i];
+            se += d * d;
+            ae += fabs(d);
+        }
+        r->rmse = sqrt(se / n_test);
+        r->mae = ae / n_test;
+        tg_tensor_free(pred);
+
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.safetensors", cfg.out, kinds[k].key);
+        if (tg_params_save(tg_model_params(m), path) != TG_OK) {
+            fprintf(stderr, "%s\n", tg_last_error());
+            return 1;
+        }
+        /* Predicted against true price on the test days. */
+        char title[128], xlabel[128], stem[64];
+        snprintf(title, sizeof title, "Bitcoin close: %s prediction on the test days", r->name);
+        snprintf(xlabel, sizeof xlabel, "test day (day 0 = %s)", first_test_day);
+        tg_chart *c = tg_chart_new(1200, 550);
+        tg_chart_set_title(c, title);
+        tg_chart_set_xlabel(c, xlabel);
+        tg_chart_set_ylabel(c, "price (USD)");
+        tg_chart_add_series(c, "true", NULL, truth, n_test);
+        tg_chart_add_series(c, "predicted", NULL, r->pred, n_test);
+        snprintf(stem, sizeof stem, "%s_predictions", kinds[k].key);
+        if (chart_files(c, cfg.out, stem) != TG_OK) {
+            fprintf(stderr, "%s\n", tg_last_error());
+            return 1;
+        }
+        if (cfg.verbose) printf("\n");
+        tg_model_free(m);
+    }
+
+    /* ---- both loss curves on one chart ---------------------------------------------- */
+    tg_chart *lc = tg_chart_new(1000, 550);
+    tg_chart_set_title(lc, "Training and validation loss (MSE on scaled prices)");
+    tg_chart_set_xlabel(lc, "epoch");
+    tg_chart_set_ylabel(lc, "loss");
+    tg_chart_set_log_y(lc, true);
+    for (int i = 0; i < nres; i++) {
+        int ne = res[i].hist.epochs;
+        float *ep = malloc(sizeof(float) * (size_t)ne);
+        for (int e = 0; e < ne; e++) ep[e] = (float)(e + 1);
+        char name[64];
+        uint32_t colour = tg_plot_palette(i);
+        snprintf(name, sizeof name, "%s train", res[i].name);
+        tg_chart_add_series_style(lc, name, ep, res[i].hist.loss, ne,
+                                  (tg_series_style){.color = TG_RGB(colour)});
+        snprintf(name, sizeof name, "%s validation", res[i].name);
+        tg_chart_add_series_style(lc, name, ep, res[i].hist.val_loss, ne,
+                                  (tg_series_style){.color = TG_RGB(colour), .dashed = true});
+        free(ep);
+    }
+    if (nres && chart_files(lc, cfg.out, "loss") != TG_OK) {
+        fprintf(stderr, "%s\n", tg_last_error());
+        return 1;
+    }
+    if (!nres) tg_chart_free(lc);
+
+    /* ---- the comparison table ---------------------------------------------------------- */
+    printf("%-6s %10s %10s %12s %12s %15s %14s\n", "model", "params", "s/epoch*", "train loss",
+           "val loss", "test RMSE ($)", "test MAE ($)");
+    for (int i = 0; i < nres; i++)
+        printf("%-6s %10lld %10.2f %12.6f %12.6f %15.2f %14.2f\n", res[i].name,
+               (long long)res[i].params, res[i].sec_per_epoch, (double)res[i].train_loss,
+               (double)res[i].val_loss, res[i].rmse, res[i].mae);
+    printf("* median wall time of an epoch (forward, backward and update of every batch, plus "
+           "validation), %d OpenMP threads\n", tg_num_threads());
+    if (nres == 2)
+        printf("GRU has %.0f%% fewer parameters than LSTM and takes %.0f%% of its time per "
+               "epoch.\n",
+               100.0 * (1.0 - (double)res[0].params / (double)res[1].params),
+               100.0 * res[0].sec_per_epoch / res[1].sec_per_epoch);
+    printf("Charts and weights are in %s/: ", cfg.out);
+    for (int i = 0; i < nres; i++)
+        printf("%s_predictions.png/.svg, ", strcmp(res[i].name, "GRU") == 0 ? "gru" : "lstm");
+    printf("loss.png/.svg, *.safetensors\n");
+
+    for (int i = 0; i < nres; i++) {
+        tg_history_free(&res[i].hist);
+        free(res[i].pred);
+    }
+    free(truth);
+    tg_tensor_free(X);
+    tg_tensor_free(y);
+    tg_tensor_free(x_train);
+    tg_tensor_free(x_test);
+    tg_tensor_free(y_train);
+    tg_tensor_free(y_test);
+    tg_tensor_free(scaled);
+    tg_tensor_free(prices);
+    tg_scaler_free(&sc);
+    tg_csv_free(csv);
+    return 0;
+}
