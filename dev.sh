@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dev.sh — set up, build, run and test tapegrad on Debian 12.
 #
-#   ./dev.sh run     install missing packages, build, run the main job (examples/)
+#   ./dev.sh run     install missing packages, build, run the main job: the Bitcoin
+#                    LSTM-vs-GRU study (examples/bitcoin.c; options pass through)
 #   ./dev.sh test    install missing packages, build, run every test suite
 #   ./dev.sh build   install missing packages and build only
 #
@@ -64,15 +65,15 @@ case "$cmd" in
     build) build "$@" ;;
     run)
         build
-        echo "dev.sh: running the main job (examples/tiny_mlp)"
-        "$BUILD/examples/tiny_mlp" "$@"
+        echo "dev.sh: running the main job: build/examples/bitcoin $*"
+        "$BUILD/examples/bitcoin" "$@"
         ;;
     test)
         build
         run_tests "$@"
         ;;
     *)
-        sed -n '2,9p' "$0"
+        sed -n '2,10p' "$0"
         exit 2
         ;;
 esac
