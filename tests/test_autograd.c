@@ -4,35 +4,11 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <math.h>
-#include <setjmp.h>
 #include <string.h>
 
+#include "contract.h"
 #include "tapegrad.h"
 
-/* ---- contract violations are caught by a handler that longjmps back ------------------ */
-
-static jmp_buf contract_jump;
-static char contract_msg[1024];
-
-static void catch_contract(const char *message, void *user)
-{
-    (void)user;
-    snprintf(contract_msg, sizeof contract_msg, "%s", message);
-    longjmp(contract_jump, 1);
-}
-
-/* Runs `stmt` and expects it to raise a contract violation (message in contract_msg).
- * setjmp sits alone in an if, as the C standard requires. */
-#define EXPECT_RAISES(stmt)                                                     \
-    do {                                                                        \
-        contract_msg[0] = 0;                                                    \
-        tg_set_contract_handler(catch_contract, NULL);                          \
-        if (setjmp(contract_jump) == 0) {                                       \
-            stmt;                                                               \
-            cr_expect(false, "no contract violation from: %s", #stmt);          \
-        }                                                                       \
-        tg_set_contract_handler(NULL, NULL);                                    \
-    } while (0)
 
 static void expect_floats(const float *got, const float *want, int n, float tol)
 {

@@ -9,39 +9,20 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <math.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "fixture.h"
+#include "contract.h"
 #include "tapegrad.h"
 
 /* ---- contract violations are caught by a handler that longjmps back ------------------ */
 
-static jmp_buf contract_jump;
-static char contract_msg[1024];
-
-static void catch_contract(const char *message, void *user)
-{
-    (void)user;
-    snprintf(contract_msg, sizeof contract_msg, "%s", message);
-    longjmp(contract_jump, 1);
-}
-
-/* Runs `stmt`, expects a contract violation whose message holds `part` and names this
- * file (the caller's location). setjmp sits alone in an if, as the C standard requires. */
-#define EXPECT_CONTRACT(stmt, part)                                                  \
-    do {                                                                             \
-        contract_msg[0] = 0;                                                         \
-        tg_set_contract_handler(catch_contract, NULL);                               \
-        if (setjmp(contract_jump) == 0) {                                            \
-            stmt;                                                                    \
-            cr_expect(false, "no contract violation from: %s", #stmt);               \
-        }                                                                            \
-        tg_set_contract_handler(NULL, NULL);                                         \
-        cr_expect(strstr(contract_msg, part), "no \"%s\" in: %s", part, contract_msg); \
+#define EXPECT_CONTRACT(stmt, part) \
+    do {                            \
+        EXPECT_RAISES(stmt);        \
+        EXPECT_MSG_HAS(part);       \
     } while (0)
-
 /* ---- fixture helpers ---------------------------------------------------------------- */
 
 enum { STEPS = 4 };
