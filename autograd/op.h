@@ -65,7 +65,9 @@ struct tg_node {
 tg_node *tg_record(tg_tape *t, const tg_op *op, tg_tensor *out, int n_in, tg_tensor **in);
 
 /* In a backward: x's gradient buffer, allocated and zeroed on first use; NULL when x does
- * not require grad (skip its work). */
+ * not require grad (skip its work). Gradients of intermediate (tape) tensors are recycled
+ * once their producer's backward has run: after tg_backward, read gradients only from
+ * leaves (parameters, tg_requires_grad tensors) and from the tensor backward started at. */
 float *tg_grad_of(tg_tape *t, tg_tensor *x);
 
 /* Tape memory, 64-byte aligned, uninitialized; freed by tg_tape_reset. */

@@ -12,6 +12,18 @@
 #include <math.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* The loops below are written out per op so that gcc vectorizes each one. */
+#define UNARY_LOOP(count, body)                                                        \
+    {                                                                                   \
+        const int64_t n_ = (count);                                                     \
+        _Pragma("omp parallel for if (n_ > TG_PAR_MIN) schedule(static)")               \
+        for (int64_t i = 0; i < n_; i++) { body; }                                      \
+    }
+
 /* ---- binary ops with broadcasting ---------------------------------------------------- */
 
 /* Adds g (output-shaped) scaled by `sign` into x's gradient, summing broadcast axes. */
@@ -47,6 +59,12 @@ static void sub_backward(tg_tape *t, tg_node *n)
     const tg_tensor *y = n->out;
     add_reduced(t, n->in[0], y, y->grad);
     if (!(n->in[1]->flags & TG_REQUIRES_GRAD)) return;
+    if (n->in[1]->size == y->size) {
+        float *gb = tg_grad_of(t, n->in[1]);
+        const float *gy = y->grad;
+        UNARY_LOOP(y->size, gb[i] -= gy[i])
+        return;
+    }
     float *g = scratch(t, y);
     for (int64_t i = 0; i < y->size; i++) g[i] = -y->grad[i];
     add_reduced(t, n->in[1], y, g);
@@ -61,11 +79,21 @@ static float *times_other(tg_tape *t, const tg_tensor *y, const tg_tensor *other
     return g;
 }
 
-/* y = a * b;  da = dy * b, db = dy * a */
+/* y = a * b;  da = dy * b, db = dy * a. Without broadcasting the products go straight into
+ * the gradients; with it they are formed at y's shape and then summed down. */
 static void mul_backward(tg_tape *t, tg_node *n)
 {
     tg_tensor *a = n->in[0], *b = n->in[1];
     const tg_tensor *y = n->out;
+    const float *gy = y->grad;
+    int64_t m = y->size;
+    if (a->size == m && b->size == m) {
+        float *ga = tg_grad_of(t, a), *gb = tg_grad_of(t, b);
+        const float *av = a->data, *bv = b->data;
+        if (ga) UNARY_LOOP(m, ga[i] += gy[i] * bv[i])
+        if (gb) UNARY_LOOP(m, gb[i] += gy[i] * av[i])
+        return;
+    }
     if (a->flags & TG_REQUIRES_GRAD) add_reduced(t, a, y, times_other(t, y, b));
     if (b->flags & TG_REQUIRES_GRAD) add_reduced(t, b, y, times_other(t, y, a));
 }
@@ -166,14 +194,6 @@ static tg_tensor *unary(tg_tape *t, tg_tensor *x, float s, unary_fwd fwd, const 
     return y;
 }
 
-/* The loops below are written out per op so that gcc vectorizes each one. */
-#define UNARY_LOOP(count, body)                                                        \
-    {                                                                                   \
-        const int64_t n_ = (count);                                                     \
-        _Pragma("omp parallel for if (n_ > TG_PAR_MIN) schedule(static)")               \
-        for (int64_t i = 0; i < n_; i++) { body; }                                      \
-    }
-
 /* y = -x;  dx = -dy */
 static void neg_fwd(const float *x, float *y, int64_t n, float s)
 {
@@ -235,15 +255,33 @@ tg_tensor *tg_one_minus_at(tg_tape *t, tg_tensor *x, tg_loc loc)
     return unary(t, x, 0.0f, one_minus_fwd, &one_minus_op, loc);
 }
 
+/* Applies a vectorized kernel over x, split into contiguous per-thread ranges above a size
+ * threshold (elementwise, so the bits do not depend on the split). */
+static void par_apply(void (*kernel)(const float *, float *, int64_t), const float *x, float *y,
+                      int64_t n)
+{
+    if (n <= 8 * TG_PAR_MIN) {
+        kernel(x, y, n);
+        return;
+    }
+#pragma omp parallel
+    {
+        int nt = 1, id = 0;
+#ifdef _OPENMP
+        nt = omp_get_num_threads();
+        id = omp_get_thread_num();
+#endif
+        int64_t per = (n + nt - 1) / nt, lo = id * per, hi = lo + per < n ? lo + per : n;
+        if (lo < hi) kernel(x + lo, y + lo, hi - lo);
+    }
+}
+
 /* y = sigmoid(x) = 1 / (1 + e^-x);  dx = dy * y * (1 - y).
- * For x < 0 the form e^x / (1 + e^x) avoids overflow of e^-x. */
+ * Vectorized (tensor/vmath.c): saturates to 0 and 1 without overflow. */
 static void sigmoid_fwd(const float *x, float *y, int64_t n, float s)
 {
     (void)s;
-    UNARY_LOOP(n, {
-        float e = expf(-fabsf(x[i]));
-        y[i] = x[i] >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-    })
+    par_apply(tg_kernel_sigmoid, x, y, n);
 }
 static void sigmoid_backward(tg_tape *t, tg_node *nd)
 {
@@ -256,11 +294,11 @@ tg_tensor *tg_sigmoid_at(tg_tape *t, tg_tensor *x, tg_loc loc)
     return unary(t, x, 0.0f, sigmoid_fwd, &sigmoid_op, loc);
 }
 
-/* y = tanh(x);  dx = dy * (1 - y^2) */
+/* y = tanh(x);  dx = dy * (1 - y^2)  (vectorized, tensor/vmath.c) */
 static void tanh_fwd(const float *x, float *y, int64_t n, float s)
 {
     (void)s;
-    UNARY_LOOP(n, y[i] = tanhf(x[i]))
+    par_apply(tg_kernel_tanh, x, y, n);
 }
 static void tanh_backward(tg_tape *t, tg_node *nd)
 {

@@ -159,12 +159,18 @@ static void linear_backward(tg_tape *t, tg_node *n)
     if (gx) tg_gemm(false, false, R, I, O, 1.0f, dy, O, w->data, I, 1.0f, gx, I);
     if (gw) tg_gemm(true, false, O, I, R, 1.0f, dy, O, x->data, I, 1.0f, gw, I);
     if (gb) {
-        /* Column sums in row order: each thread owns a range of columns. */
-#pragma omp parallel for if ((int64_t)R * O > TG_PAR_MIN) schedule(static)
-        for (int o = 0; o < O; o++) {
-            float s = 0.0f;
-            for (int r = 0; r < R; r++) s += dy[(int64_t)r * O + o];
-            gb[o] += s;
+        /* db[o] += sum_r dy[r, o], adding rows in order (cache-friendly: contiguous rows).
+         * Threads own column blocks, so every db[o] sums its rows in the same order at any
+         * thread count. */
+        enum { COLS = 256 };
+        int blocks = (O + COLS - 1) / COLS;
+#pragma omp parallel for if ((int64_t)R * O > 8 * TG_PAR_MIN && blocks > 1) schedule(static)
+        for (int blk = 0; blk < blocks; blk++) {
+            int o0 = blk * COLS, o1 = o0 + COLS < O ? o0 + COLS : O;
+            for (int r = 0; r < R; r++) {
+                const float *row = dy + (int64_t)r * O;
+                for (int o = o0; o < o1; o++) gb[o] += row[o];
+            }
         }
     }
 }

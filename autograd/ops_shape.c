@@ -4,7 +4,8 @@
  * reshape, and a slice that is one contiguous run of its parent (slicing the first axis,
  * or any axis whose leading axes have size 1), are views: the output points into the
  * input's data and nothing is copied. Tensors are never written after they are made, so
- * sharing is safe. Gradients are always separate buffers: each backward adds into its
+ * sharing is safe. A view's gradient is likewise its region of the parent's gradient
+ * (tensor->grad_base), so its backward has nothing to do. The other ops add into their
  * region of the parent's gradient.
  * Not here: broadcasting (ops_elementwise.c).
  */
@@ -16,6 +17,7 @@
 
 static void reshape_backward(tg_tape *t, tg_node *nd)
 {
+    if (nd->out->grad_base) return; /* the gradient already landed in x's buffer */
     float *gx = tg_grad_of(t, nd->in[0]);
     if (!gx) return;
     const float *gy = nd->out->grad;
@@ -72,7 +74,7 @@ tg_tensor *tg_reshape_at(tg_tape *t, tg_tensor *x, int ndim, const int *shape, t
                          (long long)x->size, want);
     }
     tg_tensor *y = view(t, x->data, ndim, s);
-    tg_record(t, &reshape_op, y, 1, (tg_tensor *[]){x});
+    if (tg_record(t, &reshape_op, y, 1, (tg_tensor *[]){x})) y->grad_base = x;
     return y;
 }
 
@@ -193,6 +195,7 @@ tg_tensor *tg_swapaxes_at(tg_tape *t, tg_tensor *x, int axis0, int axis1, tg_loc
 
 static void slice_backward(tg_tape *t, tg_node *nd)
 {
+    if (nd->out->grad_base) return; /* a view: the gradient is already in x's buffer */
     float *gx = tg_grad_of(t, nd->in[0]);
     if (!gx) return;
     int outer = nd->iarg[0], n = nd->iarg[1], inner = nd->iarg[2], start = nd->iarg[3];
@@ -228,6 +231,10 @@ tg_tensor *tg_slice_at(tg_tape *t, tg_tensor *x, int axis, int start, int len, t
                    (size_t)run * sizeof(float));
     }
     tg_node *r = tg_record(t, &slice_op, y, 1, (tg_tensor *[]){x});
+    if (r && outer == 1) {
+        y->grad_base = x;
+        y->grad_offset = (int64_t)start * inner;
+    }
     if (r) {
         r->iarg[0] = outer;
         r->iarg[1] = n;

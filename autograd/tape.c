@@ -25,8 +25,17 @@ typedef struct chunk {
     unsigned char *mem;
 } chunk;
 
+/* Dead gradient buffers of one byte size, recycled during backward (see tg_grad_of). */
+#define BINS 24
+typedef struct bin {
+    size_t bytes;
+    void *head; /* singly linked through the first 8 bytes of each free buffer */
+} bin;
+
 struct tg_tape {
     chunk *first, *cur;   /* cur: the chunk allocations come from now */
+    bin bins[BINS];
+    int n_bins;
     tg_node *last;        /* newest record */
     int n_nodes;
     int n_chunks;
@@ -65,6 +74,7 @@ void tg_tape_reset(tg_tape *t)
     t->n_nodes = 0;
     t->used = 0;
     t->backward_done = false;
+    t->n_bins = 0;
 }
 
 static chunk *new_chunk(tg_tape *t, size_t need)
@@ -197,12 +207,51 @@ tg_node *tg_record(tg_tape *t, const tg_op *op, tg_tensor *out, int n_in, tg_ten
     return n;
 }
 
+/* Gradient buffers of intermediate tensors die during backward: once the record that
+ * produced a tensor has run, nothing reads or writes its gradient again (every consumer
+ * was recorded later and ran earlier). Their memory goes to a bin of its byte size and is
+ * handed out again, zeroed, for the gradients of earlier time steps, so backward needs
+ * about one step's worth of gradient memory instead of one per step. */
+static void *recycled(tg_tape *t, size_t bytes)
+{
+    for (int i = 0; i < t->n_bins; i++)
+        if (t->bins[i].bytes == bytes && t->bins[i].head) {
+            void *p = t->bins[i].head;
+            memcpy(&t->bins[i].head, p, sizeof(void *));
+            return p;
+        }
+    return NULL;
+}
+
+static void release(tg_tape *t, void *p, size_t bytes)
+{
+    int i = 0;
+    while (i < t->n_bins && t->bins[i].bytes != bytes) i++;
+    if (i == t->n_bins) {
+        if (t->n_bins == BINS) return; /* no bin left: the memory waits for the reset */
+        t->bins[t->n_bins++] = (bin){bytes, NULL};
+    }
+    memcpy(p, &t->bins[i].head, sizeof(void *));
+    t->bins[i].head = p;
+}
+
 float *tg_grad_of(tg_tape *t, tg_tensor *x)
 {
     if (!x || !(x->flags & TG_REQUIRES_GRAD)) return NULL;
     if (!x->grad) {
+        if (x->grad_base) { /* a view: its gradient is a region of its base's */
+            float *g = tg_grad_of(t, x->grad_base);
+            x->grad = g ? g + x->grad_offset : NULL;
+            return x->grad;
+        }
         size_t bytes = (size_t)x->size * sizeof(float);
-        x->grad = (x->flags & TG_ON_TAPE) ? tg_tape_alloc(t, bytes) : tg_malloc(bytes);
+        if (x->flags & TG_ON_TAPE) {
+            size_t rounded = round_up(bytes ? bytes : 1);
+            x->grad = recycled(t, rounded);
+            if (!x->grad) x->grad = tg_tape_alloc(t, rounded);
+        } else {
+            x->grad = tg_malloc(bytes);
+        }
         memset(x->grad, 0, bytes);
     }
     return x->grad;
@@ -225,9 +274,18 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
 
     float *gy = tg_grad_of(t, y);
     for (int64_t i = 0; i < y->size; i++) gy[i] += dy[i];
-    /* Newest first: every consumer of a tensor runs before the tensor's own record. */
-    for (tg_node *n = t->last; n; n = n->prev)
-        if (n->out->grad) n->op->backward(t, n);
+    /* Newest first: every consumer of a tensor runs before the tensor's own record. After
+     * a record's backward its output's gradient is dead; a tape tensor's own buffer (not a
+     * view's region, not y's, which the caller may read) is recycled. */
+    for (tg_node *n = t->last; n; n = n->prev) {
+        tg_tensor *out = n->out;
+        if (!out->grad) continue;
+        n->op->backward(t, n);
+        if ((out->flags & TG_ON_TAPE) && !out->grad_base && out != y) {
+            release(t, out->grad, round_up((size_t)out->size * sizeof(float)));
+            out->grad = NULL;
+        }
+    }
 }
 
 void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc)

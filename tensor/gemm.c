@@ -1,34 +1,59 @@
-/* tensor/gemm.c — single-precision GEMM, C = alpha * op(A) op(B) + beta * C, row-major.
+/* tensor/gemm.c — single-precision GEMM, C = alpha * op(A) op(B) + beta * C, row-major:
+ * the driver (checks, code-path dispatch, threads, cache blocking, packing buffers), the
+ * portable path and the naive reference.
  *
  * Storage (row-major, leading dimension = row stride as stored):
  *   A is (M, K) with lda >= K, or (K, M) with lda >= M when trans_a;
  *   B is (K, N) with ldb >= N, or (N, K) with ldb >= K when trans_b;
  *   C is (M, N) with ldc >= N, and must not overlap A or B.
  *
- * tg_gemm is a portable cache-blocked kernel that gcc -O3 vectorizes without -ffast-math:
- * C is cut into tiles of (up to) TILE_M rows x TILE_N columns, and each tile is updated
- * "row of C += a_ik * row of B" (the i-k-j order) over depth blocks of TILE_K. When B is
- * transposed, each (TILE_K, TILE_N) block of op(B) is first packed into a stack buffer so
- * the inner loop still reads contiguous rows. Tiles are independent, so OpenMP splits the
- * tile list above a work threshold.
+ * Algorithm (Goto & van de Geijn, BLIS loop order): C is cut into one rectangle per thread;
+ * in its rectangle a thread loops over column blocks (nc), depth blocks (kc) and row blocks
+ * (mc), packs op(B) (kc, nc) and alpha * op(A) (mc, kc) into panels (gemm_impl.h), and runs
+ * the micro-kernel over every (mr, nr) tile. Packing puts every transpose case into the same
+ * layout, so NN, NT, TN and TT run the same micro-kernel. Code paths: AVX-512F (8 x 48),
+ * AVX2+FMA (4 x 24) in tensor/gemm_kernels.c, and the portable 4 x 16 kernel below that
+ * gcc vectorizes for the baseline instruction set. The best path the CPU supports is picked
+ * once (__builtin_cpu_supports); tg_gemm_set_path or the TG_GEMM_PATH environment variable
+ * force one for tests and benchmarks.
  *
- * Rounding and determinism: C is first scaled by beta (or zeroed when beta == 0, without
- * reading it), then every element receives (alpha * a_ik) * b_kj for k = 0, 1, ..., K-1,
- * one addition at a time in that order. That order depends on nothing but k, so the bits
- * are the same for any tiling and any number of threads. tg_gemm_naive computes
- * alpha * (sum over k) + beta * C instead; the two differ by float rounding only.
+ * Rounding and determinism: the depth is cut into blocks that depend on K only (equal
+ * blocks of at most kc, kc fixed per path). Within a block each element of C is one chain
+ * of multiply-adds in k order (FMAs on the SIMD paths) of the packed values alpha * a_ik
+ * and b_kj, started from zero; the block's sum S then goes into C as C = S (beta == 0: C
+ * is not read, NaN included), C = C + S (beta == 1 and every later block) or C = beta*C + S
+ * on the first block. None of it depends on where the element sits in its tile or which
+ * thread computes it, and K is never split across threads, so 1 and N threads give the
+ * same bits. Different paths round differently (FMA, block sizes); tg_gemm_naive computes
+ * alpha * (sum over k) + beta * C, so all of them differ by float rounding only.
  *
- * What this file is not: a tuned BLAS. There is no register-blocked micro-kernel and no
- * explicit SIMD; a packed AVX-512 kernel is planned to replace tg_gemm's inner loops.
+ * Packing buffers: a fixed pool of slots (pointer, capacity), each claimed by one thread
+ * for the duration of a call with an atomic flag. A slot is grown with tg_malloc only when
+ * a call needs more than it holds, and always to the largest size any path asks for, so a
+ * program that has run its GEMMs once allocates nothing more (tg_heap_alloc_count stays
+ * put). The slots are kept for the life of the process; when all are busy (more than
+ * GEMM_POOL_SLOTS concurrent threads) a call falls back to a temporary allocation.
+ *
+ * What this file is not: a full BLAS (no other precisions, no batched or strided-batch
+ * interface) and not where the SIMD lives (tensor/gemm_kernels.c).
  */
+#include "tensor/gemm_impl.h"
 #include "tensor/tensor.h"
 
-/* Work (M * N * K multiply-adds) above which the tiles are spread over threads. */
-#define GEMM_PAR_THRESHOLD ((int64_t)1 << 18)
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
-#define TILE_M 16  /* rows of C per task */
-#define TILE_N 128 /* columns of C per task: a row slice of C is 512 bytes */
-#define TILE_K 64  /* depth per block: a (TILE_K, TILE_N) block of B is 32 KiB */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Work (M * N * K multiply-adds) from which the rectangles are spread over threads. With
+ * libgomp's default wait policy (threads spin a while after a region) two threads already
+ * pay off here (64x64x32: 146 -> 178 GFLOP/s); under OMP_WAIT_POLICY=passive every region
+ * pays a futex wake-up and small GEMMs are faster on one thread. */
+#define GEMM_PAR_THRESHOLD ((int64_t)1 << 17)
+#define GEMM_POOL_SLOTS 64
 
 /* ---- argument checks ----------------------------------------------------------------- */
 
@@ -66,69 +91,268 @@ static void scale_rows(float *C, int ldc, int rows, int cols, float beta)
     }
 }
 
-/* ---- inner loops ----------------------------------------------------------------------
- * c (w) += a * b (w), and the four-term form that adds a0*b0, a1*b1, a2*b2, a3*b3 in that
- * order, one rounding per addition exactly like four single calls, with c kept in a
- * register in between (one load and one store of c per four depth steps). */
+/* ---- reference packers (layouts in gemm_impl.h) --------------------------------------- */
 
-static inline void axpy1(float *restrict c, float a, const float *restrict b, int w)
+void tg_gemm_pack_a_ref(int mr, bool trans, int m, int kc, float alpha, const float *a,
+                        int lda, float *ap)
 {
-    for (int j = 0; j < w; j++) c[j] += a * b[j];
-}
-
-static inline void axpy4(float *restrict c, float a0, const float *restrict b0, float a1,
-                         const float *restrict b1, float a2, const float *restrict b2,
-                         float a3, const float *restrict b3, int w)
-{
-    for (int j = 0; j < w; j++) {
-        float acc = c[j];
-        acc += a0 * b0[j];
-        acc += a1 * b1[j];
-        acc += a2 * b2[j];
-        acc += a3 * b3[j];
-        c[j] = acc;
-    }
-}
-
-/* ---- one tile -------------------------------------------------------------------------
- * C[i0:i1, j0:j0+w] = beta * C + alpha * op(A)[i0:i1, :] op(B)[:, j0:j0+w]. */
-static void gemm_tile(bool trans_a, bool trans_b, int K, float alpha, const float *A,
-                      int lda, const float *B, int ldb, float beta, float *C, int ldc, int i0,
-                      int i1, int j0, int w)
-{
-    float packed[TILE_K * TILE_N]; /* (TILE_K, TILE_N): op(B) block when trans_b */
-    const float *brow[TILE_K];     /* brow[kk] = row k0 + kk of op(B), columns j0.. */
-
-    scale_rows(C + (int64_t)i0 * ldc + j0, ldc, i1 - i0, w, beta);
-
-    for (int k0 = 0; k0 < K; k0 += TILE_K) {
-        int kb = K - k0 < TILE_K ? K - k0 : TILE_K;
-        if (trans_b) {
-            /* B is stored (N, K): op(B)[k][j] = B[j][k]. Transpose the block once. */
-            for (int jj = 0; jj < w; jj++) {
-                const float *src = B + (int64_t)(j0 + jj) * ldb + k0; /* (kb) */
-                for (int kk = 0; kk < kb; kk++) packed[kk * TILE_N + jj] = src[kk];
+    for (int p = 0; p < m; p += mr, ap += (ptrdiff_t)mr * kc) {
+        int rows = m - p < mr ? m - p : mr;
+        for (int k = 0; k < kc; k++)
+            for (int r = 0; r < mr; r++) {
+                float x = 0.0f;
+                if (r < rows)
+                    x = trans ? a[(ptrdiff_t)k * lda + p + r] : a[(ptrdiff_t)(p + r) * lda + k];
+                ap[mr * k + r] = alpha * x;
             }
-            for (int kk = 0; kk < kb; kk++) brow[kk] = packed + kk * TILE_N;
-        } else {
-            for (int kk = 0; kk < kb; kk++) brow[kk] = B + (int64_t)(k0 + kk) * ldb + j0;
-        }
+    }
+}
 
-        for (int i = i0; i < i1; i++) {
-            float *c = C + (int64_t)i * ldc + j0; /* (w) */
-            /* a[kk] = alpha * op(A)[i][k0 + kk] */
-            float a[TILE_K];
-            if (trans_a)
-                for (int kk = 0; kk < kb; kk++) a[kk] = alpha * A[(int64_t)(k0 + kk) * lda + i];
-            else
-                for (int kk = 0; kk < kb; kk++) a[kk] = alpha * A[(int64_t)i * lda + k0 + kk];
-            int kk = 0;
-            for (; kk + 4 <= kb; kk += 4)
-                axpy4(c, a[kk], brow[kk], a[kk + 1], brow[kk + 1], a[kk + 2], brow[kk + 2],
-                      a[kk + 3], brow[kk + 3], w);
-            for (; kk < kb; kk++) axpy1(c, a[kk], brow[kk], w);
+void tg_gemm_pack_b_ref(int nr, bool trans, int kc, int n, const float *b, int ldb,
+                        float *bp)
+{
+    for (int q = 0; q < n; q += nr, bp += (ptrdiff_t)nr * kc) {
+        int cols = n - q < nr ? n - q : nr;
+        for (int k = 0; k < kc; k++)
+            for (int c = 0; c < nr; c++)
+                bp[nr * k + c] = c >= cols ? 0.0f
+                                 : trans   ? b[(ptrdiff_t)(q + c) * ldb + k]
+                                           : b[(ptrdiff_t)k * ldb + q + c];
+    }
+}
+
+/* ---- the portable path: 4 x 16 tile, plain C -------------------------------------------
+ * Always computes the whole (zero-padded) tile with constant trip counts, which gcc turns
+ * into SIMD for the baseline target, and stores the m x n part: one code path for every
+ * element. ISO C mode (-std=c11) does not contract a * b + c into an FMA. */
+
+enum { P_MR = 4, P_NR = 16 };
+
+static void kernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int m,
+                            int n, int mode, float beta)
+{
+    float acc[P_MR][P_NR] = {{0}};
+    for (int k = 0; k < kc; k++) {
+        const float *b = bp + P_NR * k; /* (P_NR) */
+        for (int r = 0; r < P_MR; r++) {
+            float a = ap[P_MR * k + r];
+            for (int j = 0; j < P_NR; j++) acc[r][j] += a * b[j];
         }
     }
+    for (int r = 0; r < m; r++) {
+        float *cr = c + (ptrdiff_t)r * ldc; /* (n) */
+        for (int j = 0; j < n; j++) {
+            float s = acc[r][j];
+            cr[j] = mode == TG_GEMM_STORE ? s
+                    : mode == TG_GEMM_ADD ? cr[j] + s
+                                          : beta * cr[j] + s;
+        }
+    }
+}
+
+static void pack_a_portable(bool trans, int m, int kc, float alpha, const float *a, int lda,
+                            float *ap)
+{
+    tg_gemm_pack_a_ref(P_MR, trans, m, kc, alpha, a, lda, ap);
+}
+
+static void pack_b_portable(bool trans, int kc, int n, const float *b, int ldb, float *bp)
+{
+    tg_gemm_pack_b_ref(P_NR, trans, kc, n, b, ldb, bp);
+}
+
+static const tg_gemm_impl portable_impl = {
+    .name = "portable", .mr = P_MR, .nr = P_NR, .nsplit = P_NR,
+    .kc = 256, .mc = 64, .nc = 512,
+    .pack_a = pack_a_portable, .pack_b = pack_b_portable, .kernel = kernel_portable,
+};
+
+/* ---- code-path selection ---------------------------------------------------------------- */
+
+static bool cpu_can(tg_gemm_path p)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    /* libgcc's checks include the OS saving the vector state (XCR0). */
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (p == TG_GEMM_AVX2) return tg_gemm_impl_avx2 && avx2;
+    if (p == TG_GEMM_AVX512)
+        return tg_gemm_impl_avx512 && avx2 && __builtin_cpu_supports("avx512f");
+#endif
+    return p == TG_GEMM_PORTABLE;
+}
+
+/* The request if the CPU can run it, else the next path down. */
+static tg_gemm_path resolve(tg_gemm_path p)
+{
+    if (p == TG_GEMM_AUTO || p > TG_GEMM_AVX512) p = TG_GEMM_AVX512;
+    if (p == TG_GEMM_AVX512 && !cpu_can(TG_GEMM_AVX512)) p = TG_GEMM_AVX2;
+    if (p == TG_GEMM_AVX2 && !cpu_can(TG_GEMM_AVX2)) p = TG_GEMM_PORTABLE;
+    return p;
+}
+
+static const tg_gemm_impl *impl_of(tg_gemm_path p)
+{
+    return p == TG_GEMM_AVX512 ? tg_gemm_impl_avx512
+           : p == TG_GEMM_AVX2 ? tg_gemm_impl_avx2
+                               : &portable_impl;
+}
+
+/* 0 until the first call decides; then the resolved tg_gemm_path. */
+static atomic_int active_path;
+
+static tg_gemm_path env_request(void)
+{
+    const char *e = getenv("TG_GEMM_PATH");
+    if (!e) return TG_GEMM_AUTO;
+    if (strcmp(e, "portable") == 0) return TG_GEMM_PORTABLE;
+    if (strcmp(e, "avx2") == 0) return TG_GEMM_AVX2;
+    if (strcmp(e, "avx512") == 0) return TG_GEMM_AVX512;
+    return TG_GEMM_AUTO;
+}
+
+tg_gemm_path tg_gemm_get_path(void)
+{
+    int p = atomic_load_explicit(&active_path, memory_order_relaxed);
+    if (p == 0) { /* first use: every racing thread computes the same answer */
+        p = (int)resolve(env_request());
+        atomic_store_explicit(&active_path, p, memory_order_relaxed);
+    }
+    return (tg_gemm_path)p;
+}
+
+tg_gemm_path tg_gemm_set_path(tg_gemm_path p)
+{
+    tg_gemm_path got = resolve(p);
+    atomic_store_explicit(&active_path, (int)got, memory_order_relaxed);
+    return got;
+}
+
+const char *tg_gemm_path_name(void) { return impl_of(tg_gemm_get_path())->name; }
+
+/* ---- packing buffers ---------------------------------------------------------------------- */
+
+typedef struct pool_slot {
+    atomic_int busy;
+    float *buf;
+    size_t cap; /* floats */
+} pool_slot;
+
+static pool_slot pool[GEMM_POOL_SLOTS];
+
+/* Floats a thread needs: one (mc, kc) A block and one (kc, nc) B block, whatever the path. */
+static size_t buffer_floats(void)
+{
+    const tg_gemm_impl *paths[3] = {&portable_impl, tg_gemm_impl_avx2, tg_gemm_impl_avx512};
+    size_t most = 0;
+    for (int i = 0; i < 3; i++) {
+        const tg_gemm_impl *im = paths[i];
+        if (!im) continue;
+        size_t need = (size_t)im->kc * (size_t)(im->mc + im->nc);
+        if (need > most) most = need;
+    }
+    return most;
+}
+
+/* A thread of an OpenMP team tries the slot of its own number first, so in the usual case
+ * (one caller, a team of T threads) slots 0..T-1 are the ones used and each is sized on the
+ * first call that runs on T threads, whatever order the threads arrive in. */
+static float *buffer_claim(int *slot)
+{
+    size_t need = buffer_floats();
+    int first = 0;
+#ifdef _OPENMP
+    first = omp_get_thread_num() % GEMM_POOL_SLOTS;
+#endif
+    for (int i = 0; i < GEMM_POOL_SLOTS; i++) {
+        int s = (first + i) % GEMM_POOL_SLOTS, idle = 0;
+        if (atomic_load_explicit(&pool[s].busy, memory_order_relaxed) != 0 ||
+            !atomic_compare_exchange_strong(&pool[s].busy, &idle, 1))
+            continue;
+        if (pool[s].cap < need) {
+            tg_free(pool[s].buf);
+            pool[s].buf = tg_malloc(need * sizeof(float));
+            pool[s].cap = need;
+        }
+        *slot = s;
+        return pool[s].buf;
+    }
+    *slot = -1;
+    return tg_malloc(need * sizeof(float));
+}
+
+static void buffer_release(float *buf, int slot)
+{
+    if (slot < 0)
+        tg_free(buf);
+    else
+        atomic_store(&pool[slot].busy, 0);
+}
+
+/* ---- one thread's rectangle ------------------------------------------------------------ */
+
+typedef struct gemm_args {
+    bool ta, tb;
+    int M, N, K;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+    int lda, ldb, ldc;
+    int kstep; /* depth block: a function of K and the path only */
+} gemm_args;
+
+/* C[m0:m1, n0:n1] for the whole depth. */
+static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1, int n0,
+                      int n1)
+{
+    int slot;
+    float *buf = buffer_claim(&slot);
+    float *ap = buf;                              /* (mc, kc) packed A block */
+    float *bp = buf + (size_t)im->mc * im->kc;    /* (kc, nc) packed B block */
+    const int mr = im->mr, nr = im->nr;
+    for (int jc = n0; jc < n1; jc += im->nc) {
+        int nc = n1 - jc < im->nc ? n1 - jc : im->nc;
+        for (int pc = 0; pc < g->K; pc += g->kstep) {
+            int kc = g->K - pc < g->kstep ? g->K - pc : g->kstep;
+            const float *b = g->tb ? g->B + (ptrdiff_t)jc * g->ldb + pc
+                                   : g->B + (ptrdiff_t)pc * g->ldb + jc;
+            im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
+            int mode = pc > 0 || g->beta == 1.0f ? TG_GEMM_ADD
+                       : g->beta == 0.0f         ? TG_GEMM_STORE
+                                                 : TG_GEMM_SCALE;
+            for (int ic = m0; ic < m1; ic += im->mc) {
+                int mc = m1 - ic < im->mc ? m1 - ic : im->mc;
+                const float *a = g->ta ? g->A + (ptrdiff_t)pc * g->lda + ic
+                                       : g->A + (ptrdiff_t)ic * g->lda + pc;
+                im->pack_a(g->ta, mc, kc, g->alpha, a, g->lda, ap);
+                for (int jr = 0; jr < nc; jr += nr) {
+                    int n = nc - jr < nr ? nc - jr : nr;
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        int m = mc - ir < mr ? mc - ir : mr;
+                        float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
+                        im->kernel(kc, ap + (ptrdiff_t)ir * kc, bp + (ptrdiff_t)jr * kc, c,
+                                   g->ldc, m, n, mode, g->beta);
+                    }
+                }
+            }
+        }
+    }
+    buffer_release(buf, slot);
+}
+
+/* Grid tm x tn of rectangles for up to `threads` threads: the fewest multiply-adds plus
+ * packing (each rectangle packs its rows of A and its columns of B) on the busiest thread. */
+static void split_grid(const tg_gemm_impl *im, int M, int N, int threads, int *tm, int *tn)
+{
+    int mu = (M + im->mr - 1) / im->mr, nu = (N + im->nsplit - 1) / im->nsplit;
+    double best = -1.0;
+    *tm = *tn = 1;
+    for (int a = 1; a <= threads && a <= mu; a++)
+        for (int b = 1; a * b <= threads && b <= nu; b++) {
+            double rows = (double)((mu + a - 1) / a) * im->mr;
+            double cols = (double)((nu + b - 1) / b) * im->nsplit;
+            double cost = rows * cols + 8.0 * (rows + cols);
+            if (best < 0.0 || cost < best) best = cost, *tm = a, *tn = b;
+        }
 }
 
 void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
@@ -140,20 +364,31 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
         scale_rows(C, ldc, M, N, beta);
         return;
     }
+    const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
 
-    int row_tiles = (M + TILE_M - 1) / TILE_M;
-    int col_tiles = (N + TILE_N - 1) / TILE_N;
-    int64_t tiles = (int64_t)row_tiles * col_tiles;
-    bool par = tiles > 1 && (int64_t)M * N * K >= GEMM_PAR_THRESHOLD;
-    (void)par; /* used only by the pragma */
+    /* Equal depth blocks of at most kc, rounded up to a multiple of 8. */
+    int kblocks = (K + im->kc - 1) / im->kc;
+    int kstep = (K + kblocks - 1) / kblocks;
+    kstep = (kstep + 7) / 8 * 8;
+    gemm_args g = {trans_a, trans_b, M, N, K, alpha, beta, A, B, C, lda, ldb, ldc, kstep};
 
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t t = 0; t < tiles; t++) {
-        int i0 = (int)(t / col_tiles) * TILE_M;
-        int j0 = (int)(t % col_tiles) * TILE_N;
-        int i1 = i0 + TILE_M < M ? i0 + TILE_M : M;
-        int w = N - j0 < TILE_N ? N - j0 : TILE_N;
-        gemm_tile(trans_a, trans_b, K, alpha, A, lda, B, ldb, beta, C, ldc, i0, i1, j0, w);
+    int threads = (int64_t)M * N * K >= GEMM_PAR_THRESHOLD ? tg_num_threads() : 1;
+    int tm = 1, tn = 1;
+    if (threads > 1) split_grid(im, M, N, threads, &tm, &tn);
+    int tasks = tm * tn;
+    int mu = (M + im->mr - 1) / im->mr, nu = (N + im->nsplit - 1) / im->nsplit;
+    (void)tasks; /* used by the pragma only without OpenMP */
+
+#pragma omp parallel for schedule(static, 1) num_threads(tasks) if (tasks > 1)
+    for (int t = 0; t < tasks; t++) {
+        int i = t / tn, j = t % tn;
+        int m0 = (int)((int64_t)mu * i / tm) * im->mr;
+        int m1 = (int)((int64_t)mu * (i + 1) / tm) * im->mr;
+        int n0 = (int)((int64_t)nu * j / tn) * im->nsplit;
+        int n1 = (int)((int64_t)nu * (j + 1) / tn) * im->nsplit;
+        if (m1 > M) m1 = M;
+        if (n1 > N) n1 = N;
+        if (m0 < m1 && n0 < n1) gemm_rect(im, &g, m0, m1, n0, n1);
     }
 }
 

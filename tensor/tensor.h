@@ -40,6 +40,10 @@ typedef struct tg_tensor {
     int shape[TG_MAX_DIMS];    /* unused trailing entries are 1 */
     int flags;                 /* TG_REQUIRES_GRAD | ... */
     struct tg_node *node;      /* tape record that produced it; NULL for leaves */
+    /* A view's gradient lives inside its base's gradient buffer, at grad_offset floats:
+     * the backward of a view then has nothing to copy. NULL for every other tensor. */
+    struct tg_tensor *grad_base;
+    int64_t grad_offset;
     const char *name;          /* optional, for printing (parameter names) */
 } tg_tensor;
 
@@ -134,6 +138,33 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
 void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
                    const float *A, int lda, const float *B, int ldb, float beta, float *C,
                    int ldc);
+
+/* GEMM code paths: packed, cache-blocked, with an AVX-512F or AVX2+FMA micro-kernel or a
+ * portable C one. AUTO (the default) takes the best the CPU supports, decided once; the
+ * environment variable TG_GEMM_PATH=portable|avx2|avx512 sets the first choice. Forcing a
+ * path is for tests and benchmarks: a request the CPU (or compiler) cannot do falls back
+ * to the next path down, and set returns the path now in effect. Paths differ in rounding
+ * only; each is deterministic at any thread count. Not meant to be switched while another
+ * thread is inside tg_gemm. */
+typedef enum {
+    TG_GEMM_AUTO,
+    TG_GEMM_PORTABLE,
+    TG_GEMM_AVX2,
+    TG_GEMM_AVX512,
+} tg_gemm_path;
+tg_gemm_path tg_gemm_set_path(tg_gemm_path p);
+tg_gemm_path tg_gemm_get_path(void);
+const char *tg_gemm_path_name(void); /* "avx512", "avx2" or "portable" */
+
+/* Vectorized exp, sigmoid and tanh (tensor/vmath.c): within a few ulps of libm, NaN
+ * preserved, exp's argument clamped to [-87, 88] (so results saturate, never inf). The
+ * naive twins call libm per element. */
+void tg_kernel_exp(const float *x, float *y, int64_t n);
+void tg_kernel_sigmoid(const float *x, float *y, int64_t n);
+void tg_kernel_tanh(const float *x, float *y, int64_t n);
+void tg_kernel_exp_naive(const float *x, float *y, int64_t n);
+void tg_kernel_sigmoid_naive(const float *x, float *y, int64_t n);
+void tg_kernel_tanh_naive(const float *x, float *y, int64_t n);
 
 /* Reductions over one axis of a contiguous tensor viewed as (outer, n, inner): out has
  * (outer, inner) elements. argmax (may be NULL) receives the index along the axis of the

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# bench/run.sh — tapegrad against PyTorch on the training benchmarks, in one run.
+#
+#   bench/run.sh                 # builds what is missing, runs everything (~5 minutes on a
+#                                # quiet machine, more when it waits for quiet)
+#   STEPS=10 WARMUP=2 bench/run.sh   # quicker, noisier
+#
+# What it does, from the repository root:
+#   1. builds bench/train_bench (and bench/gemm_bench when bench/meson.build has it) in
+#      ./build with meson + ninja;
+#   2. for each config (seed, medium, large) and cell (lstm, gru), one fresh process each,
+#      alternating: tapegrad (build/bench/train_bench --threads 2) then PyTorch
+#      (bench/torch_bench.py --threads 2, Debian's /usr/bin/python3), so both see the same
+#      machine state and peak RSS is per configuration;
+#   3. tapegrad at 1 thread on the large config (the 2-thread speed-up);
+#   4. build/bench/gemm_bench, if it exists, with its own table;
+#   5. prints the combined table and whether each target holds. Raw JSON lines go to
+#      build/bench/results.jsonl and the printed report to build/bench/results.txt.
+#
+# OpenMP environment:
+#   PyTorch: OMP_WAIT_POLICY=passive (as the issue asks; its threads sleep at once when
+#            idle). With "active" PyTorch was slower here (medium LSTM 64 -> 188 ms).
+#   tapegrad: OMP_WAIT_POLICY is left unset, i.e. libgomp's default (spin for a while,
+#            then sleep). tapegrad opens several short parallel regions per time step;
+#            with passive every region pays a futex wake-up (medium LSTM 169 -> 205 ms,
+#            seed LSTM 45 -> 69 ms in our measurement). The two programs never run at the
+#            same time, so neither one's spinning steals from the other.
+#   Threads are set by --threads (omp_set_num_threads / torch.set_num_threads), not by
+#   OMP_NUM_THREADS, which is unset for both.
+#
+# Noise: the machine is shared (other people build and test on the same 2 cores). Before
+# every measurement the script waits until the machine is quiet (< NOISE_MAX % busy over
+# one second, at most QUIET_WAIT seconds), and both programs report the CPU share other
+# processes used during their timed steps (others%). A measurement with others% above
+# NOISE_MAX is taken again (up to RETRIES times; the quietest one is kept), and the table
+# shows the worst others% of each row.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+THREADS=${THREADS:-2}
+STEPS=${STEPS:-20}
+WARMUP=${WARMUP:-3}
+NOISE_MAX=${NOISE_MAX:-5}    # percent of the machine used by others
+QUIET_WAIT=${QUIET_WAIT:-300} # seconds
+RETRIES=${RETRIES:-3}
+PY=/usr/bin/python3 # Debian's interpreter: python3-torch is installed for it only
+CONFIGS="seed medium large"
+CELLS="lstm gru"
+
+# ---- build -----------------------------------------------------------------------------
+if [ ! -f build/build.ninja ]; then
+    meson setup build
+fi
+ninja -C build bench/train_bench >/dev/null || {
+    echo "run.sh: building bench/train_bench failed (ninja -C build bench/train_bench)" >&2
+    exit 1
+}
+have_gemm_bench=0
+if [ -f bench/meson.build ] && grep -q "gemm_bench" bench/meson.build; then
+    if ninja -C build bench/gemm_bench >/dev/null; then
+        have_gemm_bench=1
+    else
+        echo "run.sh: warning: bench/gemm_bench did not build; skipping it" >&2
+    fi
+fi
+
+mkdir -p build/bench
+results=build/bench/results.jsonl
+report=build/bench/results.txt
+: >"$results"
+
+# ---- machine ---------------------------------------------------------------------------
+cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+flags=$(grep -m1 "^flags" /proc/cpuinfo | tr ' ' '\n' |
+    grep -E '^(avx2|fma|avx512f|avx512bw|avx512vl|avx512_vnni|avx512_bf16)$' | tr '\n' ' ')
+torch_version=$($PY -c "import torch; print(torch.__version__)" 2>/dev/null || echo "missing")
+{
+    echo "date       $(date -u '+%Y-%m-%d %H:%M UTC')"
+    modified=$(git diff --quiet HEAD -- tensor autograd layers optim 2>/dev/null ||
+        echo ' (library sources modified)')
+    echo "commit     $(git rev-parse --short HEAD 2>/dev/null || echo '?')$modified"
+    echo "cpu        $cpu, $(nproc) cores online; $flags"
+    echo "memory     $(free -m | awk '/^Mem:/ {print $2 " MB"}')"
+    echo "compiler   $(cc --version | head -1)"
+    echo "pytorch    $torch_version (/usr/bin/python3), OMP_WAIT_POLICY=passive"
+    echo "tapegrad   OMP_WAIT_POLICY unset (libgomp default)"
+    echo "load avg   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+    echo "steps      $WARMUP warm-up + $STEPS timed per process; medians"
+} | tee "$report"
+echo
+
+# ---- noise control ---------------------------------------------------------------------
+busy_ticks() { # "busy total" ticks of all CPUs
+    awk '/^cpu / {b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6}' /proc/stat
+}
+wait_quiet() { # until less than NOISE_MAX % of the machine is busy over one second
+    local waited=0 b0 t0 b1 t1 pct
+    while :; do
+        read -r b0 t0 < <(busy_ticks)
+        sleep 1
+        read -r b1 t1 < <(busy_ticks)
+        pct=$((100 * (b1 - b0) / ((t1 - t0) > 0 ? (t1 - t0) : 1)))
+        if [ "$pct" -lt "$NOISE_MAX" ]; then return 0; fi
+        if [ "$waited" -ge "$QUIET_WAIT" ]; then
+            echo "run.sh: warning: the machine is still ${pct}% busy; measuring anyway" >&2
+            return 0
+        fi
+        sleep 4
+        waited=$((waited + 5))
+    done
+}
+# measure CMD...: runs a benchmark process (one JSON line), again while others% is above
+# NOISE_MAX (at most RETRIES runs), and appends the quietest run to $results.
+measure() {
+    local try out f best="" best_f=1000000
+    for try in $(seq 1 "$RETRIES"); do
+        wait_quiet
+        out=$("$@") || { echo "run.sh: failed: $*" >&2; return 1; }
+        f=$(printf '%s\n' "$out" | $PY -c 'import json, sys
+print(max(json.loads(l)["foreign_cpu_pct"] for l in sys.stdin if l.strip()))')
+        if awk "BEGIN { exit !($f < $best_f) }"; then best=$out best_f=$f; fi
+        if awk "BEGIN { exit !($f <= $NOISE_MAX) }"; then break; fi
+        echo "  others used $f% of the machine during the timed steps (try $try)" >&2
+    done
+    printf '%s\n' "$best" >>"$results"
+}
+
+# ---- runs ------------------------------------------------------------------------------
+run_tg() { # config cell threads
+    measure env -u OMP_WAIT_POLICY -u OMP_NUM_THREADS build/bench/train_bench --config "$1" \
+        --cell "$2" --threads "$3" --steps "$STEPS" --warmup "$WARMUP" --json
+}
+run_torch() { # config cell threads
+    measure env -u OMP_NUM_THREADS OMP_WAIT_POLICY=passive $PY bench/torch_bench.py \
+        --config "$1" --cell "$2" --threads "$3" --steps "$STEPS" --warmup "$WARMUP" --json
+}
+
+for config in $CONFIGS; do
+    for cell in $CELLS; do
+        echo "running $config $cell: tapegrad, PyTorch ($THREADS threads)" >&2
+        run_tg "$config" "$cell" "$THREADS"
+        if [ "$torch_version" != "missing" ]; then run_torch "$config" "$cell" "$THREADS"; fi
+    done
+done
+for cell in $CELLS; do
+    echo "running large $cell: tapegrad, 1 thread" >&2
+    run_tg large "$cell" 1
+done
+
+# ---- the combined table ----------------------------------------------------------------
+THREADS=$THREADS $PY - "$results" <<'EOF' | tee -a "$report"
+import json, os, sys
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+threads = int(os.environ["THREADS"])
+def find(impl, config, cell, th):
+    for r in rows:
+        if (r["impl"], r["config"], r["cell"], r["threads"]) == (impl, config, cell, th):
+            return r
+    return None
+
+def noise(*rs):
+    return max(r.get("foreign_cpu_pct", 0.0) for r in rs if r)
+
+print(f"Training step = zero_grad + forward + loss + backward + optimizer step; "
+      f"{threads} threads; median ms.")
+print("speed-up = PyTorch ms / tapegrad ms (> 1: tapegrad faster). GFLOP/s: tapegrad, "
+      "recurrent GEMMs only (fwd 2TBGH(I+H), bwd 2x).")
+print("RSS: tapegrad process peak (one configuration per process). allocs: tapegrad heap "
+      "allocations per training step after warm-up.")
+print("others%: worst CPU share other processes took during the row's timed steps.\n")
+hdr = (f"{'config':7} {'cell':5} {'tg ms':>8} {'torch ms':>8} {'speed-up':>8} "
+       f"{'tg inf':>8} {'torch inf':>9} {'inf s-up':>8} {'GFLOP/s':>8} {'RSS MB':>7} "
+       f"{'torch RSS':>9} {'allocs':>6} {'arena MB':>8} {'others%':>7}  target >= 2x")
+print(hdr)
+print("-" * len(hdr))
+checks = []
+for config in ["seed", "medium", "large"]:
+    for cell in ["lstm", "gru"]:
+        t = find("tapegrad", config, cell, threads)
+        p = find("pytorch", config, cell, threads)
+        if not t:
+            continue
+        ratio = p["train_ms"] / t["train_ms"] if p else float("nan")
+        iratio = p["infer_ms"] / t["infer_ms"] if p else float("nan")
+        ok = p is not None and ratio >= 2.0
+        checks.append((f"{config} {cell}: training >= 2x faster than PyTorch",
+                       ok, f"{ratio:.2f}x"))
+        print(f"{config:7} {cell:5} {t['train_ms']:8.1f} "
+              f"{(p['train_ms'] if p else float('nan')):8.1f} {ratio:7.2f}x "
+              f"{t['infer_ms']:8.1f} {(p['infer_ms'] if p else float('nan')):9.1f} "
+              f"{iratio:7.2f}x {t['gflops_train']:8.1f} {t['rss_mb']:7.1f} "
+              f"{(p['rss_mb'] if p else float('nan')):9.1f} {t['allocs_per_step']:6.2g} "
+              f"{t['arena_used_mb']:8.1f} {noise(t, p):7.1f}  {'yes' if ok else 'NO'}")
+
+print()
+for r in rows:
+    if r["impl"] == "tapegrad" and r["threads"] == threads:
+        checks.append((f"{r['config']} {r['cell']}: 0 heap allocations per training step",
+                       r["allocs_per_step"] == 0, f"{r['allocs_per_step']:g}/step "
+                       f"(first step {r['first_step_allocs']})"))
+m = find("tapegrad", "medium", "lstm", threads)
+if m:
+    checks.append(("medium lstm: peak RSS <= 100 MB", m["rss_mb"] <= 100,
+                   f"{m['rss_mb']:.1f} MB (tape arena {m['arena_used_mb']:.1f} MB "
+                   f"used, {m['arena_reserved_mb']:.1f} MB reserved)"))
+print("1 -> %d threads, tapegrad, large config:" % threads)
+for cell in ["lstm", "gru"]:
+    one, many = find("tapegrad", "large", cell, 1), find("tapegrad", "large", cell, threads)
+    if one and many:
+        s = one["train_ms"] / many["train_ms"]
+        si = one["infer_ms"] / many["infer_ms"]
+        print(f"  {cell:5} training {one['train_ms']:.1f} -> {many['train_ms']:.1f} ms "
+              f"({s:.2f}x), inference {one['infer_ms']:.1f} -> {many['infer_ms']:.1f} ms "
+              f"({si:.2f}x); others% {noise(one, many):.1f}")
+        checks.append((f"large {cell}: {threads}-thread speed-up >= 1.7x", s >= 1.7,
+                       f"{s:.2f}x"))
+print("\nTargets:")
+for what, ok, val in checks:
+    print(f"  [{'ok' if ok else 'NO'}] {what}: {val}")
+print(f"\n{sum(ok for _, ok, _ in checks)} of {len(checks)} targets hold.")
+EOF
+
+# ---- GEMM benchmark (written by another engineer), when present --------------------------
+if [ "$have_gemm_bench" = 1 ] && [ -x build/bench/gemm_bench ]; then
+    wait_quiet
+    echo
+    echo "build/bench/gemm_bench:" | tee -a "$report"
+    env -u OMP_WAIT_POLICY timeout 900 build/bench/gemm_bench 2>&1 | tee -a "$report" ||
+        echo "run.sh: gemm_bench failed" | tee -a "$report"
+fi
+echo
+echo "raw results: $results; this report: $report" >&2
