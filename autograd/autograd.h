@@ -127,6 +127,19 @@ tg_tensor *tg_sqrt_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_square_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_abs_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 
+/* Activations by name, for the fused ops below and for layers that take one. */
+typedef enum tg_activation { TG_ACT_NONE, TG_ACT_RELU, TG_ACT_TANH, TG_ACT_SIGMOID } tg_activation;
+
+/* act(slice of x): elements [start, start+len) along axis, through the activation, in one
+ * op (no copy of the slice is kept). chunk_act: k equal parts, part i through acts[i] —
+ * the gate activations of a recurrent cell: sigmoid(i), sigmoid(f), tanh(g), ... */
+#define tg_slice_act(...) tg_slice_act_at(__VA_ARGS__, TG_HERE)
+#define tg_chunk_act(...) tg_chunk_act_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_slice_act_at(tg_tape *t, tg_tensor *x, int axis, int start, int len,
+                           tg_activation act, tg_loc loc);
+void tg_chunk_act_at(tg_tape *t, tg_tensor *x, int k, int axis, const tg_activation *acts,
+                     tg_tensor **out, tg_loc loc);
+
 /* Matrix products.
  * matmul: (M, K) @ (K, N) -> (M, N); (B, M, K) @ (B, K, N) -> (B, M, N);
  *         (B, M, K) @ (K, N) -> (B, M, N) (shared right operand).
@@ -135,10 +148,15 @@ tg_tensor *tg_abs_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 #define tg_matmul(...) tg_matmul_t_at(__VA_ARGS__, false, false, TG_HERE) /* (t, a, b) */
 #define tg_matmul_t(...) tg_matmul_t_at(__VA_ARGS__, TG_HERE) /* (t, a, b, trans_a, trans_b) */
 #define tg_linear(...) tg_linear_at(__VA_ARGS__, TG_HERE)
+#define tg_linear_add(...) tg_linear_add_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_matmul_t_at(tg_tape *t, tg_tensor *a, tg_tensor *b, bool trans_a,
                           bool trans_b, tg_loc loc);
 tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
                         tg_loc loc);
+/* linear_add: c + x w^T + bias in one op, c of the output's shape (a recurrent cell's
+ * input projection plus its hidden projection, without a separate sum tensor). */
+tg_tensor *tg_linear_add_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
+                            tg_tensor *c, tg_loc loc);
 
 /* Reductions. sum/mean/max of all elements give a scalar (rank 0). The *_axis forms
  * reduce one axis, keeping it with size 1 when keepdim. max routes the gradient to the

@@ -4,7 +4,8 @@
  * the gradient at the output's shape and sums it back to each input's shape
  * (tg_kernel_reduce_to). Unary ops (neg, scale, add_scalar, one_minus, sigmoid, tanh, relu,
  * exp, log, sqrt, square, abs) each sit in one block: math, forward, backward, record,
- * builder. Backward always accumulates (+=).
+ * builder. slice_act / chunk_act apply an activation to a slice in one op (a cell's gates).
+ * Backward always accumulates (+=).
  * Not here: reductions (ops_reduce.c), shape ops (ops_shape.c), matmul (ops_matmul.c).
  */
 #include "autograd/internal.h"
@@ -412,4 +413,90 @@ static const tg_op abs_op = {"abs", abs_backward};
 tg_tensor *tg_abs_at(tg_tape *t, tg_tensor *x, tg_loc loc)
 {
     return unary(t, x, 0.0f, abs_fwd, &abs_op, loc);
+}
+
+/* ---- activation of a slice: y = act(x[o, start .. start+len, i]) -------------------------
+ * One op for a cell's gate activations: reads the slice in place and writes only y, so no
+ * copy of the slice is kept. dx[region] += dy * act'(y).
+ * iarg: [0] outer, [1] n (x's size on the axis), [2] inner, [3] start; farg[0] = act. */
+
+static void act_rows(tg_activation act, const float *x, float *y, int64_t n)
+{
+    switch (act) {
+    case TG_ACT_SIGMOID: tg_kernel_sigmoid(x, y, n); break;
+    case TG_ACT_TANH: tg_kernel_tanh(x, y, n); break;
+    case TG_ACT_RELU: relu_fwd(x, y, n, 0.0f); break;
+    case TG_ACT_NONE: memcpy(y, x, sizeof(float) * (size_t)n); break;
+    }
+}
+
+static void slice_act_backward(tg_tape *t, tg_node *nd)
+{
+    float *gx = tg_grad_of(t, nd->in[0]);
+    if (!gx) return;
+    int outer = nd->iarg[0], n = nd->iarg[1], inner = nd->iarg[2], start = nd->iarg[3];
+    tg_activation act = (tg_activation)nd->farg[0];
+    const tg_tensor *y = nd->out;
+    int64_t run = outer ? y->size / outer : 0; /* len * inner */
+    for (int o = 0; o < outer; o++) {
+        float *g = gx + ((int64_t)o * n + start) * inner;
+        const float *yv = y->data + o * run, *dy = y->grad + o * run;
+        switch (act) {
+        case TG_ACT_SIGMOID:
+            for (int64_t i = 0; i < run; i++) g[i] += dy[i] * yv[i] * (1.0f - yv[i]);
+            break;
+        case TG_ACT_TANH:
+            for (int64_t i = 0; i < run; i++) g[i] += dy[i] * (1.0f - yv[i] * yv[i]);
+            break;
+        case TG_ACT_RELU:
+            for (int64_t i = 0; i < run; i++) g[i] += yv[i] > 0.0f ? dy[i] : 0.0f;
+            break;
+        case TG_ACT_NONE:
+            for (int64_t i = 0; i < run; i++) g[i] += dy[i];
+            break;
+        }
+    }
+}
+static const tg_op slice_act_op = {"slice_act", slice_act_backward};
+
+tg_tensor *tg_slice_act_at(tg_tape *t, tg_tensor *x, int axis, int start, int len,
+                           tg_activation act, tg_loc loc)
+{
+    tg_check_tensor(x, "tg_slice_act", "x", loc);
+    int a = tg_check_axis(x, axis, "tg_slice_act", loc);
+    if (start < 0 || len < 0 || start + len > x->shape[a])
+        tg_contract_fail(loc, "tg_slice_act", "[%d, %d) is outside axis %d of %s", start,
+                         start + len, axis, SHAPE(x));
+    if ((int)act < TG_ACT_NONE || (int)act > TG_ACT_SIGMOID)
+        tg_contract_fail(loc, "tg_slice_act", "unknown activation %d", (int)act);
+    int outer, n, inner, shape[TG_MAX_DIMS];
+    tg_axis_split(x->ndim, x->shape, a, &outer, &n, &inner);
+    memcpy(shape, x->shape, sizeof shape);
+    shape[a] = len;
+    tg_tensor *y = tg_tape_empty(t, x->ndim, shape);
+    int64_t run = (int64_t)len * inner;
+    for (int o = 0; o < outer; o++)
+        act_rows(act, x->data + ((int64_t)o * n + start) * inner, y->data + o * run, run);
+    tg_node *r = tg_record(t, &slice_act_op, y, 1, (tg_tensor *[]){x});
+    if (r) {
+        r->iarg[0] = outer;
+        r->iarg[1] = n;
+        r->iarg[2] = inner;
+        r->iarg[3] = start;
+        r->farg[0] = (float)act;
+    }
+    return y;
+}
+
+void tg_chunk_act_at(tg_tape *t, tg_tensor *x, int k, int axis, const tg_activation *acts,
+                     tg_tensor **out, tg_loc loc)
+{
+    tg_check_tensor(x, "tg_chunk_act", "x", loc);
+    int a = tg_check_axis(x, axis, "tg_chunk_act", loc);
+    if (k <= 0 || x->shape[a] % k != 0 || !acts || !out)
+        tg_contract_fail(loc, "tg_chunk_act",
+                         "axis %d of %s does not split into %d equal parts (or no acts/out)",
+                         axis, SHAPE(x), k);
+    int len = x->shape[a] / k;
+    for (int i = 0; i < k; i++) out[i] = tg_slice_act_at(t, x, a, i * len, len, acts[i], loc);
 }

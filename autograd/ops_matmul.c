@@ -139,7 +139,8 @@ tg_tensor *tg_matmul_t_at(tg_tape *t, tg_tensor *a, tg_tensor *b, bool ta, bool 
  * y (R, O) = x (R, I) W^T + b, with R the product of x's leading axes.
  *   dx += dy W        (R, O) . (O, I)
  *   dW += dy^T x      (O, R) . (R, I)
- *   db += sum_r dy[r] */
+ *   db += sum_r dy[r]
+ * linear_add adds c:  y = c + x W^T + b,  dc += dy. */
 
 /* Product of all axes but the last: the number of rows x contributes. */
 static int leading_rows(const tg_tensor *x)
@@ -153,6 +154,14 @@ static void linear_backward(tg_tape *t, tg_node *n)
 {
     tg_tensor *x = n->in[0], *w = n->in[1], *bias = n->in[2];
     const float *dy = n->out->grad;
+    if (n->n_in == 4) { /* linear_add: dc += dy */
+        float *gc = tg_grad_of(t, n->in[3]);
+        int64_t m = n->out->size;
+        if (gc) {
+#pragma omp parallel for if (m > TG_PAR_MIN) schedule(static)
+            for (int64_t i = 0; i < m; i++) gc[i] += dy[i];
+        }
+    }
     int O = w->shape[0], I = w->shape[1];
     int R = leading_rows(x);
     float *gx = tg_grad_of(t, x), *gw = tg_grad_of(t, w), *gb = tg_grad_of(t, bias);
@@ -176,9 +185,13 @@ static void linear_backward(tg_tape *t, tg_node *n)
 }
 static const tg_op linear_op = {"linear", linear_backward};
 
-tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias, tg_loc loc)
+static const tg_op linear_add_op = {"linear_add", linear_backward};
+
+/* y = c + x W^T + bias (c NULL: plain linear). */
+static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias, tg_tensor *c,
+                         tg_loc loc)
 {
-    const char *op = "tg_linear";
+    const char *op = c ? "tg_linear_add" : "tg_linear";
     tg_check_tensor(x, op, "x", loc);
     tg_check_tensor(w, op, "weight", loc);
     if (w->ndim != 2)
@@ -194,14 +207,36 @@ tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
     memcpy(shape, x->shape, sizeof shape);
     shape[x->ndim - 1] = O;
     tg_tensor *y = tg_tape_empty(t, x->ndim, shape);
+    if (c) {
+        tg_check_tensor(c, op, "c", loc);
+        if (!tg_shape_equal(c, y))
+            tg_contract_fail(loc, op, "c %s must have the output's shape %s", SHAPE(c),
+                             SHAPE(y));
+        memcpy(y->data, c->data, sizeof(float) * (size_t)y->size);
+    }
     int R = leading_rows(x);
-    tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, 0.0f, y->data, O);
+    tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, c ? 1.0f : 0.0f, y->data, O);
     if (bias) {
         const float *b = bias->data;
 #pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
         for (int r = 0; r < R; r++)
             for (int o = 0; o < O; o++) y->data[(int64_t)r * O + o] += b[o];
     }
-    tg_record(t, &linear_op, y, 3, (tg_tensor *[]){x, w, bias});
+    if (c)
+        tg_record(t, &linear_add_op, y, 4, (tg_tensor *[]){x, w, bias, c});
+    else
+        tg_record(t, &linear_op, y, 3, (tg_tensor *[]){x, w, bias});
     return y;
+}
+
+tg_tensor *tg_linear_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias, tg_loc loc)
+{
+    return linear(t, x, w, bias, NULL, loc);
+}
+
+tg_tensor *tg_linear_add_at(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias,
+                            tg_tensor *c, tg_loc loc)
+{
+    if (!c) tg_contract_fail(loc, "tg_linear_add", "c is NULL (use tg_linear)");
+    return linear(t, x, w, bias, c, loc);
 }

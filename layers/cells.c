@@ -15,32 +15,34 @@
 static void rnn_tanh_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
                           tg_tensor *const *s, tg_tensor **out)
 {
-    out[0] = tg_tanh(t, tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)));
+    out[0] = tg_tanh(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw));
 }
 
 static void rnn_relu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
                           tg_tensor *const *s, tg_tensor **out)
 {
-    out[0] = tg_relu(t, tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)));
+    out[0] = tg_relu(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw));
 }
 
 const tg_cell_type tg_cell_rnn_tanh = {"rnn_tanh", 1, 1, rnn_tanh_step, NULL};
 const tg_cell_type tg_cell_rnn_relu = {"rnn_relu", 1, 1, rnn_relu_step, NULL};
 
 /* ---- LSTM (gate rows i | f | g | o, as PyTorch) ----------------------------------------
- *   [i f g o] = xw + h W_hh^T + b_hh            (B, 4H)
- *   c' = sigmoid(f) * c + sigmoid(i) * tanh(g)
- *   h' = sigmoid(o) * tanh(c')                  state = (h, c) */
+ *   [i f g o] = xw + h W_hh^T + b_hh            (B, 4H), one linear_add
+ *   c' = sigmoid(f) * c + sigmoid(i) * tanh(g)  the activations read the gate blocks in
+ *   h' = sigmoid(o) * tanh(c')                  place (chunk_act); state = (h, c) */
+
+static const tg_activation lstm_acts[4] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID, TG_ACT_TANH,
+                                           TG_ACT_SIGMOID};
 
 static void lstm_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
                       tg_tensor **out)
 {
-    tg_tensor *gates = tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh));
-    tg_tensor *q[4]; /* i, f, g, o: (B, H) each */
-    tg_chunk(t, gates, 4, 1, q);
-    tg_tensor *c = tg_add(t, tg_mul(t, tg_sigmoid(t, q[1]), s[1]),
-                          tg_mul(t, tg_sigmoid(t, q[0]), tg_tanh(t, q[2])));
-    out[0] = tg_mul(t, tg_sigmoid(t, q[3]), tg_tanh(t, c));
+    tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw);
+    tg_tensor *q[4]; /* sigmoid(i), sigmoid(f), tanh(g), sigmoid(o): (B, H) each */
+    tg_chunk_act(t, gates, 4, 1, lstm_acts, q);
+    tg_tensor *c = tg_add(t, tg_mul(t, q[1], s[1]), tg_mul(t, q[0], q[2]));
+    out[0] = tg_mul(t, q[3], tg_tanh(t, c));
     out[1] = c;
 }
 

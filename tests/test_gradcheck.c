@@ -75,6 +75,18 @@ F1(f_stack0, tg_stack(t, 2, x, 0))
 F1(f_stack_last, tg_stack(t, 2, x, -1))
 F1(f_index_select, tg_index_select(t, x[0], ((int32_t[]){2, 0, 2, 3}), 4))
 F1(f_softplus, softplus(t, x[0]))
+F1(f_linear_add, tg_linear_add(t, x[0], x[1], x[2], x[3]))
+F1(f_slice_act_sig, tg_slice_act(t, x[0], 1, 1, 3, TG_ACT_SIGMOID))
+F1(f_slice_act_tanh0, tg_slice_act(t, x[0], 0, 1, 2, TG_ACT_TANH))
+
+static tg_tensor *f_chunk_act(tg_tape *t, tg_tensor **x, void *c)
+{
+    (void)c;
+    tg_tensor *p[4];
+    tg_chunk_act(t, x[0], 4, 1,
+                 (tg_activation[]){TG_ACT_SIGMOID, TG_ACT_TANH, TG_ACT_RELU, TG_ACT_NONE}, p);
+    return tg_concat(t, 4, p, 0);
+}
 
 /* chunk: the parts weighted differently so a mixed-up region shows. */
 static tg_tensor *f_chunk(tg_tape *t, tg_tensor **x, void *c)
@@ -175,6 +187,10 @@ static const gc_case cases[] = {
     {"stack axis -1", f_stack_last, 2, {{2, 2, 3}, {2, 2, 3}}, {0}},
     {"index_select repeated", f_index_select, 1, {{2, 4, 3}}, {0}},
     {"custom op softplus (op.h)", f_softplus, 1, {{2, 3, 4}}, {0}},
+    {"linear_add", f_linear_add, 4, {{2, 5, 4}, {2, 3, 4}, {1, 3}, {2, 5, 3}}, {0}},
+    {"slice_act sigmoid axis 1", f_slice_act_sig, 1, {{3, 2, 5, 2}}, {0}},
+    {"slice_act tanh axis 0", f_slice_act_tanh0, 1, {{2, 4, 3}}, {0}},
+    {"chunk_act sig|tanh|relu|none", f_chunk_act, 1, {{2, 3, 8}}, {AWAY}},
     {"lstm step from ops", f_lstm_step, 6,
      {{2, 2, 3}, {2, 2, 4}, {2, 2, 4}, {2, 16, 3}, {2, 16, 4}, {1, 16}}, {0}},
 };

@@ -63,7 +63,6 @@ void tg_named_tensors_free(tg_named_tensors *nt);
  * Each layer's input size comes from the layer before it. The model owns its parameters,
  * its tape and (after compile) the optimizer. */
 
-typedef enum tg_activation { TG_ACT_NONE, TG_ACT_RELU, TG_ACT_TANH, TG_ACT_SIGMOID } tg_activation;
 typedef enum tg_loss_kind { TG_LOSS_MSE, TG_LOSS_MAE, TG_LOSS_HUBER } tg_loss_kind;
 
 typedef struct tg_model tg_model;
