@@ -225,8 +225,10 @@ void tg_plot_dash(float w, float *on, float *off)
 
 /* ---- ranges -------------------------------------------------------------------------- */
 
-/* Finite data extent over all series (y > 0 on a log axis); false when there is none. */
-static bool extent(const tg_chart *c, double *xmin, double *xmax, double *ymin, double *ymax)
+/* Finite data extent over all series (y > 0 on a log axis); false when there is none.
+ * With a fixed x range, y spans the points inside it (all points when none is). */
+static bool extent_in(const tg_chart *c, bool use_xlim, double *xmin, double *xmax,
+                      double *ymin, double *ymax)
 {
     *xmin = *ymin = INFINITY;
     *xmax = *ymax = -INFINITY;
@@ -236,6 +238,7 @@ static bool extent(const tg_chart *c, double *xmin, double *xmax, double *ymin, 
         for (int i = 0; i < s->n; i++) {
             double x = s->x ? (double)s->x[i] : (double)i, y = s->y[i];
             if (!isfinite(x) || !isfinite(y) || (c->log_y && !(y > 0.0))) continue;
+            if (use_xlim && !(x >= c->xlim[0] && x <= c->xlim[1])) continue;
             any = true;
             if (x < *xmin) *xmin = x;
             if (x > *xmax) *xmax = x;
@@ -244,6 +247,17 @@ static bool extent(const tg_chart *c, double *xmin, double *xmax, double *ymin, 
         }
     }
     return any;
+}
+
+static bool extent(const tg_chart *c, double *xmin, double *xmax, double *ymin, double *ymax)
+{
+    if (!extent_in(c, false, xmin, xmax, ymin, ymax)) return false;
+    double x0, x1, y0, y1;
+    if (!isnan(c->xlim[0]) && extent_in(c, true, &x0, &x1, &y0, &y1)) {
+        *ymin = y0;
+        *ymax = y1;
+    }
+    return true;
 }
 
 /* [lo, hi] padded by `frac` of its span; a constant (or nearly) range gets a span of its
@@ -375,7 +389,7 @@ static void place_legend(const tg_chart *c, tg_plot_layout *L)
         if (w > tw) tw = w;
     }
     int pad = 6 * s, sample = 22 * s, gap = 6 * s, pitch = 12 * s, cap = TG_FONT_CAP * s;
-    int w = pad + sample + gap + tw + pad, h = 2 * pad + n * cap + (n - 1) * (pitch - cap);
+    int w = pad + sample + gap + tw + pad + 2 * s, h = 2 * pad + n * cap + (n - 1) * (pitch - cap);
     int inset = 7 * s + 2;
     /* Candidate corners, in the order preferred on ties: upper right, upper left, lower
      * left, lower right. */
@@ -466,7 +480,7 @@ tg_status tg_plot_layout_make(const tg_chart *c, tg_plot_layout *L)
     L->py1 = H - 1 - bottom;
     if (L->py1 < L->py0 + 8) L->py1 = L->py0 + 8; /* tiny charts: text may overlap */
     int ph = L->py1 - L->py0;
-    axis_ticks(&L->y, iclamp(ph / (26.0 * s) + 1, 2, 12));
+    axis_ticks(&L->y, iclamp(ph / (20.0 + 18.0 * s) + 1, 2, 12));
 
     int ylab_w = max_label_width(&L->y, s);
     int left = pad + (c->ylabel ? line + 2 * gap : 0) + ylab_w + gap + tick;

@@ -90,7 +90,8 @@ tg_status tg_chart_set_ylabel(tg_chart *c, const char *label);
 /* Log-scale y (base 10, decade ticks): the usual view of a loss curve. */
 tg_status tg_chart_set_log_y(tg_chart *c, bool log_y);
 /* Fixed axis ranges instead of the data's (lo < hi, finite; positive for a log y axis);
- * lines leaving the range are clipped. NAN, NAN returns to automatic. */
+ * lines leaving the range are clipped. With only x fixed, y fits the points inside it.
+ * NAN, NAN returns to automatic. */
 tg_status tg_chart_set_xlim(tg_chart *c, double lo, double hi);
 tg_status tg_chart_set_ylim(tg_chart *c, double lo, double hi);
 

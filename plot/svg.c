@@ -38,8 +38,9 @@ static void put_escaped(tg_plot_file *pf, const char *s)
     }
 }
 
-/* Font size whose capitals are about as tall as the bitmap font's at `scale`. */
-static double font_px(int scale) { return TG_FONT_CAP * scale / 0.72; }
+/* A sans-serif size whose capitals (about 0.72 em) come close to the bitmap font's 7 rows
+ * at `scale` and whose text is no wider than the bitmap text the layout measured. */
+static double font_px(int scale) { return 9.0 * scale; }
 
 static void put_text(tg_plot_file *pf, const tg_plot_text *t)
 {

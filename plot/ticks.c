@@ -84,8 +84,6 @@ int tg_plot_log_ticks(double lo, double hi, int max_ticks, double *out, int cap,
         int n = 0;
         for (int k = (int)ceil((double)k0 / d) * d; k <= k1 && n < cap; k += d)
             out[n++] = pow(10.0, k);
-        if (n >= 2 || d == 1) return n;
-        /* A big stride left one decade: fall through to 1-2-5 is pointless; keep it. */
         return n;
     }
     /* Less than two decades inside: 1, 2, 5 x 10^k. */
@@ -146,7 +144,8 @@ static void linear_labels(const double *t, int n, double step,
     } units[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
     if (amax >= 1e4 && amax < 1e15) {
         for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
-            if (amax < 10.0 * units[u].unit || step < units[u].unit / 10.0) continue;
+            /* 1.5M, 25k; but 1000..9999 stay plain */
+            if (amax < units[u].unit || amax < 1e4 || step < units[u].unit / 10.0) continue;
             int d = decimals_for(step / units[u].unit);
             for (int i = 0; i < n; i++) {
                 fixed(labels[i], t[i] / units[u].unit, d);
