@@ -61,24 +61,27 @@ static void lstm_after_init(tg_cell_weights *w, const tg_rnn_opts *o)
 const tg_cell_type tg_cell_lstm = {"lstm", 4, 2, lstm_step, lstm_after_init};
 
 /* ---- GRU (gate rows r | z | n, as PyTorch; reset applied after the matmul) ------------
- *   [xr xz xn] = xw,  [hr hz hn] = h W_hh^T + b_hh
- *   r = sigmoid(xr + hr),  z = sigmoid(xz + hz)
- *   n = tanh(xn + r * hn)
- *   h' = (1 - z) * n + z * h
+ *   [r z] = sigmoid(xw_rz + h W_hrz^T + b_hrz)        one linear_add on the first 2H rows
+ *   n = tanh(xw_n + r * (h W_hn^T + b_hn))            the last H rows (views of weight_hh)
+ *   h' = (1 - z) * n + z * h  =  n + z * (h - n)
  * This is Keras' GRU with reset_after=True (its default) once the gate blocks of its
  * kernels are reordered from z|r|h to r|z|n. */
+
+static const tg_activation gru_acts[2] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID};
 
 static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
                      tg_tensor **out)
 {
-    tg_tensor *hw = tg_linear(t, s[0], w->weight_hh, w->bias_hh); /* (B, 3H) */
-    tg_tensor *x3[3], *h3[3];
-    tg_chunk(t, xw, 3, 1, x3);
-    tg_chunk(t, hw, 3, 1, h3);
-    tg_tensor *r = tg_sigmoid(t, tg_add(t, x3[0], h3[0]));
-    tg_tensor *z = tg_sigmoid(t, tg_add(t, x3[1], h3[1]));
-    tg_tensor *n = tg_tanh(t, tg_add(t, x3[2], tg_mul(t, r, h3[2])));
-    out[0] = tg_add(t, tg_mul(t, tg_one_minus(t, z), n), tg_mul(t, z, s[0]));
+    int H = w->hidden;
+    tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H), *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);
+    tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
+    tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
+    tg_tensor *rz = tg_linear_add(t, s[0], u_rz, b_rz, tg_slice(t, xw, 1, 0, 2 * H)); /* (B, 2H) */
+    tg_tensor *q[2]; /* r, z */
+    tg_chunk_act(t, rz, 2, 1, gru_acts, q);
+    tg_tensor *hn = tg_linear(t, s[0], u_n, b_n);                                     /* (B, H) */
+    tg_tensor *n = tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, 2 * H, H), tg_mul(t, q[0], hn)));
+    out[0] = tg_add(t, n, tg_mul(t, q[1], tg_sub(t, s[0], n)));
 }
 
 const tg_cell_type tg_cell_gru = {"gru", 3, 1, gru_step, NULL};
