@@ -7,15 +7,20 @@
  *   B is (K, N) with ldb >= N, or (N, K) with ldb >= K when trans_b;
  *   C is (M, N) with ldc >= N, and must not overlap A or B.
  *
- * Algorithm (Goto & van de Geijn, BLIS loop order): C is cut into one rectangle per thread;
- * in its rectangle a thread loops over column blocks (nc), depth blocks (kc) and row blocks
- * (mc), packs op(B) (kc, nc) and alpha * op(A) (mc, kc) into panels (gemm_impl.h), and runs
- * the micro-kernel over every (mr, nr) tile. Packing puts every transpose case into the same
- * layout, so NN, NT, TN and TT run the same micro-kernel. Code paths: AVX-512F (8 x 48),
- * AVX2+FMA (4 x 24) in tensor/gemm_kernels.c, and the portable 4 x 16 kernel below that
- * gcc vectorizes for the baseline instruction set. The best path the CPU supports is picked
- * once (__builtin_cpu_supports); tg_gemm_set_path or the TG_GEMM_PATH environment variable
- * force one for tests and benchmarks.
+ * Algorithm (Goto & van de Geijn, BLIS loop order): C is cut into one rectangle per thread
+ * (a grid of row and column blocks chosen to balance multiply-adds and packing, at most
+ * tg_num_threads() of them); in its rectangle a thread loops over column blocks (nc), depth
+ * blocks (kc) and row blocks (mc), packs op(B) (kc, nc) and alpha * op(A) (mc, kc) into
+ * panels (gemm_impl.h), and runs the micro-kernel over every (mr, nr) tile, each B panel
+ * against all the A panels of the row block. Packing puts every transpose case into the
+ * same layout, so NN, NT, TN and TT run the same micro-kernel. On the SIMD paths a plain
+ * op(B) (NN, TN) is not copied in a pass of its own: the first kernel call on each panel
+ * reads it from B and writes the packed panel while it computes (small M made the separate
+ * copy a quarter of the time). Transposed B (NT) is packed by 8x8 register transposes.
+ * Code paths: AVX-512F (8 x 48), AVX2+FMA (4 x 24) in tensor/gemm_kernels.c, and the
+ * portable 4 x 8 kernel below. The best path the CPU supports is picked once
+ * (__builtin_cpu_supports); tg_gemm_set_path or the TG_GEMM_PATH environment variable force
+ * one for tests and benchmarks.
  *
  * Rounding and determinism: the depth is cut into blocks that depend on K only (equal
  * blocks of at most kc, kc fixed per path). Within a block each element of C is one chain
@@ -121,24 +126,19 @@ void tg_gemm_pack_b_ref(int nr, bool trans, int kc, int n, const float *b, int l
     }
 }
 
-/* ---- the portable path: 4 x 16 tile, plain C -------------------------------------------
- * Always computes the whole (zero-padded) tile with constant trip counts, which gcc turns
- * into SIMD for the baseline target, and stores the m x n part: one code path for every
- * element. ISO C mode (-std=c11) does not contract a * b + c into an FMA. */
+/* ---- the portable path: 4 x 8 tile --------------------------------------------------------
+ * Always computes the whole (zero-padded) tile, then stores its m x n part: one code path
+ * for every element. With gcc/clang the eight accumulators are 4-float vectors (generic
+ * vector extensions: SSE on baseline x86-64, NEON on arm64), named variables so they stay
+ * in registers; other compilers get the same arithmetic in plain loops. ISO C mode
+ * (-std=c11) does not contract a * b + c into an FMA, so both are multiply then add. */
 
-enum { P_MR = 4, P_NR = 16 };
+enum { P_MR = 4, P_NR = 8 };
 
-static void kernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int m,
-                            int n, int mode, float beta)
+/* Combine the finished tile acc (P_MR, P_NR) into C[0:m, 0:n] per mode. */
+static void store_portable(const float acc[P_MR][P_NR], float *c, int ldc, int m, int n,
+                           int mode, float beta)
 {
-    float acc[P_MR][P_NR] = {{0}};
-    for (int k = 0; k < kc; k++) {
-        const float *b = bp + P_NR * k; /* (P_NR) */
-        for (int r = 0; r < P_MR; r++) {
-            float a = ap[P_MR * k + r];
-            for (int j = 0; j < P_NR; j++) acc[r][j] += a * b[j];
-        }
-    }
     for (int r = 0; r < m; r++) {
         float *cr = c + (ptrdiff_t)r * ldc; /* (n) */
         for (int j = 0; j < n; j++) {
@@ -149,6 +149,44 @@ static void kernel_portable(int kc, const float *ap, const float *bp, float *c, 
         }
     }
 }
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef float v4f __attribute__((vector_size(16)));
+
+static void kernel_portable(int kc, const float *ap, float *bp, const float *bsrc, int ldb,
+                            float *c, int ldc, int m, int n, int mode, float beta)
+{
+    (void)bsrc, (void)ldb; /* no fused packing on this path */
+    v4f c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
+    for (int k = 0; k < kc; k++, ap += P_MR, bp += P_NR) {
+        v4f b0, b1;
+        memcpy(&b0, bp, sizeof b0);
+        memcpy(&b1, bp + 4, sizeof b1);
+        v4f a0 = {ap[0], ap[0], ap[0], ap[0]}, a1 = {ap[1], ap[1], ap[1], ap[1]};
+        v4f a2 = {ap[2], ap[2], ap[2], ap[2]}, a3 = {ap[3], ap[3], ap[3], ap[3]};
+        c00 += a0 * b0, c01 += a0 * b1;
+        c10 += a1 * b0, c11 += a1 * b1;
+        c20 += a2 * b0, c21 += a2 * b1;
+        c30 += a3 * b0, c31 += a3 * b1;
+    }
+    float acc[P_MR][P_NR];
+    const v4f *rows[P_MR][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21}, {&c30, &c31}};
+    for (int r = 0; r < P_MR; r++)
+        for (int h = 0; h < 2; h++) memcpy(&acc[r][4 * h], rows[r][h], sizeof(v4f));
+    store_portable((const float(*)[P_NR])acc, c, ldc, m, n, mode, beta);
+}
+#else
+static void kernel_portable(int kc, const float *ap, float *bp, const float *bsrc, int ldb,
+                            float *c, int ldc, int m, int n, int mode, float beta)
+{
+    (void)bsrc, (void)ldb; /* no fused packing on this path */
+    float acc[P_MR][P_NR] = {{0}};
+    for (int k = 0; k < kc; k++)
+        for (int r = 0; r < P_MR; r++)
+            for (int j = 0; j < P_NR; j++) acc[r][j] += ap[P_MR * k + r] * bp[P_NR * k + j];
+    store_portable((const float(*)[P_NR])acc, c, ldc, m, n, mode, beta);
+}
+#endif
 
 static void pack_a_portable(bool trans, int m, int kc, float alpha, const float *a, int lda,
                             float *ap)
@@ -315,7 +353,10 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
             int kc = g->K - pc < g->kstep ? g->K - pc : g->kstep;
             const float *b = g->tb ? g->B + (ptrdiff_t)jc * g->ldb + pc
                                    : g->B + (ptrdiff_t)pc * g->ldb + jc;
-            im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
+            /* Plain op(B) on a fused path: each panel is packed by its first kernel call,
+             * which streams it from B while computing, instead of a separate copy pass. */
+            bool fuse = im->fused_b && !g->tb;
+            if (!fuse) im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
             int mode = pc > 0 || g->beta == 1.0f ? TG_GEMM_ADD
                        : g->beta == 0.0f         ? TG_GEMM_STORE
                                                  : TG_GEMM_SCALE;
@@ -329,8 +370,9 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
                     for (int ir = 0; ir < mc; ir += mr) {
                         int m = mc - ir < mr ? mc - ir : mr;
                         float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
-                        im->kernel(kc, ap + (ptrdiff_t)ir * kc, bp + (ptrdiff_t)jr * kc, c,
-                                   g->ldc, m, n, mode, g->beta);
+                        const float *bsrc = fuse && ic == m0 && ir == 0 ? b + jr : NULL;
+                        im->kernel(kc, ap + (ptrdiff_t)ir * kc, bp + (ptrdiff_t)jr * kc, bsrc,
+                                   g->ldb, c, g->ldc, m, n, mode, g->beta);
                     }
                 }
             }
@@ -362,6 +404,13 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
     if (M == 0 || N == 0) return;
     if (K == 0 || alpha == 0.0f) { /* no product term: A and B are not read */
         scale_rows(C, ldc, M, N, beta);
+        return;
+    }
+    if (N == 1 && ldc == 1 && M > 1) {
+        /* A column C (M, 1) stored contiguously is also the row C^T (1, M): compute
+         * C^T = op(B)^T op(A)^T so the vectors run along M instead of one lane of N (the
+         * input projection of a one-feature series and its gradients are such GEMVs). */
+        tg_gemm(!trans_b, !trans_a, 1, M, K, alpha, B, ldb, A, lda, beta, C, M);
         return;
     }
     const tg_gemm_impl *im = impl_of(tg_gemm_get_path());

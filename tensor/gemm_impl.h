@@ -35,9 +35,13 @@ typedef void (*tg_gemm_pack_b_fn)(bool trans, int kc, int n, const float *b, int
                                   float *bp);
 /* C[0:m, 0:n] (row stride ldc) combined with sum_k ap[k][r] * bp[k][c] per `mode`, with
  * 1 <= m <= mr and 1 <= n <= nr. Each element is a chain of FMAs (or multiply-adds on the
- * portable path) in k order that does not depend on m, n or the element's position. */
-typedef void (*tg_gemm_kernel_fn)(int kc, const float *ap, const float *bp, float *c, int ldc,
-                                  int m, int n, int mode, float beta);
+ * portable path) in k order that does not depend on m, n or the element's position.
+ * Fused packing (paths with fused_b, plain op(B) only): when bsrc is not NULL the kernel
+ * reads row k of the panel from bsrc + k * ldb instead of bp, and writes it to bp (the n
+ * columns, zeros up to the next vector) for the calls that follow on the same panel. */
+typedef void (*tg_gemm_kernel_fn)(int kc, const float *ap, float *bp, const float *bsrc,
+                                  int ldb, float *c, int ldc, int m, int n, int mode,
+                                  float beta);
 
 typedef struct tg_gemm_impl {
     const char *name;
@@ -47,6 +51,7 @@ typedef struct tg_gemm_impl {
     tg_gemm_pack_a_fn pack_a;
     tg_gemm_pack_b_fn pack_b;
     tg_gemm_kernel_fn kernel;
+    bool fused_b;     /* kernel can pack plain op(B) on the panel's first use */
 } tg_gemm_impl;
 
 /* Reference packers (plain C, any mr/nr): the portable path uses them, and the SIMD packers

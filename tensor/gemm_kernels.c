@@ -16,7 +16,9 @@
  *
  * Packers: copies where op(X) is already laid out along the panel (A transposed, B plain),
  * 8x8 in-register transposes otherwise (A plain, B transposed). Partial panels and depth
- * remainders go through the reference packer in gemm.c, which produces the same values.
+ * remainders go through scalar code (or the reference packer in gemm.c) that produces the
+ * same values. Plain B is usually not packed here at all: the kernels' PACK instances read
+ * it from the source on a panel's first use and store the panel as they go (fused_b).
  *
  * What this file is not: the blocking, threading or dispatch (tensor/gemm.c), nor a complete
  * BLAS; there is no double precision and no complex.
@@ -174,7 +176,9 @@ INLINE_T(AVX2_T) void tail_row(int nr, float *dst, int g8, int cols, const float
 }
 
 /* B, nr a multiple of 8: plain B by copies, transposed B by 8-row transposes. Plain B is
- * copied one row of op(B) at a time across all panels, so the source streams in order. */
+ * copied 8 rows of op(B) at a time, panel after panel: the source is read as 8 sequential
+ * streams and each panel receives 8 * nr contiguous floats. (Row by row across all panels
+ * would write to panels kc * nr * 4 bytes apart, a multiple of 4 KiB, all in one L1 set.) */
 INLINE_T(AVX2_T) void pack_b_body(const int nr, bool trans, int kc, int n, const float *b,
                                   int ldb, float *bp)
 {
@@ -182,15 +186,20 @@ INLINE_T(AVX2_T) void pack_b_body(const int nr, bool trans, int kc, int n, const
     const int g8 = cols / 8 * 8;                    /* whole groups of 8 in the partial panel */
     float *part = bp + (ptrdiff_t)full * kc;        /* the partial panel, if any */
     if (!trans) { /* op(B)[k][c] = b[k * ldb + c] */
-        for (int k = 0; k < kc; k++) {
-            const float *src = b + (ptrdiff_t)k * ldb;
+        for (int k0 = 0; k0 < kc; k0 += 8) {
+            int k1 = k0 + 8 < kc ? k0 + 8 : kc;
             for (int q = 0; q < full; q += nr)
-                for (int g = 0; g < nr; g += 8)
-                    _mm256_store_ps(bp + (ptrdiff_t)q * kc + nr * k + g, _mm256_loadu_ps(src + q + g));
+                for (int k = k0; k < k1; k++)
+                    for (int g = 0; g < nr; g += 8)
+                        _mm256_store_ps(bp + (ptrdiff_t)q * kc + nr * k + g,
+                                        _mm256_loadu_ps(b + (ptrdiff_t)k * ldb + q + g));
             if (cols == 0) continue;
-            for (int g = 0; g < g8; g += 8)
-                _mm256_store_ps(part + nr * k + g, _mm256_loadu_ps(src + full + g));
-            tail_row(nr, part + nr * k, g8, cols, src + full, 1);
+            for (int k = k0; k < k1; k++) {
+                const float *src = b + (ptrdiff_t)k * ldb + full;
+                for (int g = 0; g < g8; g += 8)
+                    _mm256_store_ps(part + nr * k + g, _mm256_loadu_ps(src + g));
+                tail_row(nr, part + nr * k, g8, cols, src, 1);
+            }
         }
         return;
     }
@@ -258,18 +267,33 @@ INLINE_T(AVX2_T) void out_avx2(float *cp, bool full, __m256i mk, __m256 x, int m
     }
 }
 
-INLINE_T(AVX2_T) void k_avx2(const int M, const int NV, int kc, const float *restrict ap,
-                             const float *restrict bp, float *restrict c, int ldc, bool nfull,
-                             __m256i mask, int mode, float beta)
+INLINE_T(AVX2_T) void k_avx2(const int M, const int NV, const bool PACK, int kc,
+                             const float *restrict ap, float *restrict bp,
+                             const float *restrict bs, ptrdiff_t ldb, float *restrict c, int ldc,
+                             bool nfull, __m256i mask, int mode, float beta)
 {
 #define DECL2(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = c##r##0, c##r##2 = c##r##0;
     TG_ROWS4(DECL2)
 #undef DECL2
     prefetch_c(c, ldc, M, 8 * NV);
     for (int k = 0; k < kc; k++, ap += A2_MR, bp += A2_NR) {
-        __m256 b0 = _mm256_load_ps(bp);
-        __m256 b1 = NV > 1 ? _mm256_load_ps(bp + 8) : b0;
-        __m256 b2 = NV > 2 ? _mm256_load_ps(bp + 16) : b0;
+        __m256 b0, b1, b2;
+        if (PACK) { /* row k of op(B) from the source, also written to the packed panel */
+#define LD2(v) (NV > (v) + 1 || nfull ? _mm256_loadu_ps(bs + 8 * (v))                          \
+                                      : _mm256_maskload_ps(bs + 8 * (v), mask))
+            b0 = LD2(0);
+            b1 = NV > 1 ? LD2(1) : b0;
+            b2 = NV > 2 ? LD2(2) : b0;
+#undef LD2
+            _mm256_store_ps(bp, b0);
+            if (NV > 1) _mm256_store_ps(bp + 8, b1);
+            if (NV > 2) _mm256_store_ps(bp + 16, b2);
+            bs += ldb;
+        } else {
+            b0 = _mm256_load_ps(bp);
+            b1 = NV > 1 ? _mm256_load_ps(bp + 8) : b0;
+            b2 = NV > 2 ? _mm256_load_ps(bp + 16) : b0;
+        }
 #define STEP2(r) TG_STEP(__m256, _mm256_set1_ps, _mm256_fmadd_ps, r)
         TG_ROWS4(STEP2)
 #undef STEP2
@@ -286,18 +310,26 @@ INLINE_T(AVX2_T) void k_avx2(const int M, const int NV, int kc, const float *res
 #undef FIN2
 }
 
-FN_T(AVX2_T) void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc,
-                              int m, int n, int mode, float beta)
+FN_T(AVX2_T) void kernel_avx2(int kc, const float *ap, float *bp, const float *bsrc, int ldb,
+                              float *c, int ldc, int m, int n, int mode, float beta)
 {
     int nv = (n + 7) >> 3;
     bool nfull = (n & 7) == 0;
     __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8 * (nv - 1)),
                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-#define CASE2(M, NV)                                                                         \
-    case M * 4 + NV: k_avx2(M, NV, kc, ap, bp, c, ldc, nfull, mask, mode, beta); return;
-#define ROW2(M) CASE2(M, 1) CASE2(M, 2) CASE2(M, 3)
+#define CASE2(P, M, NV)                                                                      \
+    case M * 4 + NV:                                                                         \
+        k_avx2(M, NV, P, kc, ap, bp, bsrc, ldb, c, ldc, nfull, mask, mode, beta);            \
+        return;
+#define ROW2(P, M) CASE2(P, M, 1) CASE2(P, M, 2) CASE2(P, M, 3)
+    if (bsrc) {
+        switch (m * 4 + nv) {
+            ROW2(true, 1) ROW2(true, 2) ROW2(true, 3) ROW2(true, 4)
+        default: return;
+        }
+    }
     switch (m * 4 + nv) {
-        ROW2(1) ROW2(2) ROW2(3) ROW2(4)
+        ROW2(false, 1) ROW2(false, 2) ROW2(false, 3) ROW2(false, 4)
     default: return;
     }
 #undef ROW2
@@ -317,8 +349,8 @@ FN_T(AVX2_T) void pack_b_avx2(bool trans, int kc, int n, const float *b, int ldb
 
 static const tg_gemm_impl avx2_impl = {
     .name = "avx2", .mr = A2_MR, .nr = A2_NR, .nsplit = 8,
-    .kc = 256, .mc = 64, .nc = 1536,
-    .pack_a = pack_a_avx2, .pack_b = pack_b_avx2, .kernel = kernel_avx2,
+    .kc = 256, .mc = 64, .nc = 768,
+    .pack_a = pack_a_avx2, .pack_b = pack_b_avx2, .kernel = kernel_avx2, .fused_b = true,
 };
 const tg_gemm_impl *const tg_gemm_impl_avx2 = &avx2_impl;
 
@@ -335,18 +367,33 @@ INLINE_T(AVX512_T) void out_avx512(float *cp, __mmask16 mk, __m512 x, int mode, 
     _mm512_mask_storeu_ps(cp, mk, x);
 }
 
-INLINE_T(AVX512_T) void k_avx512(const int M, const int NV, int kc, const float *restrict ap,
-                                 const float *restrict bp, float *restrict c, int ldc,
-                                 __mmask16 mask, int mode, float beta)
+INLINE_T(AVX512_T) void k_avx512(const int M, const int NV, const bool PACK, int kc,
+                                 const float *restrict ap, float *restrict bp,
+                                 const float *restrict bs, ptrdiff_t ldb, float *restrict c,
+                                 int ldc, __mmask16 mask, int mode, float beta)
 {
 #define DECL5(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = c##r##0, c##r##2 = c##r##0;
     TG_ROWS8(DECL5)
 #undef DECL5
     prefetch_c(c, ldc, M, 16 * NV);
     for (int k = 0; k < kc; k++, ap += A5_MR, bp += A5_NR) {
-        __m512 b0 = _mm512_load_ps(bp);
-        __m512 b1 = NV > 1 ? _mm512_load_ps(bp + 16) : b0;
-        __m512 b2 = NV > 2 ? _mm512_load_ps(bp + 32) : b0;
+        __m512 b0, b1, b2;
+        if (PACK) { /* row k of op(B) from the source, also written to the packed panel */
+#define LD5(v) (NV > (v) + 1 ? _mm512_loadu_ps(bs + 16 * (v))                                 \
+                             : _mm512_maskz_loadu_ps(mask, bs + 16 * (v)))
+            b0 = LD5(0);
+            b1 = NV > 1 ? LD5(1) : b0;
+            b2 = NV > 2 ? LD5(2) : b0;
+#undef LD5
+            _mm512_store_ps(bp, b0);
+            if (NV > 1) _mm512_store_ps(bp + 16, b1);
+            if (NV > 2) _mm512_store_ps(bp + 32, b2);
+            bs += ldb;
+        } else {
+            b0 = _mm512_load_ps(bp);
+            b1 = NV > 1 ? _mm512_load_ps(bp + 16) : b0;
+            b2 = NV > 2 ? _mm512_load_ps(bp + 32) : b0;
+        }
 #define STEP5(r) TG_STEP(__m512, _mm512_set1_ps, _mm512_fmadd_ps, r)
         TG_ROWS8(STEP5)
 #undef STEP5
@@ -364,18 +411,26 @@ INLINE_T(AVX512_T) void k_avx512(const int M, const int NV, int kc, const float 
 #undef FIN5
 }
 
-FN_T(AVX512_T) void kernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc,
-                                  int m, int n, int mode, float beta)
+FN_T(AVX512_T) void kernel_avx512(int kc, const float *ap, float *bp, const float *bsrc,
+                                  int ldb, float *c, int ldc, int m, int n, int mode, float beta)
 {
     int nv = (n + 15) >> 4;
     __mmask16 mask = (__mmask16)(0xFFFFu >> (16 * nv - n));
-#define CASE5(M, NV)                                                                         \
-    case M * 4 + NV: k_avx512(M, NV, kc, ap, bp, c, ldc, mask, mode, beta); return;
-#define ROW5(M) CASE5(M, 1) CASE5(M, 2) CASE5(M, 3)
+#define CASE5(P, M, NV)                                                                      \
+    case M * 4 + NV: k_avx512(M, NV, P, kc, ap, bp, bsrc, ldb, c, ldc, mask, mode, beta); return;
+#define ROW5(P, M) CASE5(P, M, 1) CASE5(P, M, 2) CASE5(P, M, 3)
+#define ROWS5(P) ROW5(P, 1) ROW5(P, 2) ROW5(P, 3) ROW5(P, 4) ROW5(P, 5) ROW5(P, 6) ROW5(P, 7) ROW5(P, 8)
+    if (bsrc) {
+        switch (m * 4 + nv) {
+            ROWS5(true)
+        default: return;
+        }
+    }
     switch (m * 4 + nv) {
-        ROW5(1) ROW5(2) ROW5(3) ROW5(4) ROW5(5) ROW5(6) ROW5(7) ROW5(8)
+        ROWS5(false)
     default: return;
     }
+#undef ROWS5
 #undef ROW5
 #undef CASE5
 }
@@ -394,8 +449,8 @@ FN_T(AVX512_T) void pack_b_avx512(bool trans, int kc, int n, const float *b, int
 
 static const tg_gemm_impl avx512_impl = {
     .name = "avx512", .mr = A5_MR, .nr = A5_NR, .nsplit = 16,
-    .kc = 256, .mc = 64, .nc = 1536,
-    .pack_a = pack_a_avx512, .pack_b = pack_b_avx512, .kernel = kernel_avx512,
+    .kc = 256, .mc = 64, .nc = 768,
+    .pack_a = pack_a_avx512, .pack_b = pack_b_avx512, .kernel = kernel_avx512, .fused_b = true,
 };
 const tg_gemm_impl *const tg_gemm_impl_avx512 = &avx512_impl;
 

@@ -132,7 +132,8 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
  * op(A) is (M, K), op(B) is (K, N), C is (M, N). lda/ldb/ldc are row strides of the
  * matrices as stored. beta = 0 ignores what C held (NaN included).
  * Deterministic: every element of C is summed over k in the same order whatever the
- * number of threads; OpenMP splits rows of C above a work threshold. */
+ * number of threads; OpenMP splits C into blocks of rows or columns above a work threshold,
+ * never the depth K. */
 void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
              int lda, const float *B, int ldb, float beta, float *C, int ldc);
 void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
@@ -144,8 +145,8 @@ void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
  * environment variable TG_GEMM_PATH=portable|avx2|avx512 sets the first choice. Forcing a
  * path is for tests and benchmarks: a request the CPU (or compiler) cannot do falls back
  * to the next path down, and set returns the path now in effect. Paths differ in rounding
- * only; each is deterministic at any thread count. Not meant to be switched while another
- * thread is inside tg_gemm. */
+ * only; each is deterministic at any thread count. A call reads the path once when it
+ * starts, so switching while another thread is inside tg_gemm is safe. */
 typedef enum {
     TG_GEMM_AUTO,
     TG_GEMM_PORTABLE,

@@ -124,13 +124,14 @@ static void expect_close(const gemm_data *d, const float *fast, const float *nai
 
 /* ---- fast against naive ------------------------------------------------------------------ */
 
-/* Odd sizes: not multiples of any vector width or tile, single rows and columns, K = 1,
- * K just past one and two depth blocks, and the recurrent shapes scaled down. */
+/* Odd sizes: not multiples of any vector width or tile, single rows and columns (N = 1
+ * with ldc = 1 runs as the transposed product), K = 1, K just past one and two depth
+ * blocks, and the recurrent shapes scaled down. The row index sets the padding. */
 static const int odd_sizes[][3] = {/* M, N, K */
     {1, 1, 1},    {1, 17, 5},    {13, 1, 9},    {7, 33, 65},   {3, 200, 1},
     {40, 50, 1},  {1, 300, 64},  {64, 1, 300},  {9, 49, 17},   {17, 47, 257},
     {33, 97, 600}, {65, 31, 129}, {16, 64, 256}, {8, 192, 512}, {64, 75, 25},
-    {16, 37, 100}, {100, 150, 50}, {255, 64, 16}};
+    {16, 37, 100}, {100, 150, 50}, {255, 64, 16}, {150, 1, 384}, {7, 1, 2}, {1, 64, 1}};
 
 Test(gemm_paths, every_path_matches_naive_at_odd_sizes_and_strides)
 {
@@ -189,7 +190,7 @@ Test(gemm_paths, identical_bits_at_one_two_and_three_threads_on_every_path)
 {
     /* Above the threading threshold, with edges that put thread boundaries inside tiles. */
     static const int sizes[][3] = {{256, 192, 320}, {67, 531, 300}, {1023, 77, 65},
-                                   {33, 1000, 513}, {64, 256, 1024}};
+                                   {33, 1000, 513}, {64, 256, 1024}, {5000, 1, 200}};
     tg_gemm_path paths[3];
     int np = supported_paths(paths);
     tg_rng r;
@@ -197,7 +198,7 @@ Test(gemm_paths, identical_bits_at_one_two_and_three_threads_on_every_path)
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (int t = 0; t < 4; t++) {
             gemm_case g = {sizes[s][0], sizes[s][1], sizes[s][2], t & 1, t >> 1, 0.5f,
-                           s % 2 ? 1.0f : 0.25f, 1};
+                           s % 2 ? 1.0f : 0.25f, sizes[s][1] == 1 ? 0 : 1};
             gemm_data d = make_data(g, &r);
             for (int p = 0; p < np; p++) {
                 tg_gemm_set_path(paths[p]);
