@@ -12,11 +12,11 @@
 #include <criterion/criterion.h>
 
 #include <math.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract.h"
 #include "tensor/tensor.h"
 
 static void expect_values(const float *got, const float *want, int64_t n, float tol)
@@ -72,29 +72,8 @@ static void scratch_release(void)
     while (scratch_count > 0) free(scratch_ptrs[--scratch_count]);
 }
 
-/* Contract violations: a handler that records the message and jumps back to the test. */
-static jmp_buf contract_jump;
-static char contract_msg[1024];
-
-static void record_and_jump(const char *message, void *user)
-{
-    (void)user;
-    snprintf(contract_msg, sizeof contract_msg, "%s", message);
-    longjmp(contract_jump, 1);
-}
-
-/* Runs `stmt` and asserts that it reported a contract violation. */
-#define EXPECT_CONTRACT(stmt)                                                                 \
-    do {                                                                                      \
-        contract_msg[0] = '\0';                                                               \
-        tg_set_contract_handler(record_and_jump, NULL);                                       \
-        if (setjmp(contract_jump) == 0) {                                                     \
-            stmt;                                                                             \
-            tg_set_contract_handler(NULL, NULL);                                              \
-            cr_assert_fail("expected a contract violation from: %s", #stmt);                  \
-        }                                                                                     \
-        tg_set_contract_handler(NULL, NULL);                                                  \
-    } while (0)
+/* Contract violations: tests/contract.h's catcher (message left in contract_msg). */
+#define EXPECT_CONTRACT(stmt) EXPECT_RAISES(stmt)
 
 /* Asserts that string `text` contains `part`. */
 #define EXPECT_IN(text, part) cr_assert(strstr(text, part), "no \"%s\" in:\n%s", part, text)
