@@ -34,7 +34,8 @@ static tg_tensor *sum_all(tg_tape *t, tg_tensor *x, bool mean, tg_loc loc)
     float s = mean ? 1.0f / (float)x->size : 1.0f;
     tg_tensor *y = tg_tape_empty(t, 0, NULL);
     /* Accumulated in double, then scaled: the mean of many floats stays accurate. */
-    y->data[0] = (float)((double)tg_kernel_sum_all(x->data, x->size) * (mean ? 1.0 / (double)x->size : 1.0));
+    double total = (double)tg_kernel_sum_all(x->data, x->size);
+    y->data[0] = (float)(mean ? total / (double)x->size : total);
     tg_node *n = tg_record(t, op, y, 1, (tg_tensor *[]){x});
     if (n) n->farg[0] = s;
     return y;

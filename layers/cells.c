@@ -73,7 +73,8 @@ static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_ten
                      tg_tensor **out)
 {
     int H = w->hidden;
-    tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H), *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);
+    tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H); /* (2H, H) view */
+    tg_tensor *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);  /* (H, H) view */
     tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
     tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
     tg_tensor *rz = tg_linear_add(t, s[0], u_rz, b_rz, tg_slice(t, xw, 1, 0, 2 * H)); /* (B, 2H) */
