@@ -40,14 +40,7 @@ tg_tensor *tg_params_add(tg_params *p, const char *name, int ndim, const int *sh
     if (tg_params_get(p, name))
         tg_contract_fail(TG_HERE, "tg_params_add", "a parameter named \"%s\" exists already",
                          name);
-    if (p->n == p->cap) {
-        int cap = p->cap ? 2 * p->cap : 16;
-        entry *items = tg_malloc((size_t)cap * sizeof *items);
-        if (p->n) memcpy(items, p->items, (size_t)p->n * sizeof *items);
-        tg_free(p->items);
-        p->items = items;
-        p->cap = cap;
-    }
+    p->items = tg_grow(p->items, p->n, &p->cap, 16, sizeof *p->items);
     size_t len = strlen(name) + 1;
     char *copy = tg_malloc(len);
     memcpy(copy, name, len);

@@ -145,14 +145,7 @@ tg_status tg_chart_add_series_style(tg_chart *c, const char *name, const float *
     if (!finite)
         return tg_fail(TG_ERR_NUMERIC, "%s: series '%s' has no finite point (of %d)", fn,
                        name ? name : "", n);
-    if (c->nseries == c->cap) {
-        int cap = c->cap ? 2 * c->cap : 4;
-        tg_plot_series *grown = tg_malloc((size_t)cap * sizeof *grown);
-        if (c->nseries) memcpy(grown, c->series, (size_t)c->nseries * sizeof *grown);
-        tg_free(c->series);
-        c->series = grown;
-        c->cap = cap;
-    }
+    c->series = tg_grow(c->series, c->nseries, &c->cap, 4, sizeof *c->series);
     tg_plot_series *s = &c->series[c->nseries++];
     memset(s, 0, sizeof *s);
     s->name = dup_text(name ? name : "");

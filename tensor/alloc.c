@@ -37,6 +37,17 @@ void *tg_calloc(size_t bytes)
 
 void tg_free(void *p) { free(p); }
 
+void *tg_grow(void *items, int n, int *cap, int first, size_t elem)
+{
+    if (n < *cap) return items;
+    int grown = *cap ? 2 * *cap : first;
+    void *p = tg_calloc((size_t)grown * elem);
+    if (n) memcpy(p, items, (size_t)n * elem);
+    tg_free(items);
+    *cap = grown;
+    return p;
+}
+
 int tg_num_threads(void)
 {
 #ifdef _OPENMP

@@ -189,6 +189,10 @@ uint64_t tg_heap_alloc_count(void);
 void *tg_malloc(size_t bytes);     /* 64-byte aligned; calls the error handler on failure */
 void *tg_calloc(size_t bytes);
 void tg_free(void *p);
+/* For growable arrays of `elem`-byte items holding n of *cap: returns items when there is
+ * room, else a copy with twice the capacity (at least `first`), freeing the old block and
+ * updating *cap. */
+void *tg_grow(void *items, int n, int *cap, int first, size_t elem);
 
 #ifdef __cplusplus
 }

@@ -106,14 +106,7 @@ static layer *push(tg_model *m, layer_kind kind, const char *base)
 {
     if (m->opt)
         tg_contract_fail(TG_HERE, "tg_model", "add layers before tg_model_compile");
-    if (m->n == m->cap) {
-        int cap = m->cap ? 2 * m->cap : 8;
-        layer *l = tg_calloc(sizeof *l * (size_t)cap);
-        if (m->n) memcpy(l, m->layers, sizeof *l * (size_t)m->n);
-        tg_free(m->layers);
-        m->layers = l;
-        m->cap = cap;
-    }
+    m->layers = tg_grow(m->layers, m->n, &m->cap, 8, sizeof *m->layers);
     int same = 0;
     size_t len = strlen(base);
     for (int i = 0; i < m->n; i++)

@@ -349,14 +349,7 @@ static bool parse_header(jp *p, st_header *h)
                 snprintf(p->err, sizeof p->err, "%s: tensor \"%s\" appears twice", p->path, name);
                 return false;
             }
-        if (h->n == h->cap) {
-            int cap = h->cap ? 2 * h->cap : 16;
-            st_entry *e = tg_malloc(sizeof *e * (size_t)cap);
-            if (h->n) memcpy(e, h->e, sizeof *e * (size_t)h->n);
-            tg_free(h->e);
-            h->e = e;
-            h->cap = cap;
-        }
+        h->e = tg_grow(h->e, h->n, &h->cap, 16, sizeof *h->e);
         st_entry *e = &h->e[h->n++];
         memset(e, 0, sizeof *e);
         snprintf(e->name, sizeof e->name, "%s", name);
