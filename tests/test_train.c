@@ -291,6 +291,7 @@ Test(fit, steps_after_the_first_epoch_allocate_nothing)
     tg_fit_opts o = tg_fit_defaults();
     o.epochs = 4;
     o.verbose = 0;
+    o.validation_split = 0.25; /* the validation pass allocates nothing either */
     uint64_t at[8] = {0};
     o.on_epoch = tt_no_progress;
     o.user = at;

@@ -79,7 +79,36 @@ static tg_status check_xy(const char *fn, const tg_tensor *x, const tg_tensor *y
     return TG_OK;
 }
 
-/* Mean loss over x/y without dropout or gradients, or the predictions into out. */
+/* One pass over batcher b (its attached xb, yb) without dropout or gradients: the mean
+ * loss into *loss and/or the predictions into out. */
+static tg_status eval_batches(tg_model *m, tg_batcher *b, tg_tensor *xb, tg_tensor *yb,
+                              float *loss, tg_tensor *out)
+{
+    tg_tape *tp = tg__model_tape(m);
+    bool grad = tg_tape_set_grad(tp, false);
+    tg_status st = TG_OK;
+    double sum = 0;
+    int64_t done = 0;
+    while (tg_batcher_next(b)) {
+        if (st != TG_OK) continue; /* finish the pass so the batcher ends its epoch */
+        tg_tape_reset(tp);
+        tg_tensor *pred = tg_model_forward(tp, m, xb, false);
+        if (yb) sum += (double)loss_of(tp, tg__model_loss(m), pred, yb)->data[0] * xb->shape[0];
+        if (out) {
+            int64_t row = pred->size / pred->shape[0];
+            if (row != out->size / out->shape[0])
+                st = tg_fail(TG_ERR_ARG, "tg_model_predict: output rows differ in size");
+            else
+                memcpy(out->data + done * row, pred->data, sizeof(float) * (size_t)pred->size);
+        }
+        done += xb->shape[0];
+    }
+    tg_tape_set_grad(tp, grad);
+    if (loss && st == TG_OK) *loss = (float)(sum / (double)done);
+    return st;
+}
+
+/* The same over x/y with a batcher made for this pass. */
 static tg_status run_eval(tg_model *m, const tg_tensor *x, const tg_tensor *y, int batch_size,
                           float *loss, tg_tensor *out)
 {
@@ -88,29 +117,9 @@ static tg_status run_eval(tg_model *m, const tg_tensor *x, const tg_tensor *y, i
     if (st != TG_OK) return st;
     tg_tensor *xb = tg_batcher_attach(b, x);
     tg_tensor *yb = y ? tg_batcher_attach(b, y) : NULL;
-    tg_tape *tp = tg__model_tape(m);
-    double sum = 0;
-    int64_t done = 0;
-    while (tg_batcher_next(b)) {
-        tg_tape_reset(tp);
-        bool grad = tg_tape_set_grad(tp, false);
-        tg_tensor *pred = tg_model_forward(tp, m, xb, false);
-        if (yb) sum += (double)loss_of(tp, tg__model_loss(m), pred, yb)->data[0] * xb->shape[0];
-        if (out) {
-            if (pred->size / pred->shape[0] != out->size / out->shape[0]) {
-                tg_tape_set_grad(tp, grad);
-                tg_batcher_free(b);
-                return tg_fail(TG_ERR_ARG, "tg_model_predict: output rows differ in size");
-            }
-            memcpy(out->data + done * (pred->size / pred->shape[0]), pred->data,
-                   sizeof(float) * (size_t)pred->size);
-        }
-        done += xb->shape[0];
-        tg_tape_set_grad(tp, grad);
-    }
+    st = eval_batches(m, b, xb, yb, loss, out);
     tg_batcher_free(b);
-    if (loss) *loss = (float)(sum / (double)done);
-    return TG_OK;
+    return st;
 }
 
 tg_status tg_model_evaluate(tg_model *m, const tg_tensor *x, const tg_tensor *y,
@@ -218,11 +227,17 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     }
     const tg_tensor *train_x = xt ? xt : x, *train_y = yt ? yt : y;
 
-    tg_batcher *b = NULL;
+    tg_batcher *b = NULL, *vb = NULL; /* made once: epochs after the first allocate nothing */
     tg_batcher_opts bo = {.shuffle = o.shuffle, .seed = o.seed ? o.seed : tg__model_seed(m)};
     st = tg_batcher_new(n, o.batch_size, &bo, &b);
     tg_tensor *xb = st == TG_OK ? tg_batcher_attach(b, train_x) : NULL;
     tg_tensor *yb = st == TG_OK ? tg_batcher_attach(b, train_y) : NULL;
+    tg_tensor *vxb = NULL, *vyb = NULL;
+    if (st == TG_OK && val_x &&
+        (st = tg_batcher_new(val_x->shape[0], o.batch_size, NULL, &vb)) == TG_OK) {
+        vxb = tg_batcher_attach(vb, val_x);
+        vyb = tg_batcher_attach(vb, val_y);
+    }
 
     tg_params *ps = tg_model_params(m);
     float *best_weights = NULL;
@@ -268,7 +283,7 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         }
         tg_epoch_info e = {.epoch = epoch, .epochs = o.epochs, .loss = (float)(sum / (double)seen),
                            .val_loss = NAN};
-        if (val_x && (st = run_eval(m, val_x, val_y, o.batch_size, &e.val_loss, NULL)) != TG_OK)
+        if (vb && (st = eval_batches(m, vb, vxb, vyb, &e.val_loss, NULL)) != TG_OK)
             break;
         e.seconds = now() - t0;
         h.loss[epoch] = e.loss;
@@ -308,6 +323,7 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     }
     tg_free(best_weights);
     tg_batcher_free(b);
+    tg_batcher_free(vb);
     tg_tensor_free(xt);
     tg_tensor_free(yt);
     tg_tensor_free(xv);
