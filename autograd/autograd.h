@@ -101,6 +101,15 @@ tg_tensor *tg_sub_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 tg_tensor *tg_mul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 tg_tensor *tg_div_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 
+/* Fused multiply-adds (PyTorch's addcmul and lerp): one pass and one record instead of
+ * two or three ops. addcmul: a + b * c. lerp: a + w * (b - a), i.e. (1 - w) * a + w * b
+ * (a GRU's h' = lerp(n, h, z)). Equal shapes run fused; other shapes broadcast like
+ * add/mul (through those ops) and give the same values. */
+#define tg_addcmul(...) tg_addcmul_at(__VA_ARGS__, TG_HERE) /* (t, a, b, c) */
+#define tg_lerp(...) tg_lerp_at(__VA_ARGS__, TG_HERE)       /* (t, a, b, w) */
+tg_tensor *tg_addcmul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *c, tg_loc loc);
+tg_tensor *tg_lerp_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *w, tg_loc loc);
+
 /* Unary elementwise. */
 #define tg_neg(...) tg_neg_at(__VA_ARGS__, TG_HERE)
 #define tg_scale(...) tg_scale_at(__VA_ARGS__, TG_HERE)           /* (t, x, s): s * x */

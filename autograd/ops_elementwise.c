@@ -159,6 +159,90 @@ tg_tensor *tg_div_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc)
     return binary(t, a, b, TG_BIN_DIV, &div_op, loc);
 }
 
+/* ---- ternary ops: addcmul, lerp ---------------------------------------------------------
+ * Two multiply-adds that gated cells spend most of their elementwise time on, as one pass
+ * and one tape record each instead of two or three (PyTorch's torch.addcmul, torch.lerp).
+ * With equal shapes they run fused; otherwise the builders compose add/sub/mul, which
+ * broadcast, and give the same values (C11 does not contract a + b * c into an FMA). */
+
+/* Checks the three inputs; true when their shapes are equal (the fused path). Else they
+ * must broadcast together, or the contract fails naming the op and all three shapes. */
+static bool check3(const tg_tensor *a, const tg_tensor *b, const tg_tensor *c, const char *op,
+                   const char *names, tg_loc loc)
+{
+    tg_check_tensor(a, op, "first input", loc);
+    tg_check_tensor(b, op, "second input", loc);
+    tg_check_tensor(c, op, "third input", loc);
+    if (tg_shape_equal(a, b) && tg_shape_equal(a, c)) return true;
+    int nd, shape[TG_MAX_DIMS], nd2, shape2[TG_MAX_DIMS];
+    if (!tg_broadcast_shape(b->ndim, b->shape, c->ndim, c->shape, &nd, shape) ||
+        !tg_broadcast_shape(a->ndim, a->shape, nd, shape, &nd2, shape2))
+        tg_contract_fail(loc, op, "shapes %s, %s and %s (%s) do not broadcast together",
+                         SHAPE(a), SHAPE(b), SHAPE(c), names);
+    return false;
+}
+
+/* y = a + b * c;  da = dy, db = dy * c, dc = dy * b */
+static void addcmul_backward(tg_tape *t, tg_node *n)
+{
+    const float *gy = n->out->grad, *bv = n->in[1]->data, *cv = n->in[2]->data;
+    float *ga = tg_grad_of(t, n->in[0]);
+    float *gb = tg_grad_of(t, n->in[1]);
+    float *gc = tg_grad_of(t, n->in[2]);
+    int64_t m = n->out->size;
+    if (ga && gb && gc) { /* one pass; the buffers may alias (addcmul(a, b, b)): no restrict */
+        UNARY_LOOP(m, ga[i] += gy[i]; gb[i] += gy[i] * cv[i]; gc[i] += gy[i] * bv[i])
+        return;
+    }
+    if (ga) UNARY_LOOP(m, ga[i] += gy[i])
+    if (gb) UNARY_LOOP(m, gb[i] += gy[i] * cv[i])
+    if (gc) UNARY_LOOP(m, gc[i] += gy[i] * bv[i])
+}
+static const tg_op addcmul_op = {"addcmul", addcmul_backward};
+
+tg_tensor *tg_addcmul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *c, tg_loc loc)
+{
+    if (!check3(a, b, c, "tg_addcmul", "a, b, c", loc)) return tg_add_at(t, a, tg_mul_at(t, b, c, loc), loc);
+    tg_tensor *y = tg_tape_empty(t, a->ndim, a->shape);
+    const float *av = a->data, *bv = b->data, *cv = c->data;
+    float *yv = y->data;
+    UNARY_LOOP(y->size, yv[i] = av[i] + bv[i] * cv[i])
+    tg_record(t, &addcmul_op, y, 3, (tg_tensor *[]){a, b, c});
+    return y;
+}
+
+/* y = a + w * (b - a);  da = dy * (1 - w), db = dy * w, dw = dy * (b - a) */
+static void lerp_backward(tg_tape *t, tg_node *n)
+{
+    const float *gy = n->out->grad, *av = n->in[0]->data, *bv = n->in[1]->data,
+                *wv = n->in[2]->data;
+    float *ga = tg_grad_of(t, n->in[0]);
+    float *gb = tg_grad_of(t, n->in[1]);
+    float *gw = tg_grad_of(t, n->in[2]);
+    int64_t m = n->out->size;
+    if (ga && gb && gw) {
+        UNARY_LOOP(m, float g = gy[i]; float wg = wv[i] * g; ga[i] += g - wg; gb[i] += wg;
+                   gw[i] += g * (bv[i] - av[i]))
+        return;
+    }
+    if (ga) UNARY_LOOP(m, ga[i] += gy[i] - wv[i] * gy[i])
+    if (gb) UNARY_LOOP(m, gb[i] += wv[i] * gy[i])
+    if (gw) UNARY_LOOP(m, gw[i] += gy[i] * (bv[i] - av[i]))
+}
+static const tg_op lerp_op = {"lerp", lerp_backward};
+
+tg_tensor *tg_lerp_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *w, tg_loc loc)
+{
+    if (!check3(a, b, w, "tg_lerp", "a, b, w", loc))
+        return tg_add_at(t, a, tg_mul_at(t, w, tg_sub_at(t, b, a, loc), loc), loc);
+    tg_tensor *y = tg_tape_empty(t, a->ndim, a->shape);
+    const float *av = a->data, *bv = b->data, *wv = w->data;
+    float *yv = y->data;
+    UNARY_LOOP(y->size, yv[i] = av[i] + wv[i] * (bv[i] - av[i]))
+    tg_record(t, &lerp_op, y, 3, (tg_tensor *[]){a, b, w});
+    return y;
+}
+
 /* ---- unary ops ------------------------------------------------------------------------
  * A unary op is a forward loop over (x -> y, with scalar s) and a backward loop adding
  * dy * dy/dx into dx, where dy/dx may use x, y or s. */

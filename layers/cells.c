@@ -41,7 +41,7 @@ static void lstm_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_te
     tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw);
     tg_tensor *q[4]; /* sigmoid(i), sigmoid(f), tanh(g), sigmoid(o): (B, H) each */
     tg_chunk_act(t, gates, 4, 1, lstm_acts, q);
-    tg_tensor *c = tg_add(t, tg_mul(t, q[1], s[1]), tg_mul(t, q[0], q[2]));
+    tg_tensor *c = tg_addcmul(t, tg_mul(t, q[1], s[1]), q[0], q[2]); /* f c + i g */
     out[0] = tg_mul(t, q[3], tg_tanh(t, c));
     out[1] = c;
 }
@@ -81,8 +81,8 @@ static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_ten
     tg_tensor *q[2]; /* r, z */
     tg_chunk_act(t, rz, 2, 1, gru_acts, q);
     tg_tensor *hn = tg_linear(t, s[0], u_n, b_n);                                     /* (B, H) */
-    tg_tensor *n = tg_tanh(t, tg_add(t, tg_slice(t, xw, 1, 2 * H, H), tg_mul(t, q[0], hn)));
-    out[0] = tg_add(t, n, tg_mul(t, q[1], tg_sub(t, s[0], n)));
+    tg_tensor *n = tg_tanh(t, tg_addcmul(t, tg_slice(t, xw, 1, 2 * H, H), q[0], hn));
+    out[0] = tg_lerp(t, n, s[0], q[1]); /* n + z (h - n) */
 }
 
 const tg_cell_type tg_cell_gru = {"gru", 3, 1, gru_step, NULL};

@@ -252,6 +252,25 @@ Test(contract, broadcast_mismatch_names_op_shapes_and_line)
     tg_tape_free(tp);
 }
 
+Test(contract, addcmul_and_lerp_name_all_three_shapes)
+{
+    tg_tape *tp = tg_tape_new();
+    tg_tensor *a = tg_tape_tensor(tp, TG_SHAPE(2, 3), NULL);
+    tg_tensor *b = tg_tape_tensor(tp, TG_SHAPE(3), NULL);
+    tg_tensor *c = tg_tape_tensor(tp, TG_SHAPE(4), NULL);
+    EXPECT_RAISES(tg_addcmul(tp, a, b, c));
+    cr_expect(strstr(contract_msg, "tg_addcmul") && strstr(contract_msg, "(2, 3)") &&
+                  strstr(contract_msg, "(3)") && strstr(contract_msg, "(4)"),
+              "%s", contract_msg);
+    EXPECT_RAISES(tg_lerp(tp, c, b, b));
+    cr_expect(strstr(contract_msg, "tg_lerp") && strstr(contract_msg, "(4)"), "%s",
+              contract_msg);
+    EXPECT_RAISES(tg_lerp(tp, a, NULL, b));
+    cr_expect(strstr(contract_msg, "tg_lerp") && strstr(contract_msg, "NULL"), "%s",
+              contract_msg);
+    tg_tape_free(tp);
+}
+
 Test(contract, matmul_inner_size_mismatch)
 {
     tg_tape *tp = tg_tape_new();
@@ -386,6 +405,53 @@ Test(forward, reductions_softmax_and_shapes)
     tg_tensor *rows = tg_index_select(tp, x, ((int32_t[]){1, 1, 0}), 3);
     expect_floats(rows->data, (float[]){4, 2, 6, 4, 2, 6, 1, 5, 3}, 9, 0);
     tg_tape_free(tp);
+}
+
+/* addcmul and lerp against add/sub/mul: the same values and gradients, bit for bit, also
+ * when only some inputs need a gradient (the fused backward's partial paths). */
+static void fused_vs_composed(int need_mask, bool lerp)
+{
+    tg_rng r;
+    tg_rng_seed(&r, 11, (uint64_t)need_mask);
+    tg_tensor *in[2][3];
+    for (int k = 0; k < 2; k++)
+        for (int j = 0; j < 3; j++) in[k][j] = tg_tensor_new(TG_SHAPE(5, 7));
+    for (int j = 0; j < 3; j++) {
+        for (int64_t i = 0; i < 35; i++) in[0][j]->data[i] = 2.0f * tg_rng_uniform(&r) - 1.0f;
+        memcpy(in[1][j]->data, in[0][j]->data, 35 * sizeof(float));
+        if (need_mask & (1 << j)) tg_requires_grad(in[0][j]), tg_requires_grad(in[1][j]);
+    }
+    tg_tape *tp = tg_tape_new();
+    tg_tensor **f = in[0], **c = in[1];
+    tg_tensor *yf = lerp ? tg_lerp(tp, f[0], f[1], f[2]) : tg_addcmul(tp, f[0], f[1], f[2]);
+    tg_tensor *yc = lerp ? tg_add(tp, c[0], tg_mul(tp, c[2], tg_sub(tp, c[1], c[0])))
+                         : tg_add(tp, c[0], tg_mul(tp, c[1], c[2]));
+    cr_expect(memcmp(yf->data, yc->data, 35 * sizeof(float)) == 0, "%s forward differs",
+              lerp ? "lerp" : "addcmul");
+    /* weights make every output element's gradient different */
+    tg_tensor *wt = tg_tape_tensor(tp, TG_SHAPE(5, 7), NULL);
+    for (int64_t i = 0; i < 35; i++) wt->data[i] = 0.25f * (float)(i % 9) - 1.0f;
+    tg_backward(tp, tg_add(tp, tg_sum(tp, tg_mul(tp, yf, wt)), tg_sum(tp, tg_mul(tp, yc, wt))));
+    for (int j = 0; j < 3; j++) {
+        if (!(need_mask & (1 << j))) {
+            cr_expect_null(f[j]->grad);
+            continue;
+        }
+        cr_expect(memcmp(f[j]->grad, c[j]->grad, 35 * sizeof(float)) == 0,
+                  "%s mask %d: gradient of input %d differs from the composed ops",
+                  lerp ? "lerp" : "addcmul", need_mask, j);
+    }
+    tg_tape_free(tp);
+    for (int k = 0; k < 2; k++)
+        for (int j = 0; j < 3; j++) tg_tensor_free(in[k][j]);
+}
+
+Test(forward, addcmul_and_lerp_equal_their_composed_ops)
+{
+    for (int mask = 1; mask < 8; mask++) {
+        fused_vs_composed(mask, false);
+        fused_vs_composed(mask, true);
+    }
 }
 
 Test(forward, unary_values)

@@ -37,6 +37,10 @@ F1(f_add, tg_add(t, x[0], x[1]))
 F1(f_sub, tg_sub(t, x[0], x[1]))
 F1(f_mul, tg_mul(t, x[0], x[1]))
 F1(f_div, tg_div(t, x[0], x[1]))
+F1(f_addcmul, tg_addcmul(t, x[0], x[1], x[2]))
+F1(f_addcmul_aliased, tg_addcmul(t, x[0], x[1], x[1]))
+F1(f_lerp, tg_lerp(t, x[0], x[1], x[2]))
+F1(f_lerp_aliased, tg_lerp(t, x[0], x[1], x[0]))
 F1(f_neg, tg_neg(t, x[0]))
 F1(f_scale, tg_scale(t, x[0], -1.7f))
 F1(f_add_scalar, tg_add_scalar(t, x[0], 0.3f))
@@ -142,6 +146,12 @@ static const gc_case cases[] = {
     {"div same shape", f_div, 2, {{2, 3, 4}, {2, 3, 4}}, {UNIFORM, POSITIVE}},
     {"div (2,3)/(3)", f_div, 2, {{2, 2, 3}, {1, 3}}, {UNIFORM, POSITIVE}},
     {"div (3)/(2,3)", f_div, 2, {{1, 3}, {2, 2, 3}}, {UNIFORM, POSITIVE}},
+    {"addcmul same shape", f_addcmul, 3, {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}}, {0}},
+    {"addcmul (3)+(2,1)*(2,3)", f_addcmul, 3, {{1, 3}, {2, 2, 1}, {2, 2, 3}}, {0}},
+    {"addcmul a + b*b", f_addcmul_aliased, 2, {{2, 3, 4}, {2, 3, 4}}, {0}},
+    {"lerp same shape", f_lerp, 3, {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}}, {0}},
+    {"lerp (2,3),(3),(2,1)", f_lerp, 3, {{2, 2, 3}, {1, 3}, {2, 2, 1}}, {0}},
+    {"lerp a, b, w = a", f_lerp_aliased, 2, {{2, 3, 4}, {2, 3, 4}}, {0}},
     {"neg", f_neg, 1, {{2, 3, 4}}, {0}},
     {"scale", f_scale, 1, {{2, 3, 4}}, {0}},
     {"add_scalar", f_add_scalar, 1, {{2, 3, 4}}, {0}},
