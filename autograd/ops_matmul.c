@@ -154,17 +154,15 @@ static void linear_backward(tg_tape *t, tg_node *n)
 {
     tg_tensor *x = n->in[0], *w = n->in[1], *bias = n->in[2];
     const float *dy = n->out->grad;
-    if (n->n_in == 4) { /* linear_add: dc += dy */
-        float *gc = tg_grad_of(t, n->in[3]);
-        int64_t m = n->out->size;
-        if (gc) {
-#pragma omp parallel for if (m > TG_PAR_MIN) schedule(static)
-            for (int64_t i = 0; i < m; i++) gc[i] += dy[i];
-        }
-    }
     int O = w->shape[0], I = w->shape[1];
     int R = leading_rows(x);
     float *gx = tg_grad_of(t, x), *gw = tg_grad_of(t, w), *gb = tg_grad_of(t, bias);
+    float *gc = n->n_in == 4 ? tg_grad_of(t, n->in[3]) : NULL; /* linear_add: dc += dy */
+    if (gc) {
+        int64_t m = n->out->size;
+#pragma omp parallel for if (m > TG_PAR_MIN) schedule(static)
+        for (int64_t i = 0; i < m; i++) gc[i] += dy[i];
+    }
     if (gx) tg_gemm(false, false, R, I, O, 1.0f, dy, O, w->data, I, 1.0f, gx, I);
     if (gw) tg_gemm(true, false, O, I, R, 1.0f, dy, O, x->data, I, 1.0f, gw, I);
     if (gb) {
@@ -212,16 +210,23 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
         if (!tg_shape_equal(c, y))
             tg_contract_fail(loc, op, "c %s must have the output's shape %s", SHAPE(c),
                              SHAPE(y));
-        memcpy(y->data, c->data, sizeof(float) * (size_t)y->size);
     }
     int R = leading_rows(x);
-    tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, c ? 1.0f : 0.0f, y->data, O);
-    if (bias) {
-        const float *b = bias->data;
+    /* y starts as c + b (one pass; either may be absent), then the GEMM adds x W^T. */
+    const float *cv = c ? c->data : NULL, *b = bias ? bias->data : NULL;
+    float *yv = y->data;
+    if (cv && b) {
 #pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
         for (int r = 0; r < R; r++)
-            for (int o = 0; o < O; o++) y->data[(int64_t)r * O + o] += b[o];
+            for (int o = 0; o < O; o++)
+                yv[(int64_t)r * O + o] = cv[(int64_t)r * O + o] + b[o];
+    } else if (cv) {
+        memcpy(yv, cv, sizeof(float) * (size_t)y->size);
+    } else if (b) {
+#pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
+        for (int r = 0; r < R; r++) memcpy(yv + (int64_t)r * O, b, sizeof(float) * (size_t)O);
     }
+    tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, c || b ? 1.0f : 0.0f, yv, O);
     if (c)
         tg_record(t, &linear_add_op, y, 4, (tg_tensor *[]){x, w, bias, c});
     else

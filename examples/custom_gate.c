@@ -49,7 +49,8 @@ static void janet_init(tg_cell_weights *w, const tg_rnn_opts *o)
     for (int j = 0; j < w->hidden; j++) w->bias_ih->data[j] = 1.0f;
 }
 
-static const tg_cell_type janet = {"janet", 2, 1, janet_step, janet_init};
+static const tg_cell_type janet = {
+    .name = "janet", .gates = 2, .n_state = 1, .step = janet_step, .after_init = janet_init};
 
 /* ---- the experiment ------------------------------------------------------------------------ */
 

@@ -4,7 +4,8 @@
  *
  * Every step receives xw = x_t W_ih^T + b_ih (B, G*H), computed for all time steps at once
  * by the runner, and adds the hidden projection h W_hh^T + b_hh: one linear with all gates
- * in its rows, then chunk.
+ * in its rows, then chunk. The GRUs take xw in parts (xw_parts), so that their gate blocks
+ * are views rather than copies.
  * Not here: the unrolling over time, stacking, directions (rnn.c); variants users write
  * (layers/variants/).
  */
@@ -24,8 +25,10 @@ static void rnn_relu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
     out[0] = tg_relu(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw));
 }
 
-const tg_cell_type tg_cell_rnn_tanh = {"rnn_tanh", 1, 1, rnn_tanh_step, NULL};
-const tg_cell_type tg_cell_rnn_relu = {"rnn_relu", 1, 1, rnn_relu_step, NULL};
+const tg_cell_type tg_cell_rnn_tanh = {
+    .name = "rnn_tanh", .gates = 1, .n_state = 1, .step = rnn_tanh_step};
+const tg_cell_type tg_cell_rnn_relu = {
+    .name = "rnn_relu", .gates = 1, .n_state = 1, .step = rnn_relu_step};
 
 /* ---- LSTM (gate rows i | f | g | o, as PyTorch) ----------------------------------------
  *   [i f g o] = xw + h W_hh^T + b_hh            (B, 4H), one linear_add
@@ -58,7 +61,8 @@ static void lstm_after_init(tg_cell_weights *w, const tg_rnn_opts *o)
     }
 }
 
-const tg_cell_type tg_cell_lstm = {"lstm", 4, 2, lstm_step, lstm_after_init};
+const tg_cell_type tg_cell_lstm = {
+    .name = "lstm", .gates = 4, .n_state = 2, .step = lstm_step, .after_init = lstm_after_init};
 
 /* ---- GRU (gate rows r | z | n, as PyTorch; reset applied after the matmul) ------------
  *   [r z] = sigmoid(xw_rz + h W_hrz^T + b_hrz)        one linear_add on the first 2H rows
@@ -69,23 +73,25 @@ const tg_cell_type tg_cell_lstm = {"lstm", 4, 2, lstm_step, lstm_after_init};
 
 static const tg_activation gru_acts[2] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID};
 
-static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
-                     tg_tensor **out)
+static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
+                     tg_tensor *const *s, tg_tensor **out)
 {
     int H = w->hidden;
     tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H); /* (2H, H) view */
     tg_tensor *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);  /* (H, H) view */
     tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
     tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
-    tg_tensor *rz = tg_linear_add(t, s[0], u_rz, b_rz, tg_slice(t, xw, 1, 0, 2 * H)); /* (B, 2H) */
-    tg_tensor *q[2]; /* r, z */
+    tg_tensor *rz = tg_linear_add(t, s[0], u_rz, b_rz, xw[0]); /* (B, 2H) */
+    tg_tensor *q[2];                                           /* r, z */
     tg_chunk_act(t, rz, 2, 1, gru_acts, q);
-    tg_tensor *hn = tg_linear(t, s[0], u_n, b_n);                                     /* (B, H) */
-    tg_tensor *n = tg_tanh(t, tg_addcmul(t, tg_slice(t, xw, 1, 2 * H, H), q[0], hn));
-    out[0] = tg_lerp(t, n, s[0], q[1]); /* n + z (h - n) */
+    tg_tensor *hn = tg_linear(t, s[0], u_n, b_n);              /* (B, H) */
+    tg_tensor *n = tg_tanh(t, tg_addcmul(t, xw[1], q[0], hn)); /* xn + r hn */
+    out[0] = tg_lerp(t, n, s[0], q[1]);                        /* n + z (h - n) */
 }
 
-const tg_cell_type tg_cell_gru = {"gru", 3, 1, gru_step, NULL};
+/* xw in parts [r z] | [n]: every slice above is a view. */
+const tg_cell_type tg_cell_gru = {
+    .name = "gru", .gates = 3, .n_state = 1, .xw_parts = {2, 1}, .step_parts = gru_step};
 
 /* ---- GRU with the reset gate before the matmul (Cho et al. 2014; Keras reset_after=False)
  *   [hr hz] = h W_{hr,hz}^T + b_{hr,hz},  r, z as above
@@ -93,7 +99,7 @@ const tg_cell_type tg_cell_gru = {"gru", 3, 1, gru_step, NULL};
  * Not PyTorch's GRU: the candidate's recurrent matmul waits for r, so it is its own GEMM
  * on the last H rows of weight_hh (a view of the parameter). */
 
-static void gru_reset_before_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+static void gru_reset_before_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
                                   tg_tensor *const *s, tg_tensor **out)
 {
     int H = w->hidden;
@@ -101,14 +107,14 @@ static void gru_reset_before_step(tg_tape *t, const tg_cell_weights *w, tg_tenso
     tg_tensor *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);        /* (H, H) view */
     tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
     tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
-    tg_tensor *x3[3], *h2[2];
-    tg_chunk(t, xw, 3, 1, x3);
-    tg_chunk(t, tg_linear(t, s[0], u_rz, b_rz), 2, 1, h2);
-    tg_tensor *r = tg_sigmoid(t, tg_add(t, x3[0], h2[0]));
-    tg_tensor *z = tg_sigmoid(t, tg_add(t, x3[1], h2[1]));
-    tg_tensor *n = tg_tanh(t, tg_add(t, x3[2], tg_linear(t, tg_mul(t, r, s[0]), u_n, b_n)));
-    out[0] = tg_add(t, tg_mul(t, tg_one_minus(t, z), n), tg_mul(t, z, s[0]));
+    tg_tensor *q[2]; /* r, z */
+    tg_chunk_act(t, tg_linear_add(t, s[0], u_rz, b_rz, xw[0]), 2, 1, gru_acts, q);
+    tg_tensor *n = tg_tanh(t, tg_linear_add(t, tg_mul(t, q[0], s[0]), u_n, b_n, xw[1]));
+    out[0] = tg_lerp(t, n, s[0], q[1]); /* (1 - z) n + z h */
 }
 
-const tg_cell_type tg_cell_gru_reset_before = {"gru_reset_before", 3, 1, gru_reset_before_step,
-                                               NULL};
+const tg_cell_type tg_cell_gru_reset_before = {.name = "gru_reset_before",
+                                               .gates = 3,
+                                               .n_state = 1,
+                                               .xw_parts = {2, 1},
+                                               .step_parts = gru_reset_before_step};

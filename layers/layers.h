@@ -111,9 +111,15 @@ typedef struct tg_cell_weights {
 
 typedef void (*tg_cell_step_fn)(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
                                 tg_tensor *const *state, tg_tensor **new_state);
+/* The same with the input projection in parts (see xw_parts below): xw[p] (B, n_p * H). */
+typedef void (*tg_cell_step_parts_fn)(tg_tape *t, const tg_cell_weights *w,
+                                      tg_tensor *const *xw, tg_tensor *const *state,
+                                      tg_tensor **new_state);
 
 typedef struct tg_rnn_opts tg_rnn_opts;
 
+/* Write a cell type with designated initializers (.name = "...", .gates = 2, ...): fields
+ * left out are zero, and later versions may add optional fields at the end. */
 typedef struct tg_cell_type {
     const char *name;     /* for messages: "lstm", "gru", "cifg", ... */
     int gates;            /* G: blocks of H rows in weight_ih and weight_hh */
@@ -122,6 +128,13 @@ typedef struct tg_cell_type {
     /* Optional: adjusts freshly initialized weights (LSTM sets its forget-gate bias under
      * unit_forget_bias). NULL for most cells. */
     void (*after_init)(tg_cell_weights *w, const tg_rnn_opts *opts);
+    /* Optional, instead of step: a cell that uses gate blocks of xw on their own (GRU's n
+     * gate adds x W_in^T + b_in apart from r and z) can have the projection in parts, each
+     * contiguous per step, so it needs no column slice (a copy) of xw. xw_parts lists the
+     * gate blocks per part in weight row order, 0-terminated, summing to G: {2, 1} gives
+     * xw[0] = [r z] (B, 2H) and xw[1] = [n] (B, H). Same values as slicing xw. */
+    int xw_parts[4];
+    tg_cell_step_parts_fn step_parts;
 } tg_cell_type;
 
 /* PyTorch's cells. */

@@ -3,6 +3,7 @@
  *
  * Per layer and direction (all ops, so backward comes from the tape):
  *   proj = linear(x, W_ih, b_ih)          one GEMM over all T*B rows      (T, B, G*H)
+ *                                         (or one per part: xw_parts)
  *   for each step t (reversed for the backward direction):
  *       xw = proj[t]                      a view, no copy                 (B, G*H)
  *       state = cell.step(xw, state)      the cell adds h W_hh^T + b_hh itself
@@ -71,11 +72,24 @@ tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, 
 {
     tg_loc here = TG_HERE;
     tg_rnn_opts o = opts ? *opts : tg_rnn_defaults();
-    if (!ps || !cell || !cell->step || !rng)
+    if (!ps || !cell || !rng)
         tg_contract_fail(here, "tg_rnn_new", "the store, the cell type and the rng are needed");
+    if (!cell->step == !cell->step_parts)
+        tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" must set exactly one of step and "
+                         "step_parts", cell->name ? cell->name : "(unnamed)");
     if (cell->gates < 1 || cell->n_state < 1 || cell->n_state > 4)
         tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" declares %d gates and %d states",
                          cell->name, cell->gates, cell->n_state);
+    if (cell->step_parts) {
+        int sum = 0, p = 0;
+        for (; p < 4 && cell->xw_parts[p] > 0; p++) sum += cell->xw_parts[p];
+        if (p == 0 || sum != cell->gates || (p < 4 && cell->xw_parts[p] < 0))
+            tg_contract_fail(here, "tg_rnn_new",
+                             "cell \"%s\": xw_parts must be positive gate counts summing to "
+                             "its %d gates (0-terminated), got {%d, %d, %d, %d}",
+                             cell->name, cell->gates, cell->xw_parts[0], cell->xw_parts[1],
+                             cell->xw_parts[2], cell->xw_parts[3]);
+    }
     if (input_size < 1 || hidden_size < 1 || o.num_layers < 1)
         tg_contract_fail(here, "tg_rnn_new",
                          "sizes must be positive: input %d, hidden %d, layers %d", input_size,
@@ -160,19 +174,40 @@ static tg_tensor *initial_state(tg_tape *t, const tg_rnn *r, tg_tensor *const *i
 }
 
 /* Runs one direction of one layer over x (T, B, I). Fills hs[0..T-1] with h_t in time
- * order and last[0..n_state-1] with the state after the final step. */
+ * order and last[0..n_state-1] with the state after the final step. A cell with xw_parts
+ * gets one projection per part, from the part's rows of W_ih and b_ih (views). */
 static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w, tg_tensor *x,
                           bool reverse, tg_tensor **state, tg_tensor **hs, tg_loc loc)
 {
-    int T = x->shape[0], B = x->shape[1], GH = r->cell->gates * r->hidden;
-    tg_tensor *proj = tg_linear_at(t, x, w->weight_ih, w->bias_ih, loc); /* (T, B, G*H) */
-    tg_tensor *next[4];
+    const tg_cell_type *cell = r->cell;
+    int T = x->shape[0], B = x->shape[1], H = r->hidden;
+    int n_parts = 0, width[4];
+    tg_tensor *proj[4]; /* (T, B, width[p]) each */
+    if (cell->step_parts) {
+        for (int g0 = 0; n_parts < 4 && cell->xw_parts[n_parts] > 0; n_parts++) {
+            int rows = cell->xw_parts[n_parts] * H;
+            tg_tensor *wp = tg_slice_at(t, w->weight_ih, 0, g0 * H, rows, loc);
+            tg_tensor *bp = w->bias_ih ? tg_slice_at(t, w->bias_ih, 0, g0 * H, rows, loc) : NULL;
+            proj[n_parts] = tg_linear_at(t, x, wp, bp, loc);
+            width[n_parts] = rows;
+            g0 += cell->xw_parts[n_parts];
+        }
+    } else {
+        proj[0] = tg_linear_at(t, x, w->weight_ih, w->bias_ih, loc); /* (T, B, G*H) */
+        width[0] = cell->gates * H;
+        n_parts = 1;
+    }
+    tg_tensor *xw[4], *next[4];
     for (int k = 0; k < T; k++) {
         int step = reverse ? T - 1 - k : k;
-        tg_tensor *xw = tg_reshape_at(t, tg_slice_at(t, proj, 0, step, 1, loc), 2,
-                                      (int[]){B, GH}, loc); /* (B, G*H), a view */
-        r->cell->step(t, w, xw, state, next);
-        for (int s = 0; s < r->cell->n_state; s++) state[s] = next[s];
+        for (int p = 0; p < n_parts; p++) /* (B, width[p]), a view */
+            xw[p] = tg_reshape_at(t, tg_slice_at(t, proj[p], 0, step, 1, loc), 2,
+                                  (int[]){B, width[p]}, loc);
+        if (cell->step_parts)
+            cell->step_parts(t, w, xw, state, next);
+        else
+            cell->step(t, w, xw[0], state, next);
+        for (int s = 0; s < cell->n_state; s++) state[s] = next[s];
         if (hs) hs[step] = state[0];
     }
 }

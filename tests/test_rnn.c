@@ -381,6 +381,109 @@ Test(rnn_contract, wrong_input_size_and_initial_state_shape_name_the_layer)
     tg_params_free(ps);
 }
 
+/* A cell type must give exactly one step function, and xw_parts must cover its gates. */
+static void rt_noop_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                         tg_tensor *const *s, tg_tensor **out)
+{
+    (void)t, (void)w, (void)xw;
+    out[0] = s[0];
+}
+static void rt_noop_parts(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
+                          tg_tensor *const *s, tg_tensor **out)
+{
+    (void)t, (void)w, (void)xw;
+    out[0] = s[0];
+}
+
+Test(rnn_contract, cell_types_need_one_step_and_parts_that_sum_to_the_gates)
+{
+    const tg_cell_type none = {.name = "none", .gates = 2, .n_state = 1};
+    const tg_cell_type both = {.name = "both", .gates = 2, .n_state = 1, .step = rt_noop_step,
+                               .xw_parts = {1, 1}, .step_parts = rt_noop_parts};
+    const tg_cell_type short_parts = {.name = "short", .gates = 3, .n_state = 1,
+                                      .xw_parts = {1, 1}, .step_parts = rt_noop_parts};
+    const tg_cell_type no_parts = {.name = "noparts", .gates = 2, .n_state = 1,
+                                   .step_parts = rt_noop_parts};
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 1, 0);
+    EXPECT_RAISES(tg_rnn_new(ps, "a", &none, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("exactly one of step and step_parts");
+    EXPECT_MSG_HAS("\"none\"");
+    EXPECT_RAISES(tg_rnn_new(ps, "b", &both, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("exactly one");
+    EXPECT_RAISES(tg_rnn_new(ps, "c", &short_parts, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("summing to its 3 gates");
+    EXPECT_MSG_HAS("{1, 1, 0, 0}");
+    EXPECT_RAISES(tg_rnn_new(ps, "d", &no_parts, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("xw_parts");
+    tg_params_free(ps);
+}
+
+/* The built-in GRU takes xw in parts; the same cell written with column slices of the
+ * whole xw (as a user's cell would) must give the same bits: outputs and weight gradients
+ * exactly, the input gradient up to rounding. */
+static const tg_activation rt_sig2[2] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID};
+static void rt_gru_sliced(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                          tg_tensor *const *s, tg_tensor **out)
+{
+    int H = w->hidden;
+    tg_tensor *rz = tg_linear_add(t, s[0], tg_slice(t, w->weight_hh, 0, 0, 2 * H),
+                                  tg_slice(t, w->bias_hh, 0, 0, 2 * H),
+                                  tg_slice(t, xw, 1, 0, 2 * H)); /* a copy of the columns */
+    tg_tensor *q[2];
+    tg_chunk_act(t, rz, 2, 1, rt_sig2, q);
+    tg_tensor *hn = tg_linear(t, s[0], tg_slice(t, w->weight_hh, 0, 2 * H, H),
+                              tg_slice(t, w->bias_hh, 0, 2 * H, H));
+    tg_tensor *n = tg_tanh(t, tg_addcmul(t, tg_slice(t, xw, 1, 2 * H, H), q[0], hn));
+    out[0] = tg_lerp(t, n, s[0], q[1]);
+}
+
+Test(rnn_runner, xw_in_parts_equals_slicing_the_whole_projection)
+{
+    const tg_cell_type sliced = {.name = "gru_sliced", .gates = 3, .n_state = 1,
+                                 .step = rt_gru_sliced};
+    const tg_cell_type *cells[2] = {&tg_cell_gru, &sliced};
+    tg_params *ps[2];
+    tg_rnn *r[2];
+    tg_tensor *x[2], *y[2];
+    tg_tape *tp = tg_tape_new();
+    for (int k = 0; k < 2; k++) {
+        ps[k] = tg_params_new();
+        tg_rnn_opts o = tg_rnn_defaults();
+        o.bidirectional = true;
+        r[k] = rt_make(ps[k], cells[k], 3, 5, o); /* same seed: same weights */
+        x[k] = tg_tensor_new(TG_SHAPE(2, 7, 3));
+        tg_rng g;
+        tg_rng_seed(&g, 9, 0);
+        tg_fill_uniform(x[k], &g, -1, 1);
+        tg_requires_grad(x[k]);
+        y[k] = tg_rnn_forward(tp, r[k], x[k], NULL, NULL);
+    }
+    cr_assert(memcmp(y[0]->data, y[1]->data, sizeof(float) * (size_t)y[0]->size) == 0,
+              "outputs differ");
+    tg_tensor *wt = tg_tape_tensor(tp, TG_SHAPE(2, 7, 10), NULL);
+    for (int64_t i = 0; i < wt->size; i++) wt->data[i] = 0.01f * (float)(i % 17) - 0.08f;
+    tg_backward(tp, tg_add(tp, tg_sum(tp, tg_mul(tp, y[0], wt)), tg_sum(tp, tg_mul(tp, y[1], wt))));
+    /* dx sums one GEMM per part (K = 2H, then H) instead of one with K = 3H: the same sum
+     * rounded in another order. */
+    for (int64_t i = 0; i < x[0]->size; i++)
+        cr_expect(fabsf(x[0]->grad[i] - x[1]->grad[i]) <= 1e-6f * (1.0f + fabsf(x[1]->grad[i])),
+                  "dx[%lld]: %.9g vs %.9g", (long long)i, (double)x[0]->grad[i],
+                  (double)x[1]->grad[i]);
+    for (int i = 0; i < tg_params_count(ps[0]); i++) {
+        tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
+        cr_expect(memcmp(a->grad, b->grad, sizeof(float) * (size_t)a->size) == 0,
+                  "gradient of parameter %d differs", i);
+    }
+    tg_tape_free(tp);
+    for (int k = 0; k < 2; k++) {
+        tg_tensor_free(x[k]);
+        tg_rnn_free(r[k]);
+        tg_params_free(ps[k]);
+    }
+}
+
 /* ---- forward of the non-PyTorch cells against plain loops in double -------------------
  * The reference implements each cell's equations directly (one scalar at a time), from
  * the same weights, so a mistake in the op composition shows as a mismatch. */

@@ -15,4 +15,4 @@ static void cifg_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
     out[1] = c;
 }
 
-const tg_cell_type tg_cell_cifg = {"cifg", 3, 2, cifg_step, NULL};
+const tg_cell_type tg_cell_cifg = {.name = "cifg", .gates = 3, .n_state = 2, .step = cifg_step};

@@ -15,4 +15,4 @@ static void mgu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_ten
     out[0] = tg_add(t, tg_mul(t, tg_one_minus(t, f), s[0]), tg_mul(t, f, n)); /* (B, H) */
 }
 
-const tg_cell_type tg_cell_mgu = {"mgu", 2, 1, mgu_step, NULL};
+const tg_cell_type tg_cell_mgu = {.name = "mgu", .gates = 2, .n_state = 1, .step = mgu_step};
