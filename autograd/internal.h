@@ -6,9 +6,12 @@
 #include "autograd/op.h"
 
 /* Elementwise loops above this many elements are split across OpenMP threads. Below it,
- * waking threads costs more than the loop. Each thread writes its own elements, so the
- * bits do not depend on the thread count. */
-#define TG_PAR_MIN ((int64_t)1 << 15)
+ * waking threads costs more than the loop. A cell step's (64, 256) tensors are above it:
+ * their loops run mostly from memory (backward reads what forward wrote long before), and
+ * two threads finish them sooner even with the fork (1 << 15 was 5-7% slower per training
+ * step on the benchmarks, 1 << 11 no better than this). Each thread writes its own
+ * elements, so the bits do not depend on the thread count. */
+#define TG_PAR_MIN ((int64_t)1 << 12)
 
 /* A shape as text for messages: SHAPE(x) is valid for the enclosing statement only. */
 typedef struct shape_text {

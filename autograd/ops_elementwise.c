@@ -514,6 +514,17 @@ static void act_rows(tg_activation act, const float *x, float *y, int64_t n)
     }
 }
 
+/* act_rows over one long run, split across threads for the vectorized activations. */
+static void par_apply_act(tg_activation act, const float *x, float *y, int64_t n)
+{
+    if (act == TG_ACT_SIGMOID)
+        par_apply(tg_kernel_sigmoid, x, y, n);
+    else if (act == TG_ACT_TANH)
+        par_apply(tg_kernel_tanh, x, y, n);
+    else
+        act_rows(act, x, y, n);
+}
+
 static void slice_act_backward(tg_tape *t, tg_node *nd)
 {
     float *gx = tg_grad_of(t, nd->in[0]);
@@ -522,6 +533,7 @@ static void slice_act_backward(tg_tape *t, tg_node *nd)
     tg_activation act = (tg_activation)nd->farg[0];
     const tg_tensor *y = nd->out;
     int64_t run = outer ? y->size / outer : 0; /* len * inner */
+#pragma omp parallel for if (y->size > TG_PAR_MIN && outer > 1) schedule(static)
     for (int o = 0; o < outer; o++) {
         float *g = gx + ((int64_t)o * n + start) * inner;
         const float *yv = y->data + o * run, *dy = y->grad + o * run;
@@ -559,8 +571,13 @@ tg_tensor *tg_slice_act_at(tg_tape *t, tg_tensor *x, int axis, int start, int le
     shape[a] = len;
     tg_tensor *y = tg_tape_empty(t, x->ndim, shape);
     int64_t run = (int64_t)len * inner;
-    for (int o = 0; o < outer; o++)
-        act_rows(act, x->data + ((int64_t)o * n + start) * inner, y->data + o * run, run);
+    if (outer == 1) {
+        par_apply_act(act, x->data + (int64_t)start * inner, y->data, run);
+    } else {
+#pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
+        for (int o = 0; o < outer; o++)
+            act_rows(act, x->data + ((int64_t)o * n + start) * inner, y->data + o * run, run);
+    }
     tg_node *r = tg_record(t, &slice_act_op, y, 1, (tg_tensor *[]){x});
     if (r) {
         r->iarg[0] = outer;

@@ -23,8 +23,9 @@
 
 #include <string.h>
 
-/* Below this many output elements a kernel stays on one thread: forking costs more. */
-#define PAR_THRESHOLD ((int64_t)1 << 16)
+/* Below this many output elements a kernel stays on one thread: forking costs more (the
+ * same size as the autograd ops' TG_PAR_MIN). */
+#define PAR_THRESHOLD ((int64_t)1 << 12)
 
 /* Columns per parallel task in the axis reductions. */
 #define REDUCE_COL_BLOCK 1024
