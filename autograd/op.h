@@ -70,6 +70,17 @@ tg_node *tg_record(tg_tape *t, const tg_op *op, tg_tensor *out, int n_in, tg_ten
  * leaves (parameters, tg_requires_grad tensors) and from the tensor backward started at. */
 float *tg_grad_of(tg_tape *t, tg_tensor *x);
 
+/* Right-hand GEMM operands packed once and reused (tensor.h tg_gemm_packed) while a scope
+ * is open. Whoever opens a scope vouches that the operands looked up inside do not change
+ * until it closes: the sequence runner around its time loop (the weights), tg_backward
+ * around the whole backward (every tensor's data). tg_tape_packed_b returns NULL outside a
+ * scope or when its slots are used up; the caller then runs tg_gemm. Ops ask only for
+ * operands that are tensor data, never for gradient buffers (those are recycled). */
+void tg_tape_pack_begin(tg_tape *t);
+void tg_tape_pack_end(tg_tape *t);
+const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
+                                         const float *B, int ldb);
+
 /* Tape memory, 64-byte aligned, uninitialized; freed by tg_tape_reset. */
 void *tg_tape_alloc(tg_tape *t, size_t bytes);
 /* An output tensor on the tape with uninitialized data, for a builder that writes every

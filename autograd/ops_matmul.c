@@ -150,6 +150,17 @@ static int leading_rows(const tg_tensor *x)
     return r;
 }
 
+/* The weight (K, N) as op(B), packed once per scope (op.h), when this product is one of
+ * many small ones: a step of a recurrence, R rows at a time. Large R (an input projection
+ * over all steps) amortizes its own packing, and a narrow N is a GEMV that tg_gemm handles
+ * better unpacked. ldb = the weight's row length. */
+static const tg_gemm_packed_b *packed_weight(tg_tape *t, bool trans, int K, int N,
+                                             const float *w, int R)
+{
+    if (R > 512 || N < 16 || K < 16) return NULL;
+    return tg_tape_packed_b(t, trans, K, N, w, trans ? K : N);
+}
+
 static void linear_backward(tg_tape *t, tg_node *n)
 {
     tg_tensor *x = n->in[0], *w = n->in[1], *bias = n->in[2];
@@ -163,7 +174,11 @@ static void linear_backward(tg_tape *t, tg_node *n)
 #pragma omp parallel for if (m > TG_PAR_MIN) schedule(static)
         for (int64_t i = 0; i < m; i++) gc[i] += dy[i];
     }
-    if (gx) tg_gemm(false, false, R, I, O, 1.0f, dy, O, w->data, I, 1.0f, gx, I);
+    const tg_gemm_packed_b *wp = gx ? packed_weight(t, false, O, I, w->data, R) : NULL;
+    if (wp)
+        tg_gemm_packed(false, R, I, O, 1.0f, dy, O, wp, 1.0f, gx, I);
+    else if (gx)
+        tg_gemm(false, false, R, I, O, 1.0f, dy, O, w->data, I, 1.0f, gx, I);
     if (gw) tg_gemm(true, false, O, I, R, 1.0f, dy, O, x->data, I, 1.0f, gw, I);
     if (gb) {
         /* db[o] += sum_r dy[r, o], adding rows in order (cache-friendly: contiguous rows).
@@ -226,7 +241,12 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
 #pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
         for (int r = 0; r < R; r++) memcpy(yv + (int64_t)r * O, b, sizeof(float) * (size_t)O);
     }
-    tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, c || b ? 1.0f : 0.0f, yv, O);
+    float beta = c || b ? 1.0f : 0.0f;
+    const tg_gemm_packed_b *wp = packed_weight(t, true, I, O, w->data, R);
+    if (wp)
+        tg_gemm_packed(false, R, O, I, 1.0f, x->data, I, wp, beta, yv, O);
+    else
+        tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, beta, yv, O);
     if (c)
         tg_record(t, &linear_add_op, y, 4, (tg_tensor *[]){x, w, bias, c});
     else

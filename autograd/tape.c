@@ -32,6 +32,15 @@ typedef struct bin {
     void *head; /* singly linked through the first 8 bytes of each free buffer */
 } bin;
 
+/* A right-hand GEMM operand packed once for a scope (tg_tape_packed_b), in tape memory. */
+#define PACK_SLOTS 16
+typedef struct packed_entry {
+    const float *b;
+    int K, N, ldb;
+    bool trans;
+    tg_gemm_packed_b pb;
+} packed_entry;
+
 struct tg_tape {
     chunk *first, *cur;   /* cur: the chunk allocations come from now */
     bin bins[BINS];
@@ -44,6 +53,9 @@ struct tg_tape {
     uint64_t heap_allocs;
     bool grad_enabled;
     bool backward_done;   /* a second backward before reset would double-count */
+    int pack_depth;       /* open tg_tape_pack_begin scopes */
+    int n_packed;
+    packed_entry packed[PACK_SLOTS];
 };
 
 static size_t round_up(size_t n) { return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1); }
@@ -75,6 +87,40 @@ void tg_tape_reset(tg_tape *t)
     t->used = 0;
     t->backward_done = false;
     t->n_bins = 0;
+    t->pack_depth = 0;
+    t->n_packed = 0;
+}
+
+/* ---- packed GEMM operands for a scope ----------------------------------------------------
+ * A recurrent weight is the right operand of one GEMM per time step; packing it once per
+ * forward (and once per backward) instead of once per step saves the packing pass, which
+ * for a batch of 32 costs about as much as the multiply. The scope's opener vouches that
+ * the operands looked up meanwhile do not change; entries die when the last scope closes
+ * (their memory at the next reset). */
+
+void tg_tape_pack_begin(tg_tape *t) { t->pack_depth++; }
+
+void tg_tape_pack_end(tg_tape *t)
+{
+    if (t->pack_depth > 0 && --t->pack_depth == 0) t->n_packed = 0;
+}
+
+const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
+                                         const float *B, int ldb)
+{
+    if (t->pack_depth == 0 || !B) return NULL;
+    for (int i = 0; i < t->n_packed; i++) {
+        packed_entry *e = &t->packed[i];
+        if (e->b == B && e->K == K && e->N == N && e->ldb == ldb && e->trans == trans_b &&
+            e->pb.path == (int)tg_gemm_get_path())
+            return &e->pb;
+    }
+    if (t->n_packed == PACK_SLOTS) return NULL;
+    packed_entry *e = &t->packed[t->n_packed++];
+    *e = (packed_entry){B, K, N, ldb, trans_b, {0}};
+    float *buf = tg_tape_alloc(t, tg_gemm_packed_b_floats(K, N) * sizeof(float));
+    tg_gemm_pack_b(trans_b, K, N, B, ldb, buf, &e->pb);
+    return &e->pb;
 }
 
 static chunk *new_chunk(tg_tape *t, size_t need)
@@ -277,6 +323,8 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
     /* Newest first: every consumer of a tensor runs before the tensor's own record. After
      * a record's backward its output's gradient is dead; a tape tensor's own buffer (not a
      * view's region, not y's, which the caller may read) is recycled. */
+    /* No tensor's data changes during backward: its GEMM operands may be packed once. */
+    tg_tape_pack_begin(t);
     for (tg_node *n = t->last; n; n = n->prev) {
         tg_tensor *out = n->out;
         if (!out->grad) continue;
@@ -286,6 +334,7 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
             out->grad = NULL;
         }
     }
+    tg_tape_pack_end(t);
 }
 
 void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc)

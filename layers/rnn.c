@@ -198,6 +198,7 @@ static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w,
         n_parts = 1;
     }
     tg_tensor *xw[4], *next[4];
+    tg_tape_pack_begin(t); /* the weights stay put during the loop: pack them once */
     for (int k = 0; k < T; k++) {
         int step = reverse ? T - 1 - k : k;
         for (int p = 0; p < n_parts; p++) /* (B, width[p]), a view */
@@ -210,6 +211,7 @@ static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w,
         for (int s = 0; s < cell->n_state; s++) state[s] = next[s];
         if (hs) hs[step] = state[0];
     }
+    tg_tape_pack_end(t);
 }
 
 tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,

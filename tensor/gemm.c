@@ -46,6 +46,7 @@
 #include "tensor/tensor.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,6 +337,8 @@ typedef struct gemm_args {
     float *C;
     int lda, ldb, ldc;
     int kstep; /* depth block: a function of K and the path only */
+    const float *bpacked; /* op(B) packed whole (tg_gemm_pack_b), or NULL */
+    int npad;             /* its row of panels: N rounded up to nr */
 } gemm_args;
 
 /* C[m0:m1, n0:n1] for the whole depth. */
@@ -351,12 +354,16 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
         int nc = n1 - jc < im->nc ? n1 - jc : im->nc;
         for (int pc = 0; pc < g->K; pc += g->kstep) {
             int kc = g->K - pc < g->kstep ? g->K - pc : g->kstep;
-            const float *b = g->tb ? g->B + (ptrdiff_t)jc * g->ldb + pc
-                                   : g->B + (ptrdiff_t)pc * g->ldb + jc;
+            const float *b = g->bpacked ? NULL
+                             : g->tb    ? g->B + (ptrdiff_t)jc * g->ldb + pc
+                                        : g->B + (ptrdiff_t)pc * g->ldb + jc;
             /* Plain op(B) on a fused path: each panel is packed by its first kernel call,
              * which streams it from B while computing, instead of a separate copy pass. */
-            bool fuse = im->fused_b && !g->tb;
-            if (!fuse) im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
+            bool fuse = im->fused_b && !g->tb && !g->bpacked;
+            if (g->bpacked) /* block pc starts at pc * npad; jc is a multiple of nr */
+                bp = (float *)g->bpacked + (ptrdiff_t)pc * g->npad + (ptrdiff_t)jc * kc;
+            else if (!fuse)
+                im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
             int mode = pc > 0 || g->beta == 1.0f ? TG_GEMM_ADD
                        : g->beta == 0.0f         ? TG_GEMM_STORE
                                                  : TG_GEMM_SCALE;
@@ -383,18 +390,52 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
 
 /* Grid tm x tn of rectangles for up to `threads` threads: the fewest multiply-adds plus
  * packing (each rectangle packs its rows of A and its columns of B) on the busiest thread. */
-static void split_grid(const tg_gemm_impl *im, int M, int N, int threads, int *tm, int *tn)
+static void split_grid(const tg_gemm_impl *im, int nsplit, int M, int N, int threads, int *tm,
+                       int *tn)
 {
-    int mu = (M + im->mr - 1) / im->mr, nu = (N + im->nsplit - 1) / im->nsplit;
+    int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
     double best = -1.0;
     *tm = *tn = 1;
     for (int a = 1; a <= threads && a <= mu; a++)
         for (int b = 1; a * b <= threads && b <= nu; b++) {
             double rows = (double)((mu + a - 1) / a) * im->mr;
-            double cols = (double)((nu + b - 1) / b) * im->nsplit;
+            double cols = (double)((nu + b - 1) / b) * nsplit;
             double cost = rows * cols + 8.0 * (rows + cols);
             if (best < 0.0 || cost < best) best = cost, *tm = a, *tn = b;
         }
+}
+
+/* Equal depth blocks of at most kc, rounded up to a multiple of 8: depends on K and the
+ * path only, never on threads or on how B arrives. */
+static int depth_step(const tg_gemm_impl *im, int K)
+{
+    int kblocks = (K + im->kc - 1) / im->kc;
+    int kstep = (K + kblocks - 1) / kblocks;
+    return (kstep + 7) / 8 * 8;
+}
+
+/* Cuts C into rectangles (columns at multiples of nsplit) and runs them on the threads. */
+static void run_threads(const tg_gemm_impl *im, const gemm_args *g, int nsplit)
+{
+    int M = g->M, N = g->N;
+    int threads = (int64_t)M * N * g->K >= GEMM_PAR_THRESHOLD ? tg_num_threads() : 1;
+    int tm = 1, tn = 1;
+    if (threads > 1) split_grid(im, nsplit, M, N, threads, &tm, &tn);
+    int tasks = tm * tn;
+    int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
+    (void)tasks; /* used by the pragma only without OpenMP */
+
+#pragma omp parallel for schedule(static, 1) num_threads(tasks) if (tasks > 1)
+    for (int t = 0; t < tasks; t++) {
+        int i = t / tn, j = t % tn;
+        int m0 = (int)((int64_t)mu * i / tm) * im->mr;
+        int m1 = (int)((int64_t)mu * (i + 1) / tm) * im->mr;
+        int n0 = (int)((int64_t)nu * j / tn) * nsplit;
+        int n1 = (int)((int64_t)nu * (j + 1) / tn) * nsplit;
+        if (m1 > M) m1 = M;
+        if (n1 > N) n1 = N;
+        if (m0 < m1 && n0 < n1) gemm_rect(im, g, m0, m1, n0, n1);
+    }
 }
 
 void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
@@ -414,31 +455,76 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
         return;
     }
     const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
+    gemm_args g = {trans_a, trans_b, M, N, K, alpha, beta, A, B, C, lda, ldb, ldc,
+                   depth_step(im, K), NULL, 0};
+    run_threads(im, &g, im->nsplit);
+}
 
-    /* Equal depth blocks of at most kc, rounded up to a multiple of 8. */
-    int kblocks = (K + im->kc - 1) / im->kc;
-    int kstep = (K + kblocks - 1) / kblocks;
-    kstep = (kstep + 7) / 8 * 8;
-    gemm_args g = {trans_a, trans_b, M, N, K, alpha, beta, A, B, C, lda, ldb, ldc, kstep};
+/* ---- B packed once ------------------------------------------------------------------------
+ * Layout: the depth blocks of tg_gemm one after another; block pc (depth kc) is the row of
+ * ceil(N / nr) panels of gemm_impl.h, kc * npad floats, starting at pc * npad. Calls split
+ * C's columns at multiples of nr so that each thread's panels start on a panel. */
 
-    int threads = (int64_t)M * N * K >= GEMM_PAR_THRESHOLD ? tg_num_threads() : 1;
-    int tm = 1, tn = 1;
-    if (threads > 1) split_grid(im, M, N, threads, &tm, &tn);
-    int tasks = tm * tn;
-    int mu = (M + im->mr - 1) / im->mr, nu = (N + im->nsplit - 1) / im->nsplit;
-    (void)tasks; /* used by the pragma only without OpenMP */
+size_t tg_gemm_packed_b_floats(int K, int N)
+{
+    const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
+    size_t npad = (size_t)((N + im->nr - 1) / im->nr) * (size_t)im->nr;
+    return (size_t)(K > 0 ? K : 0) * npad;
+}
 
-#pragma omp parallel for schedule(static, 1) num_threads(tasks) if (tasks > 1)
-    for (int t = 0; t < tasks; t++) {
-        int i = t / tn, j = t % tn;
-        int m0 = (int)((int64_t)mu * i / tm) * im->mr;
-        int m1 = (int)((int64_t)mu * (i + 1) / tm) * im->mr;
-        int n0 = (int)((int64_t)nu * j / tn) * im->nsplit;
-        int n1 = (int)((int64_t)nu * (j + 1) / tn) * im->nsplit;
-        if (m1 > M) m1 = M;
-        if (n1 > N) n1 = N;
-        if (m0 < m1 && n0 < n1) gemm_rect(im, &g, m0, m1, n0, n1);
+void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
+                    tg_gemm_packed_b *out)
+{
+    if (K < 0 || N < 0 || !out || (K > 0 && N > 0 && (!B || !buf)))
+        tg_contract_fail(TG_HERE, "tg_gemm_pack_b", "K=%d N=%d, B %s, buf %s, out %s", K, N,
+                         B ? "set" : "NULL", buf ? "set" : "NULL", out ? "set" : "NULL");
+    if ((uintptr_t)buf % 64 != 0)
+        tg_contract_fail(TG_HERE, "tg_gemm_pack_b", "buf %p is not 64-byte aligned",
+                         (void *)buf);
+    int b_cols = trans_b ? K : N;
+    if (ldb < b_cols)
+        tg_contract_fail(TG_HERE, "tg_gemm_pack_b", "ldb=%d < %d: B is stored (%d, %d)%s", ldb,
+                         b_cols, trans_b ? N : K, b_cols, trans_b ? " (transposed)" : "");
+    tg_gemm_path path = tg_gemm_get_path();
+    const tg_gemm_impl *im = impl_of(path);
+    int kstep = depth_step(im, K);
+    int npad = (N + im->nr - 1) / im->nr * im->nr;
+    *out = (tg_gemm_packed_b){K, N, (int)path, kstep, npad, buf};
+    if (K == 0 || N == 0) return;
+    /* Tasks: (depth block, group of panels); each writes its own floats. */
+    enum { PANELS_PER_TASK = 4 };
+    int kblocks = (K + kstep - 1) / kstep;
+    int groups = (npad / im->nr + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+    int tasks = kblocks * groups;
+    bool par = (int64_t)K * N >= GEMM_PAR_THRESHOLD / 8 && tasks > 1;
+#pragma omp parallel for schedule(static) if (par)
+    for (int task = 0; task < tasks; task++) {
+        int pc = task / groups * kstep, j0 = task % groups * PANELS_PER_TASK * im->nr;
+        int kc = K - pc < kstep ? K - pc : kstep;
+        int n = N - j0 < PANELS_PER_TASK * im->nr ? N - j0 : PANELS_PER_TASK * im->nr;
+        if (n <= 0) continue;
+        const float *b = trans_b ? B + (ptrdiff_t)j0 * ldb + pc : B + (ptrdiff_t)pc * ldb + j0;
+        im->pack_b(trans_b, kc, n, b, ldb, buf + (ptrdiff_t)pc * npad + (ptrdiff_t)j0 * kc);
     }
+}
+
+void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
+                    const tg_gemm_packed_b *Bp, float beta, float *C, int ldc)
+{
+    if (!Bp || Bp->K != K || Bp->N != N)
+        tg_contract_fail(TG_HERE, "tg_gemm_packed", "packed B is %s, the call wants K=%d N=%d",
+                         Bp ? "for other sizes" : "NULL", K, N);
+    /* B's checks were done when it was packed; ldb = N stands for "fits". */
+    check_gemm("tg_gemm_packed", trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C, ldc);
+    if (M == 0 || N == 0) return;
+    if (K == 0 || alpha == 0.0f) {
+        scale_rows(C, ldc, M, N, beta);
+        return;
+    }
+    const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
+    gemm_args g = {trans_a, false, M, N, K, alpha, beta, A, NULL, C, lda, 0, ldc,
+                   Bp->kstep, Bp->data, Bp->npad};
+    run_threads(im, &g, im->nr);
 }
 
 /* ---- the reference ------------------------------------------------------------------- */

@@ -140,6 +140,24 @@ void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
                    const float *A, int lda, const float *B, int ldb, float beta, float *C,
                    int ldc);
 
+/* op(B) packed once and used by many GEMMs with different A (a recurrent weight, the same
+ * at every time step): tg_gemm_pack_b fills `buf` (tg_gemm_packed_b_floats(K, N) floats,
+ * 64-byte aligned, owned by the caller) in the current code path's layout; tg_gemm_packed then computes
+ * C = alpha * op(A) op(B) + beta * C like tg_gemm, with the same bits, without packing B.
+ * B must not change while the packed copy is in use. */
+typedef struct tg_gemm_packed_b {
+    int K, N;
+    int path;  /* the tg_gemm_path whose layout `data` holds; used for every call */
+    int kstep; /* depth block */
+    int npad;  /* N rounded up to the path's panel width */
+    const float *data;
+} tg_gemm_packed_b;
+size_t tg_gemm_packed_b_floats(int K, int N);
+void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
+                    tg_gemm_packed_b *out);
+void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
+                    const tg_gemm_packed_b *B, float beta, float *C, int ldc);
+
 /* GEMM code paths: packed, cache-blocked, with an AVX-512F or AVX2+FMA micro-kernel or a
  * portable C one. AUTO (the default) takes the best the CPU supports, decided once; the
  * environment variable TG_GEMM_PATH=portable|avx2|avx512 sets the first choice. Forcing a

@@ -1,8 +1,8 @@
 /* tests/test_gemm.c — Criterion suite for tg_gemm's code paths (tensor/gemm.c and
  * tensor/gemm_kernels.c): every path the CPU supports, forced with tg_gemm_set_path,
  * against tg_gemm_naive on awkward shapes in all four transpose combinations, beta = 0
- * never reading C, identical bits at 1, 2 and 3 threads, no heap allocation once warm, and
- * the path-selection API itself.
+ * never reading C, identical bits at 1, 2 and 3 threads, B packed once (tg_gemm_packed)
+ * giving tg_gemm's bits, no heap allocation once warm, and the path-selection API itself.
  *
  * Tolerance: both results are compared with a double-precision reference; each must be
  * within the classic bound (K + 2) * eps * (|alpha| sum_k |a_ik b_kj| + |beta c_ij|) of it,
@@ -216,6 +216,60 @@ Test(gemm_paths, identical_bits_at_one_two_and_three_threads_on_every_path)
             }
             free_data(&d);
         }
+    tg_set_num_threads(2);
+}
+
+/* ---- B packed once ---------------------------------------------------------------------- */
+
+/* C from tg_gemm_packed with op(B) packed by tg_gemm_pack_b under the current path. */
+static float *run_packed(const gemm_data *d)
+{
+    const gemm_case *g = &d->g;
+    int64_t nc = (int64_t)g->M * d->ldc;
+    float *C = buf(nc);
+    memcpy(C, d->C0, (size_t)nc * sizeof(float));
+    size_t bytes = (tg_gemm_packed_b_floats(g->K, g->N) * sizeof(float) + 63) / 64 * 64;
+    float *pb = aligned_alloc(64, bytes ? bytes : 64);
+    tg_gemm_packed_b B;
+    tg_gemm_pack_b(g->tb, g->K, g->N, d->B, d->ldb, pb, &B);
+    tg_gemm_packed(g->ta, g->M, g->N, g->K, g->alpha, d->A, d->lda, &B, g->beta, C, d->ldc);
+    free(pb);
+    return C;
+}
+
+Test(gemm_paths, packed_b_gives_tg_gemms_bits_on_every_path_and_thread_count)
+{
+    static const int big[][3] = {{256, 192, 320}, {33, 1000, 513}, {64, 1024, 256}};
+    int n_odd = (int)(sizeof odd_sizes / sizeof odd_sizes[0]), n_big = 3;
+    tg_gemm_path paths[3];
+    int np = supported_paths(paths);
+    tg_rng r;
+    tg_rng_seed(&r, 5, 9);
+    for (int s = 0; s < n_odd + n_big; s++)
+        for (int t = 0; t < 4; t++) {
+            const int *sz = s < n_odd ? odd_sizes[s] : big[s - n_odd];
+            gemm_case g = {sz[0], sz[1], sz[2], t & 1, t >> 1, s % 3 ? 1.0f : -0.5f,
+                           s % 2 ? 1.0f : 0.0f, s % 3};
+            gemm_data d = make_data(g, &r);
+            for (int p = 0; p < np; p++) {
+                tg_gemm_set_path(paths[p]);
+                for (int th = 1; th <= 2; th++) {
+                    tg_set_num_threads(th);
+                    float *want = run(&d, false, false), *got = run_packed(&d);
+                    if (g.N == 1 && d.ldc == 1) { /* tg_gemm transposes this case */
+                        expect_close(&d, got, want, tg_gemm_path_name(), false);
+                    } else {
+                        size_t bytes = (size_t)g.M * d.ldc * sizeof(float);
+                        cr_assert(memcmp(want, got, bytes) == 0,
+                                  "%s %d threads M=%d N=%d K=%d ta=%d tb=%d: packed B differs",
+                                  tg_gemm_path_name(), th, g.M, g.N, g.K, g.ta, g.tb);
+                    }
+                    free(want), free(got);
+                }
+            }
+            free_data(&d);
+        }
+    tg_gemm_set_path(TG_GEMM_AUTO);
     tg_set_num_threads(2);
 }
 
