@@ -32,6 +32,11 @@
  * same bits. Different paths round differently (FMA, block sizes); tg_gemm_naive computes
  * alpha * (sum over k) + beta * C, so all of them differ by float rounding only.
  *
+ * B packed once (tg_gemm_pack_b): the same panels laid out for the whole of op(B), so that
+ * a weight multiplied at every time step is packed once per pass instead of once per call;
+ * tg_gemm_packed then splits C's columns at panel boundaries and runs the same kernels on
+ * them, which gives tg_gemm's bits.
+ *
  * Packing buffers: a fixed pool of slots (pointer, capacity), each claimed by one thread
  * for the duration of a call with an atomic flag. A slot is grown with tg_malloc only when
  * a call needs more than it holds, and always to the largest size any path asks for, so a
