@@ -34,8 +34,7 @@
  *
  * B packed once (tg_gemm_pack_b): the same panels laid out for the whole of op(B), so that
  * a weight multiplied at every time step is packed once per pass instead of once per call;
- * tg_gemm_packed then splits C's columns at panel boundaries and runs the same kernels on
- * them, which gives tg_gemm's bits.
+ * tg_gemm_packed then runs the same kernels on them, which gives tg_gemm's bits.
  *
  * Packing buffers: a fixed pool of slots (pointer, capacity), each claimed by one thread
  * for the duration of a call with an atomic flag. A slot is grown with tg_malloc only when
@@ -365,7 +364,7 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
             /* Plain op(B) on a fused path: each panel is packed by its first kernel call,
              * which streams it from B while computing, instead of a separate copy pass. */
             bool fuse = im->fused_b && !g->tb && !g->bpacked;
-            if (g->bpacked) /* block pc starts at pc * npad; jc is a multiple of nr */
+            if (g->bpacked) /* block pc starts at pc * npad; bp stands for column jc */
                 bp = (float *)g->bpacked + (ptrdiff_t)pc * g->npad + (ptrdiff_t)jc * kc;
             else if (!fuse)
                 im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
@@ -377,14 +376,18 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
                 const float *a = g->ta ? g->A + (ptrdiff_t)pc * g->lda + ic
                                        : g->A + (ptrdiff_t)ic * g->lda + pc;
                 im->pack_a(g->ta, mc, kc, g->alpha, a, g->lda, ap);
-                for (int jr = 0; jr < nc; jr += nr) {
-                    int n = nc - jr < nr ? nc - jr : nr;
+                for (int jr = 0, n; jr < nc; jr += n) {
+                    /* A packed B's panels are global: a rectangle may start inside one
+                     * (off), and then reads it from there up to the panel's end. */
+                    int off = g->bpacked ? (jc + jr) % nr : 0;
+                    n = nc - jr < nr - off ? nc - jr : nr - off;
+                    float *panel = bp + (ptrdiff_t)(jr - off) * kc + off;
                     for (int ir = 0; ir < mc; ir += mr) {
                         int m = mc - ir < mr ? mc - ir : mr;
                         float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
                         const float *bsrc = fuse && ic == m0 && ir == 0 ? b + jr : NULL;
-                        im->kernel(kc, ap + (ptrdiff_t)ir * kc, bp + (ptrdiff_t)jr * kc, bsrc,
-                                   g->ldb, c, g->ldc, m, n, mode, g->beta);
+                        im->kernel(kc, ap + (ptrdiff_t)ir * kc, panel, bsrc, g->ldb, c, g->ldc,
+                                   m, n, mode, g->beta);
                     }
                 }
             }
@@ -467,14 +470,18 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
 
 /* ---- B packed once ------------------------------------------------------------------------
  * Layout: the depth blocks of tg_gemm one after another; block pc (depth kc) is the row of
- * ceil(N / nr) panels of gemm_impl.h, kc * npad floats, starting at pc * npad. Calls split
- * C's columns at multiples of nr so that each thread's panels start on a panel. */
+ * ceil(N / nr) panels of gemm_impl.h, kc * npad floats, starting at pc * npad, then nr
+ * floats of slack. Threads split C's columns as tg_gemm does (multiples of nsplit, not of
+ * nr), so a rectangle may start inside a panel: its first kernel call then points into the
+ * panel and reads nr values per k from there. The values past the panel's end belong to
+ * columns the call does not store (n <= nr - offset), so the bits are tg_gemm's. */
 
 size_t tg_gemm_packed_b_floats(int K, int N)
 {
     const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
     size_t npad = (size_t)((N + im->nr - 1) / im->nr) * (size_t)im->nr;
-    return (size_t)(K > 0 ? K : 0) * npad;
+    /* + nr: a kernel started inside the last panel reads a full nr past its start */
+    return K > 0 && N > 0 ? (size_t)K * npad + (size_t)im->nr : 0;
 }
 
 void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
@@ -529,7 +536,7 @@ void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float 
     const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
     gemm_args g = {trans_a, false, M, N, K, alpha, beta, A, NULL, C, lda, 0, ldc,
                    Bp->kstep, Bp->data, Bp->npad};
-    run_threads(im, &g, im->nr);
+    run_threads(im, &g, im->nsplit);
 }
 
 /* ---- the reference ------------------------------------------------------------------- */
