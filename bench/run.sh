@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh — tapegrad against PyTorch on the training benchmarks, in one run.
 #
-#   bench/run.sh                 # builds what is missing, runs everything (~5 minutes on a
+#   bench/run.sh                 # builds what is missing, runs everything (~8 minutes on a
 #                                # quiet machine, more when it waits for quiet)
-#   STEPS=10 WARMUP=2 bench/run.sh   # quicker, noisier
+#   REPEATS=1 STEPS=10 WARMUP=2 bench/run.sh   # quicker, noisier
 #
 # What it does, from the repository root:
 #   1. builds bench/train_bench (and bench/gemm_bench when bench/meson.build has it) in
@@ -13,6 +13,9 @@
 #      (bench/torch_bench.py --threads 2, Debian's /usr/bin/python3), so both see the same
 #      machine state and peak RSS is per configuration;
 #   3. tapegrad at 1 thread on the large config (the 2-thread speed-up);
+#      steps 2 and 3 are one round; REPEATS rounds (default 3) run one after the other, and
+#      the table shows, per row, the median over rounds of each program's median step
+#      time (its other columns from that round), plus the lowest and highest ratio seen;
 #   4. build/bench/gemm_bench, if it exists, with its own table;
 #   5. prints the combined table and whether each target holds. Raw JSON lines go to
 #      build/bench/results.jsonl and the printed report to build/bench/results.txt.
@@ -43,6 +46,8 @@ WARMUP=${WARMUP:-3}
 NOISE_MAX=${NOISE_MAX:-5}    # percent of the machine used by others
 QUIET_WAIT=${QUIET_WAIT:-300} # seconds
 RETRIES=${RETRIES:-3}
+REPEATS=${REPEATS:-3}         # rounds; the table takes medians over them
+GEMM=${GEMM:-1}               # 0: skip gemm_bench
 PY=/usr/bin/python3 # Debian's interpreter: python3-torch is installed for it only
 CONFIGS="seed medium large"
 CELLS="lstm gru"
@@ -135,16 +140,20 @@ run_torch() { # config cell threads
         --config "$1" --cell "$2" --threads "$3" --steps "$STEPS" --warmup "$WARMUP" --json
 }
 
-for config in $CONFIGS; do
-    for cell in $CELLS; do
-        echo "running $config $cell: tapegrad, PyTorch ($THREADS threads)" >&2
-        run_tg "$config" "$cell" "$THREADS"
-        if [ "$torch_version" != "missing" ]; then run_torch "$config" "$cell" "$THREADS"; fi
+for round in $(seq 1 "$REPEATS"); do
+    for config in $CONFIGS; do
+        for cell in $CELLS; do
+            echo "round $round/$REPEATS: $config $cell: tapegrad, PyTorch ($THREADS threads)" >&2
+            run_tg "$config" "$cell" "$THREADS"
+            if [ "$torch_version" != "missing" ]; then
+                run_torch "$config" "$cell" "$THREADS"
+            fi
+        done
     done
-done
-for cell in $CELLS; do
-    echo "running large $cell: tapegrad, 1 thread" >&2
-    run_tg large "$cell" 1
+    for cell in $CELLS; do
+        echo "round $round/$REPEATS: large $cell: tapegrad, 1 thread" >&2
+        run_tg large "$cell" 1
+    done
 done
 
 # ---- the combined table ----------------------------------------------------------------
@@ -153,11 +162,31 @@ import json, os, sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 threads = int(os.environ["THREADS"])
+def runs(impl, config, cell, th):
+    return [r for r in rows
+            if (r["impl"], r["config"], r["cell"], r["threads"]) == (impl, config, cell, th)]
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 def find(impl, config, cell, th):
-    for r in rows:
-        if (r["impl"], r["config"], r["cell"], r["threads"]) == (impl, config, cell, th):
-            return r
-    return None
+    """The round whose step time is the median (lower middle for an even count), with
+    train_ms and infer_ms replaced by their medians over rounds."""
+    rs = runs(impl, config, cell, th)
+    if not rs:
+        return None
+    rs.sort(key=lambda r: r["train_ms"])
+    r = dict(rs[(len(rs) - 1) // 2])
+    r["train_ms"] = median([x["train_ms"] for x in rs])
+    r["infer_ms"] = median([x["infer_ms"] for x in rs if x.get("infer_ms") is not None] or [0])
+    r["foreign_cpu_pct"] = max(x.get("foreign_cpu_pct", 0.0) for x in rs)
+    r["rounds"] = len(rs)
+    return r
+def ratio_range(config, cell):
+    """Lowest and highest PyTorch / tapegrad ratio over rounds (round i against round i)."""
+    t, p = runs("tapegrad", config, cell, threads), runs("pytorch", config, cell, threads)
+    rs = [b["train_ms"] / a["train_ms"] for a, b in zip(t, p)]
+    return (min(rs), max(rs)) if rs else (float("nan"), float("nan"))
 
 def noise(*rs):
     return max(r.get("foreign_cpu_pct", 0.0) for r in rs if r)
@@ -168,10 +197,13 @@ print("speed-up = PyTorch ms / tapegrad ms (> 1: tapegrad faster). GFLOP/s: tape
       "recurrent GEMMs only (fwd 2TBGH(I+H), bwd 2x).")
 print("RSS: tapegrad process peak (one configuration per process). allocs: tapegrad heap "
       "allocations per training step after warm-up.")
+print("Each time is the median over rounds of a process's median; range: lowest and highest "
+      "ratio of the rounds.")
 print("others%: worst CPU share other processes took during the row's timed steps.\n")
 hdr = (f"{'config':7} {'cell':5} {'tg ms':>8} {'torch ms':>8} {'speed-up':>8} "
        f"{'tg inf':>8} {'torch inf':>9} {'inf s-up':>8} {'GFLOP/s':>8} {'RSS MB':>7} "
-       f"{'torch RSS':>9} {'allocs':>6} {'arena MB':>8} {'others%':>7}  target >= 2x")
+       f"{'torch RSS':>9} {'allocs':>6} {'arena MB':>8} {'others%':>7} {'range':>11}  "
+       f"target >= 2x")
 print(hdr)
 print("-" * len(hdr))
 checks = []
@@ -191,20 +223,26 @@ for config in ["seed", "medium", "large"]:
               f"{t['infer_ms']:8.1f} {(p['infer_ms'] if p else float('nan')):9.1f} "
               f"{iratio:7.2f}x {t['gflops_train']:8.1f} {t['rss_mb']:7.1f} "
               f"{(p['rss_mb'] if p else float('nan')):9.1f} {t['allocs_per_step']:6.2g} "
-              f"{t['arena_used_mb']:8.1f} {noise(t, p):7.1f}  {'yes' if ok else 'NO'}")
+              f"{t['arena_used_mb']:8.1f} {noise(t, p):7.1f} "
+              f"{'%.2f-%.2fx' % ratio_range(config, cell):>11}  {'yes' if ok else 'NO'}")
 
 print()
-for r in rows:
-    if r["impl"] == "tapegrad" and r["threads"] == threads:
-        checks.append((f"{r['config']} {r['cell']}: 0 heap allocations per training step",
-                       r["allocs_per_step"] == 0, f"{r['allocs_per_step']:g}/step "
-                       f"(first step {r['first_step_allocs']})"))
+for config in ["seed", "medium", "large"]:
+    for cell in ["lstm", "gru"]:
+        rs = runs("tapegrad", config, cell, threads)
+        if rs:
+            worst = max(rs, key=lambda r: r["allocs_per_step"])
+            checks.append((f"{config} {cell}: 0 heap allocations per training step",
+                           worst["allocs_per_step"] == 0,
+                           f"{worst['allocs_per_step']:g}/step in the worst of {len(rs)} "
+                           f"rounds (first step {worst['first_step_allocs']})"))
 m = find("tapegrad", "medium", "lstm", threads)
 if m:
-    checks.append(("medium lstm: peak RSS <= 100 MB", m["rss_mb"] <= 100,
+    m["rss_mb"] = max(r["rss_mb"] for r in runs("tapegrad", "medium", "lstm", threads))
+    checks.append(("medium lstm: peak RSS <= 100 MB (highest round)", m["rss_mb"] <= 100,
                    f"{m['rss_mb']:.1f} MB (tape arena {m['arena_used_mb']:.1f} MB "
                    f"used, {m['arena_reserved_mb']:.1f} MB reserved)"))
-print("1 -> %d threads, tapegrad, large config:" % threads)
+print("1 -> %d threads, tapegrad, large config (medians over rounds):" % threads)
 for cell in ["lstm", "gru"]:
     one, many = find("tapegrad", "large", cell, 1), find("tapegrad", "large", cell, threads)
     if one and many:
@@ -222,7 +260,7 @@ print(f"\n{sum(ok for _, ok, _ in checks)} of {len(checks)} targets hold.")
 EOF
 
 # ---- GEMM benchmark (written by another engineer), when present --------------------------
-if [ "$have_gemm_bench" = 1 ] && [ -x build/bench/gemm_bench ]; then
+if [ "$GEMM" = 1 ] && [ "$have_gemm_bench" = 1 ] && [ -x build/bench/gemm_bench ]; then
     wait_quiet
     echo
     echo "build/bench/gemm_bench:" | tee -a "$report"
