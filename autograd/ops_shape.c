@@ -139,6 +139,21 @@ static void swap_walk(const int *ys, int a0, int a1, const float *src, float *ds
     st[a0] = xstride[a1];
     st[a1] = xstride[a0];
     int64_t yi = 0;
+    if (a0 != 3 && a1 != 3) { /* the last axis stays: contiguous rows of ys[3] both sides */
+        int64_t run = ys[3];
+        for (int i0 = 0; i0 < ys[0]; i0++)
+            for (int i1 = 0; i1 < ys[1]; i1++)
+                for (int i2 = 0; i2 < ys[2]; i2++, yi += run) {
+                    int64_t xi = i0 * st[0] + i1 * st[1] + i2 * st[2];
+                    if (to_y)
+                        memcpy(dst + yi, src + xi, (size_t)run * sizeof(float));
+                    else if (add)
+                        for (int64_t k = 0; k < run; k++) dst[xi + k] += src[yi + k];
+                    else
+                        memcpy(dst + xi, src + yi, (size_t)run * sizeof(float));
+                }
+        return;
+    }
     for (int i0 = 0; i0 < ys[0]; i0++)
         for (int i1 = 0; i1 < ys[1]; i1++)
             for (int i2 = 0; i2 < ys[2]; i2++)
