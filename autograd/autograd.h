@@ -45,6 +45,11 @@ void tg_tape_reset(tg_tape *t);
 /* Grad mode: when off, ops compute but record nothing (inference). Returns the old mode. */
 bool tg_tape_set_grad(tg_tape *t, bool enabled);
 bool tg_tape_grad_enabled(const tg_tape *t);
+/* Weight packing (on by default): the recurrent runner and backward pack each recurrent
+ * weight once per pass instead of once per time step (autograd/op.h). Off, every GEMM
+ * packs its own operands; the results are the same bits either way. For tests, and to
+ * rule it out when hunting a problem. */
+void tg_tape_set_packing(tg_tape *t, bool on);
 
 typedef struct tg_tape_stats {
     int nodes;             /* records on the tape now */

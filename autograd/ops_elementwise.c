@@ -11,6 +11,7 @@
 #include "autograd/internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -182,6 +183,21 @@ static bool check3(const tg_tensor *a, const tg_tensor *b, const tg_tensor *c, c
     return false;
 }
 
+/* True when three gradient regions of m floats are pairwise the same or disjoint, so one
+ * loop may update all three: iteration i touches element i of each and nothing else.
+ * Overlapping views of one base at different offsets would have two threads adding into
+ * the same float; those take one loop per input instead. */
+static bool fusable(const float *ga, const float *gb, const float *gc, int64_t m)
+{
+    const float *p[3] = {ga, gb, gc};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++) {
+            uintptr_t x = (uintptr_t)p[i], y = (uintptr_t)p[j], bytes = (uintptr_t)m * 4;
+            if (x != y && x < y + bytes && y < x + bytes) return false;
+        }
+    return true;
+}
+
 /* y = a + b * c;  da = dy, db = dy * c, dc = dy * b */
 static void addcmul_backward(tg_tape *t, tg_node *n)
 {
@@ -190,7 +206,7 @@ static void addcmul_backward(tg_tape *t, tg_node *n)
     float *gb = tg_grad_of(t, n->in[1]);
     float *gc = tg_grad_of(t, n->in[2]);
     int64_t m = n->out->size;
-    if (ga && gb && gc) { /* one pass; the buffers may alias (addcmul(a, b, b)): no restrict */
+    if (ga && gb && gc && fusable(ga, gb, gc, m)) { /* one pass; may alias (a, b, b) */
         UNARY_LOOP(m, ga[i] += gy[i]; gb[i] += gy[i] * cv[i]; gc[i] += gy[i] * bv[i])
         return;
     }
@@ -202,7 +218,8 @@ static const tg_op addcmul_op = {"addcmul", addcmul_backward};
 
 tg_tensor *tg_addcmul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *c, tg_loc loc)
 {
-    if (!check3(a, b, c, "tg_addcmul", "a, b, c", loc)) return tg_add_at(t, a, tg_mul_at(t, b, c, loc), loc);
+    if (!check3(a, b, c, "tg_addcmul", "a, b, c", loc))
+        return tg_add_at(t, a, tg_mul_at(t, b, c, loc), loc);
     tg_tensor *y = tg_tape_empty(t, a->ndim, a->shape);
     const float *av = a->data, *bv = b->data, *cv = c->data;
     float *yv = y->data;
@@ -220,7 +237,7 @@ static void lerp_backward(tg_tape *t, tg_node *n)
     float *gb = tg_grad_of(t, n->in[1]);
     float *gw = tg_grad_of(t, n->in[2]);
     int64_t m = n->out->size;
-    if (ga && gb && gw) {
+    if (ga && gb && gw && fusable(ga, gb, gw, m)) {
         UNARY_LOOP(m, float g = gy[i]; float wg = wv[i] * g; ga[i] += g - wg; gb[i] += wg;
                    gw[i] += g * (bv[i] - av[i]))
         return;

@@ -227,18 +227,20 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
                              SHAPE(y));
     }
     int R = leading_rows(x);
-    /* y starts as c + b (one pass; either may be absent), then the GEMM adds x W^T. */
+    /* y starts as c + b (one pass; either may be absent), then the GEMM adds x W^T. The
+     * pass is a copy: it takes the second thread only when it is larger than a cell
+     * step's (32, 512), where the fork costs what it saves. */
     const float *cv = c ? c->data : NULL, *b = bias ? bias->data : NULL;
     float *yv = y->data;
     if (cv && b) {
-#pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
+#pragma omp parallel for if (y->size > 4 * TG_PAR_MIN) schedule(static)
         for (int r = 0; r < R; r++)
             for (int o = 0; o < O; o++)
                 yv[(int64_t)r * O + o] = cv[(int64_t)r * O + o] + b[o];
     } else if (cv) {
         memcpy(yv, cv, sizeof(float) * (size_t)y->size);
     } else if (b) {
-#pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
+#pragma omp parallel for if (y->size > 4 * TG_PAR_MIN) schedule(static)
         for (int r = 0; r < R; r++) memcpy(yv + (int64_t)r * O, b, sizeof(float) * (size_t)O);
     }
     float beta = c || b ? 1.0f : 0.0f;

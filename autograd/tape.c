@@ -32,12 +32,13 @@ typedef struct bin {
     void *head; /* singly linked through the first 8 bytes of each free buffer */
 } bin;
 
-/* A right-hand GEMM operand packed once for a scope (tg_tape_packed_b), in tape memory. */
+/* A right-hand GEMM operand seen in a packing scope (tg_tape_packed_b): packed into tape
+ * memory on its second lookup. */
 #define PACK_SLOTS 16
 typedef struct packed_entry {
     const float *b;
-    int K, N, ldb;
-    bool trans;
+    int K, N, ldb, path;
+    bool trans, packed;
     tg_gemm_packed_b pb;
 } packed_entry;
 
@@ -53,7 +54,9 @@ struct tg_tape {
     uint64_t heap_allocs;
     bool grad_enabled;
     bool backward_done;   /* a second backward before reset would double-count */
-    int pack_depth;       /* open tg_tape_pack_begin scopes */
+    bool packing_off;     /* tg_tape_set_packing(t, false) */
+    bool pack_open;       /* a packing scope is open */
+    const float *pack_lo, *pack_hi; /* its constant memory, or both NULL: any tensor data */
     int n_packed;
     packed_entry packed[PACK_SLOTS];
 };
@@ -87,7 +90,7 @@ void tg_tape_reset(tg_tape *t)
     t->used = 0;
     t->backward_done = false;
     t->n_bins = 0;
-    t->pack_depth = 0;
+    t->pack_open = false;
     t->n_packed = 0;
 }
 
@@ -95,32 +98,59 @@ void tg_tape_reset(tg_tape *t)
  * A recurrent weight is the right operand of one GEMM per time step; packing it once per
  * forward (and once per backward) instead of once per step saves the packing pass, which
  * for a batch of 32 costs about as much as the multiply. The scope's opener vouches that
- * the operands looked up meanwhile do not change; entries die when the last scope closes
- * (their memory at the next reset). */
+ * the memory it names does not change until the scope closes. An operand is packed on its
+ * second lookup, so one used once (a dense head in backward) costs no copy. Scopes do not
+ * nest: opening one closes the one before (its operands are then just packed per call).
+ * Everything is forgotten when the scope closes and at tg_tape_reset. */
 
-void tg_tape_pack_begin(tg_tape *t) { t->pack_depth++; }
+void tg_tape_set_packing(tg_tape *t, bool on)
+{
+    if (!t) tg_contract_fail(TG_HERE, "tg_tape_set_packing", "the tape is NULL");
+    t->packing_off = !on;
+    t->n_packed = 0;
+}
+
+void tg_tape_pack_begin(tg_tape *t, const float *lo, const float *hi)
+{
+    t->pack_open = true;
+    t->pack_lo = lo;
+    t->pack_hi = hi;
+    t->n_packed = 0;
+}
 
 void tg_tape_pack_end(tg_tape *t)
 {
-    if (t->pack_depth > 0 && --t->pack_depth == 0) t->n_packed = 0;
+    t->pack_open = false;
+    t->n_packed = 0;
 }
 
 const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
                                          const float *B, int ldb)
 {
-    if (t->pack_depth == 0 || !B) return NULL;
+    if (!t->pack_open || t->packing_off || !B || K < 1 || N < 1) return NULL;
+    if (t->pack_lo) { /* the whole operand must lie in the scope's constant memory */
+        const float *end = B + (ptrdiff_t)((trans_b ? N : K) - 1) * ldb + (trans_b ? K : N);
+        if (B < t->pack_lo || end > t->pack_hi) return NULL;
+    }
+    int path = (int)tg_gemm_get_path(), free_slot = -1;
     for (int i = 0; i < t->n_packed; i++) {
         packed_entry *e = &t->packed[i];
         if (e->b == B && e->K == K && e->N == N && e->ldb == ldb && e->trans == trans_b &&
-            e->pb.path == (int)tg_gemm_get_path())
+            e->path == path) {
+            if (!e->packed) { /* second use: worth a packed copy */
+                float *buf = tg_tape_alloc(t, tg_gemm_packed_b_floats(K, N) * sizeof(float));
+                tg_gemm_pack_b(trans_b, K, N, B, ldb, buf, &e->pb);
+                e->packed = true;
+            }
             return &e->pb;
+        }
+        if (!e->packed && free_slot < 0) free_slot = i;
     }
-    if (t->n_packed == PACK_SLOTS) return NULL;
-    packed_entry *e = &t->packed[t->n_packed++];
-    *e = (packed_entry){B, K, N, ldb, trans_b, {0}};
-    float *buf = tg_tape_alloc(t, tg_gemm_packed_b_floats(K, N) * sizeof(float));
-    tg_gemm_pack_b(trans_b, K, N, B, ldb, buf, &e->pb);
-    return &e->pb;
+    /* First use: remember it, in a new slot or in place of one seen only once. */
+    if (t->n_packed < PACK_SLOTS) free_slot = t->n_packed++;
+    if (free_slot >= 0)
+        t->packed[free_slot] = (packed_entry){B, K, N, ldb, path, trans_b, false, {0}};
+    return NULL;
 }
 
 static chunk *new_chunk(tg_tape *t, size_t need)
@@ -324,7 +354,7 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
      * a record's backward its output's gradient is dead; a tape tensor's own buffer (not a
      * view's region, not y's, which the caller may read) is recycled. */
     /* No tensor's data changes during backward: its GEMM operands may be packed once. */
-    tg_tape_pack_begin(t);
+    tg_tape_pack_begin(t, NULL, NULL);
     for (tg_node *n = t->last; n; n = n->prev) {
         tg_tensor *out = n->out;
         if (!out->grad) continue;

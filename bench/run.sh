@@ -15,7 +15,8 @@
 #   3. tapegrad at 1 thread on the large config (the 2-thread speed-up);
 #      steps 2 and 3 are one round; REPEATS rounds (default 3) run one after the other, and
 #      the table shows, per row, the median over rounds of each program's median step
-#      time (its other columns from that round), plus the lowest and highest ratio seen;
+#      time (the lower middle one for an even count; the other columns come from that
+#      round), plus the lowest and highest ratio seen;
 #   4. build/bench/gemm_bench, if it exists, with its own table;
 #   5. prints the combined table and whether each target holds. Raw JSON lines go to
 #      build/bench/results.jsonl and the printed report to build/bench/results.txt.
@@ -150,10 +151,12 @@ for round in $(seq 1 "$REPEATS"); do
             fi
         done
     done
-    for cell in $CELLS; do
-        echo "round $round/$REPEATS: large $cell: tapegrad, 1 thread" >&2
-        run_tg large "$cell" 1
-    done
+    if [ "$THREADS" != 1 ]; then # else the rows above are the 1-thread ones
+        for cell in $CELLS; do
+            echo "round $round/$REPEATS: large $cell: tapegrad, 1 thread" >&2
+            run_tg large "$cell" 1
+        done
+    fi
 done
 
 # ---- the combined table ----------------------------------------------------------------
@@ -166,18 +169,17 @@ def runs(impl, config, cell, th):
     return [r for r in rows
             if (r["impl"], r["config"], r["cell"], r["threads"]) == (impl, config, cell, th)]
 def median(xs):
+    """The middle value; the lower middle one for an even count (a value that was seen)."""
     xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+    return xs[(len(xs) - 1) // 2]
 def find(impl, config, cell, th):
-    """The round whose step time is the median (lower middle for an even count), with
-    train_ms and infer_ms replaced by their medians over rounds."""
+    """The round whose step time is the median, with infer_ms replaced by the median
+    inference time over rounds."""
     rs = runs(impl, config, cell, th)
     if not rs:
         return None
     rs.sort(key=lambda r: r["train_ms"])
     r = dict(rs[(len(rs) - 1) // 2])
-    r["train_ms"] = median([x["train_ms"] for x in rs])
     r["infer_ms"] = median([x["infer_ms"] for x in rs if x.get("infer_ms") is not None] or [0])
     r["foreign_cpu_pct"] = max(x.get("foreign_cpu_pct", 0.0) for x in rs)
     r["rounds"] = len(rs)
@@ -242,8 +244,9 @@ if m:
     checks.append(("medium lstm: peak RSS <= 100 MB (highest round)", m["rss_mb"] <= 100,
                    f"{m['rss_mb']:.1f} MB (tape arena {m['arena_used_mb']:.1f} MB "
                    f"used, {m['arena_reserved_mb']:.1f} MB reserved)"))
-print("1 -> %d threads, tapegrad, large config (medians over rounds):" % threads)
-for cell in ["lstm", "gru"]:
+if threads != 1:
+    print("1 -> %d threads, tapegrad, large config (medians over rounds):" % threads)
+for cell in ["lstm", "gru"] if threads != 1 else []:
     one, many = find("tapegrad", "large", cell, 1), find("tapegrad", "large", cell, threads)
     if one and many:
         s = one["train_ms"] / many["train_ms"]

@@ -132,7 +132,8 @@ typedef struct tg_cell_type {
      * gate adds x W_in^T + b_in apart from r and z) can have the projection in parts, each
      * contiguous per step, so it needs no column slice (a copy) of xw. xw_parts lists the
      * gate blocks per part in weight row order, 0-terminated, summing to G: {2, 1} gives
-     * xw[0] = [r z] (B, 2H) and xw[1] = [n] (B, H). Same values as slicing xw. */
+     * xw[0] = [r z] (B, 2H) and xw[1] = [n] (B, H). The forward values are those of
+     * slicing xw; the input's gradient sums one GEMM per part, so it may round differently. */
     int xw_parts[4];
     tg_cell_step_parts_fn step_parts;
 } tg_cell_type;

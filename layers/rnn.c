@@ -198,7 +198,9 @@ static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w,
         n_parts = 1;
     }
     tg_tensor *xw[4], *next[4];
-    tg_tape_pack_begin(t); /* the weights stay put during the loop: pack them once */
+    /* weight_hh stays put during the loop: the cell's GEMMs on it (or on views of it) may
+     * use one packed copy for all steps */
+    tg_tape_pack_begin(t, w->weight_hh->data, w->weight_hh->data + w->weight_hh->size);
     for (int k = 0; k < T; k++) {
         int step = reverse ? T - 1 - k : k;
         for (int p = 0; p < n_parts; p++) /* (B, width[p]), a view */

@@ -4,7 +4,9 @@
  *    non-scalar). The check names the op, the shapes and the caller's file:line, then calls
  *    the contract handler. The default handler prints the message to stderr and aborts;
  *    a program or test may install its own (for example one that longjmps). A handler that
- *    returns lets the library abort anyway, since the op cannot produce a result.
+ *    returns lets the library abort anyway, since the op cannot produce a result. After a
+ *    longjmp out of a failed op, reset the tape it was recording on (tg_tape_reset) before
+ *    recording on it again: the tape's bookkeeping may be half done.
  * 2. Failures of the outside world (files, malformed data, NaN in training): a function
  *    returns a tg_status and leaves a message in tg_last_error(). Never exit(), never abort.
  *

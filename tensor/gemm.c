@@ -397,9 +397,10 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
 }
 
 /* Grid tm x tn of rectangles for up to `threads` threads: the fewest multiply-adds plus
- * packing (each rectangle packs its rows of A and its columns of B) on the busiest thread. */
-static void split_grid(const tg_gemm_impl *im, int nsplit, int M, int N, int threads, int *tm,
-                       int *tn)
+ * packing (each rectangle packs its rows of A and its columns of B, unless B came packed)
+ * on the busiest thread. */
+static void split_grid(const tg_gemm_impl *im, int nsplit, bool b_packed, int M, int N,
+                       int threads, int *tm, int *tn)
 {
     int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
     double best = -1.0;
@@ -408,7 +409,7 @@ static void split_grid(const tg_gemm_impl *im, int nsplit, int M, int N, int thr
         for (int b = 1; a * b <= threads && b <= nu; b++) {
             double rows = (double)((mu + a - 1) / a) * im->mr;
             double cols = (double)((nu + b - 1) / b) * nsplit;
-            double cost = rows * cols + 8.0 * (rows + cols);
+            double cost = rows * cols + 8.0 * (rows + (b_packed ? 0.0 : cols));
             if (best < 0.0 || cost < best) best = cost, *tm = a, *tn = b;
         }
 }
@@ -428,7 +429,7 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g, int nsplit)
     int M = g->M, N = g->N;
     int threads = (int64_t)M * N * g->K >= GEMM_PAR_THRESHOLD ? tg_num_threads() : 1;
     int tm = 1, tn = 1;
-    if (threads > 1) split_grid(im, nsplit, M, N, threads, &tm, &tn);
+    if (threads > 1) split_grid(im, nsplit, g->bpacked != NULL, M, N, threads, &tm, &tn);
     int tasks = tm * tn;
     int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
     (void)tasks; /* used by the pragma only without OpenMP */
@@ -471,17 +472,26 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
 /* ---- B packed once ------------------------------------------------------------------------
  * Layout: the depth blocks of tg_gemm one after another; block pc (depth kc) is the row of
  * ceil(N / nr) panels of gemm_impl.h, kc * npad floats, starting at pc * npad, then nr
- * floats of slack. Threads split C's columns as tg_gemm does (multiples of nsplit, not of
+ * floats of guard. Threads split C's columns as tg_gemm does (multiples of nsplit, not of
  * nr), so a rectangle may start inside a panel: its first kernel call then points into the
- * panel and reads nr values per k from there. The values past the panel's end belong to
- * columns the call does not store (n <= nr - offset), so the bits are tg_gemm's. */
+ * panel at that column (a multiple of nsplit, so vector-aligned) with n <= nr - offset
+ * columns; the SIMD kernels load only the vectors that hold their n columns, which stay
+ * inside the panel's row (the guard is there in case a kernel ever loads a full row). */
 
+/* The most any path's layout needs, so that a path switched between sizing and packing
+ * (tests do) cannot overflow the buffer. */
 size_t tg_gemm_packed_b_floats(int K, int N)
 {
-    const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
-    size_t npad = (size_t)((N + im->nr - 1) / im->nr) * (size_t)im->nr;
-    /* + nr: a kernel started inside the last panel reads a full nr past its start */
-    return K > 0 && N > 0 ? (size_t)K * npad + (size_t)im->nr : 0;
+    const tg_gemm_impl *paths[3] = {&portable_impl, tg_gemm_impl_avx2, tg_gemm_impl_avx512};
+    size_t most = 0;
+    for (int i = 0; i < 3; i++) {
+        const tg_gemm_impl *im = paths[i];
+        if (!im || K < 1 || N < 1) continue;
+        size_t npad = (size_t)((N + im->nr - 1) / im->nr) * (size_t)im->nr;
+        size_t need = (size_t)K * npad + (size_t)im->nr; /* + a guard panel row */
+        if (need > most) most = need;
+    }
+    return most;
 }
 
 void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *buf,

@@ -142,9 +142,10 @@ void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
 
 /* op(B) packed once and used by many GEMMs with different A (a recurrent weight, the same
  * at every time step): tg_gemm_pack_b fills `buf` (tg_gemm_packed_b_floats(K, N) floats,
- * 64-byte aligned, owned by the caller) in the current code path's layout; tg_gemm_packed then computes
- * C = alpha * op(A) op(B) + beta * C like tg_gemm, with the same bits, without packing B.
- * B must not change while the packed copy is in use. */
+ * 64-byte aligned, owned by the caller) in the current code path's layout; tg_gemm_packed
+ * then computes C = alpha * op(A) op(B) + beta * C without packing B again, with the same
+ * bits as tg_gemm (except a single column C with ldc = 1, which tg_gemm computes as a row:
+ * the same values up to rounding). B must not change while the packed copy is in use. */
 typedef struct tg_gemm_packed_b {
     int K, N;
     int path;  /* the tg_gemm_path whose layout `data` holds; used for every call */

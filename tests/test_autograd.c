@@ -408,17 +408,19 @@ Test(forward, reductions_softmax_and_shapes)
 }
 
 /* addcmul and lerp against add/sub/mul: the same values and gradients, bit for bit, also
- * when only some inputs need a gradient (the fused backward's partial paths). */
+ * when only some inputs need a gradient (the fused backward's partial paths), at a size
+ * that runs on both threads. */
 static void fused_vs_composed(int need_mask, bool lerp)
 {
+    enum { R = 90, C = 70, N = R * C }; /* above the threading threshold */
     tg_rng r;
     tg_rng_seed(&r, 11, (uint64_t)need_mask);
     tg_tensor *in[2][3];
     for (int k = 0; k < 2; k++)
-        for (int j = 0; j < 3; j++) in[k][j] = tg_tensor_new(TG_SHAPE(5, 7));
+        for (int j = 0; j < 3; j++) in[k][j] = tg_tensor_new(TG_SHAPE(R, C));
     for (int j = 0; j < 3; j++) {
-        for (int64_t i = 0; i < 35; i++) in[0][j]->data[i] = 2.0f * tg_rng_uniform(&r) - 1.0f;
-        memcpy(in[1][j]->data, in[0][j]->data, 35 * sizeof(float));
+        for (int64_t i = 0; i < N; i++) in[0][j]->data[i] = 2.0f * tg_rng_uniform(&r) - 1.0f;
+        memcpy(in[1][j]->data, in[0][j]->data, N * sizeof(float));
         if (need_mask & (1 << j)) tg_requires_grad(in[0][j]), tg_requires_grad(in[1][j]);
     }
     tg_tape *tp = tg_tape_new();
@@ -426,18 +428,18 @@ static void fused_vs_composed(int need_mask, bool lerp)
     tg_tensor *yf = lerp ? tg_lerp(tp, f[0], f[1], f[2]) : tg_addcmul(tp, f[0], f[1], f[2]);
     tg_tensor *yc = lerp ? tg_add(tp, c[0], tg_mul(tp, c[2], tg_sub(tp, c[1], c[0])))
                          : tg_add(tp, c[0], tg_mul(tp, c[1], c[2]));
-    cr_expect(memcmp(yf->data, yc->data, 35 * sizeof(float)) == 0, "%s forward differs",
+    cr_expect(memcmp(yf->data, yc->data, N * sizeof(float)) == 0, "%s forward differs",
               lerp ? "lerp" : "addcmul");
     /* weights make every output element's gradient different */
-    tg_tensor *wt = tg_tape_tensor(tp, TG_SHAPE(5, 7), NULL);
-    for (int64_t i = 0; i < 35; i++) wt->data[i] = 0.25f * (float)(i % 9) - 1.0f;
+    tg_tensor *wt = tg_tape_tensor(tp, TG_SHAPE(R, C), NULL);
+    for (int64_t i = 0; i < N; i++) wt->data[i] = 0.25f * (float)(i % 9) - 1.0f;
     tg_backward(tp, tg_add(tp, tg_sum(tp, tg_mul(tp, yf, wt)), tg_sum(tp, tg_mul(tp, yc, wt))));
     for (int j = 0; j < 3; j++) {
         if (!(need_mask & (1 << j))) {
             cr_expect_null(f[j]->grad);
             continue;
         }
-        cr_expect(memcmp(f[j]->grad, c[j]->grad, 35 * sizeof(float)) == 0,
+        cr_expect(memcmp(f[j]->grad, c[j]->grad, N * sizeof(float)) == 0,
                   "%s mask %d: gradient of input %d differs from the composed ops",
                   lerp ? "lerp" : "addcmul", need_mask, j);
     }
@@ -451,6 +453,39 @@ Test(forward, addcmul_and_lerp_equal_their_composed_ops)
     for (int mask = 1; mask < 8; mask++) {
         fused_vs_composed(mask, false);
         fused_vs_composed(mask, true);
+    }
+}
+
+/* The fused backward with gradient regions that overlap at different offsets (three
+ * overlapping views of one tensor): the same bits at 1 and 2 threads, and the values of
+ * the composed ops. */
+static void overlapping_views(float *grad_out, bool lerp)
+{
+    enum { N = 12000, L = 9000 };
+    tg_tensor *x = tg_tensor_new(TG_SHAPE(N));
+    for (int64_t i = 0; i < N; i++) x->data[i] = 0.001f * (float)(i % 1000) - 0.4f;
+    tg_requires_grad(x);
+    tg_tape *tp = tg_tape_new();
+    tg_tensor *a = tg_slice(tp, x, 0, 0, L), *b = tg_slice(tp, x, 0, 1000, L);
+    tg_tensor *c = tg_slice(tp, x, 0, 3000, L);
+    tg_tensor *y = lerp ? tg_lerp(tp, a, b, c) : tg_addcmul(tp, a, b, c);
+    tg_backward(tp, tg_sum(tp, tg_square(tp, y)));
+    memcpy(grad_out, x->grad, N * sizeof(float));
+    tg_tape_free(tp);
+    tg_tensor_free(x);
+}
+
+Test(forward, addcmul_and_lerp_on_overlapping_views_are_thread_safe)
+{
+    enum { N = 12000 };
+    static float g1[N], g2[N];
+    for (int lerp = 0; lerp < 2; lerp++) {
+        tg_set_num_threads(1);
+        overlapping_views(g1, lerp);
+        tg_set_num_threads(2);
+        overlapping_views(g2, lerp);
+        cr_expect(memcmp(g1, g2, sizeof g1) == 0, "%s: 1 and 2 threads differ",
+                  lerp ? "lerp" : "addcmul");
     }
 }
 

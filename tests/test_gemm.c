@@ -253,7 +253,7 @@ Test(gemm_paths, packed_b_gives_tg_gemms_bits_on_every_path_and_thread_count)
             gemm_data d = make_data(g, &r);
             for (int p = 0; p < np; p++) {
                 tg_gemm_set_path(paths[p]);
-                for (int th = 1; th <= 2; th++) {
+                for (int th = 1; th <= 3; th++) {
                     tg_set_num_threads(th);
                     float *want = run(&d, false, false), *got = run_packed(&d);
                     if (g.N == 1 && d.ldc == 1) { /* tg_gemm transposes this case */

@@ -484,6 +484,63 @@ Test(rnn_runner, xw_in_parts_equals_slicing_the_whole_projection)
     }
 }
 
+/* Recurrent weights packed once per pass (the default) against packed per GEMM
+ * (tg_tape_set_packing off): the same bits for outputs and every gradient, over training
+ * steps with weight updates between them (a cached packed weight must not outlive its
+ * step). H = 32 so that the packed path runs (the fixtures' H = 6 is below its size
+ * floor); two layers, both directions, LSTM and both GRUs; the tapes are reused. */
+Test(rnn_runner, packing_weights_once_per_pass_changes_no_bit)
+{
+    const tg_cell_type *cells[] = {&tg_cell_lstm, &tg_cell_gru, &tg_cell_gru_reset_before};
+    for (int k = 0; k < 3; k++) {
+        tg_params *ps[2];
+        tg_rnn *r[2];
+        tg_tape *tp[2];
+        tg_optim *opt[2];
+        tg_tensor *x = tg_tensor_new(TG_SHAPE(24, 9, 5)); /* (B, T, I) */
+        tg_rng g;
+        tg_rng_seed(&g, 21, (uint64_t)k);
+        tg_fill_uniform(x, &g, -1, 1);
+        tg_sgd_opts so = tg_sgd_defaults();
+        so.lr = 0.5f; /* large steps: stale weights would show */
+        for (int v = 0; v < 2; v++) {
+            ps[v] = tg_params_new();
+            tg_rnn_opts o = tg_rnn_defaults();
+            o.num_layers = 2;
+            o.bidirectional = true;
+            r[v] = rt_make(ps[v], cells[k], 5, 32, o);
+            tp[v] = tg_tape_new();
+            tg_tape_set_packing(tp[v], v == 0);
+            opt[v] = tg_optim_sgd(ps[v], &so);
+        }
+        for (int step = 0; step < 3; step++) {
+            tg_tensor *y[2];
+            for (int v = 0; v < 2; v++) {
+                tg_tape_reset(tp[v]);
+                tg_params_zero_grad(ps[v]);
+                y[v] = tg_rnn_forward(tp[v], r[v], x, NULL, NULL); /* (B, T, 64) */
+                tg_backward(tp[v], tg_mean(tp[v], tg_square(tp[v], y[v])));
+            }
+            cr_assert(memcmp(y[0]->data, y[1]->data, sizeof(float) * (size_t)y[0]->size) == 0,
+                      "%s step %d: outputs differ", cells[k]->name, step);
+            for (int i = 0; i < tg_params_count(ps[0]); i++) {
+                tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
+                cr_assert(memcmp(a->grad, b->grad, sizeof(float) * (size_t)a->size) == 0,
+                          "%s step %d: gradient of parameter %d differs", cells[k]->name,
+                          step, i);
+            }
+            for (int v = 0; v < 2; v++) tg_optim_step(opt[v]);
+        }
+        for (int v = 0; v < 2; v++) {
+            tg_optim_free(opt[v]);
+            tg_tape_free(tp[v]);
+            tg_rnn_free(r[v]);
+            tg_params_free(ps[v]);
+        }
+        tg_tensor_free(x);
+    }
+}
+
 /* ---- forward of the non-PyTorch cells against plain loops in double -------------------
  * The reference implements each cell's equations directly (one scalar at a time), from
  * the same weights, so a mistake in the op composition shows as a mismatch. */
