@@ -73,18 +73,32 @@ const tg_cell_type tg_cell_lstm = {
 
 static const tg_activation gru_acts[2] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID};
 
+/* weight_hh and bias_hh of both GRUs split into the [r z] rows and the n rows: views. */
+typedef struct gru_hh {
+    tg_tensor *w_rz, *w_n; /* (2H, H), (H, H) */
+    tg_tensor *b_rz, *b_n; /* (2H), (H), or NULL without bias */
+} gru_hh;
+
+static gru_hh gru_hh_views(tg_tape *t, const tg_cell_weights *w)
+{
+    int H = w->hidden;
+    gru_hh u = {tg_slice(t, w->weight_hh, 0, 0, 2 * H), tg_slice(t, w->weight_hh, 0, 2 * H, H),
+                NULL, NULL};
+    if (w->bias_hh) {
+        u.b_rz = tg_slice(t, w->bias_hh, 0, 0, 2 * H);
+        u.b_n = tg_slice(t, w->bias_hh, 0, 2 * H, H);
+    }
+    return u;
+}
+
 static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
                      tg_tensor *const *s, tg_tensor **out)
 {
-    int H = w->hidden;
-    tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H); /* (2H, H) view */
-    tg_tensor *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);  /* (H, H) view */
-    tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
-    tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
-    tg_tensor *rz = tg_linear_add(t, s[0], u_rz, b_rz, xw[0]); /* (B, 2H) */
+    gru_hh u = gru_hh_views(t, w);
+    tg_tensor *rz = tg_linear_add(t, s[0], u.w_rz, u.b_rz, xw[0]); /* (B, 2H) */
     tg_tensor *q[2];                                           /* r, z */
     tg_chunk_act(t, rz, 2, 1, gru_acts, q);
-    tg_tensor *hn = tg_linear(t, s[0], u_n, b_n);              /* (B, H) */
+    tg_tensor *hn = tg_linear(t, s[0], u.w_n, u.b_n);          /* (B, H) */
     tg_tensor *n = tg_tanh(t, tg_addcmul(t, xw[1], q[0], hn)); /* xn + r hn */
     out[0] = tg_lerp(t, n, s[0], q[1]);                        /* n + z (h - n) */
 }
@@ -102,14 +116,10 @@ const tg_cell_type tg_cell_gru = {
 static void gru_reset_before_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
                                   tg_tensor *const *s, tg_tensor **out)
 {
-    int H = w->hidden;
-    tg_tensor *u_rz = tg_slice(t, w->weight_hh, 0, 0, 2 * H);       /* (2H, H) view */
-    tg_tensor *u_n = tg_slice(t, w->weight_hh, 0, 2 * H, H);        /* (H, H) view */
-    tg_tensor *b_rz = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, 2 * H) : NULL;
-    tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 2 * H, H) : NULL;
+    gru_hh u = gru_hh_views(t, w);
     tg_tensor *q[2]; /* r, z */
-    tg_chunk_act(t, tg_linear_add(t, s[0], u_rz, b_rz, xw[0]), 2, 1, gru_acts, q);
-    tg_tensor *n = tg_tanh(t, tg_linear_add(t, tg_mul(t, q[0], s[0]), u_n, b_n, xw[1]));
+    tg_chunk_act(t, tg_linear_add(t, s[0], u.w_rz, u.b_rz, xw[0]), 2, 1, gru_acts, q);
+    tg_tensor *n = tg_tanh(t, tg_linear_add(t, tg_mul(t, q[0], s[0]), u.w_n, u.b_n, xw[1]));
     out[0] = tg_lerp(t, n, s[0], q[1]); /* (1 - z) n + z h */
 }
 

@@ -15,6 +15,10 @@
  * written by one thread with the same arithmetic, so the bits do not depend on the count. */
 #define OPTIM_PAR_MIN ((int64_t)1 << 16)
 
+/* Contract check shared by constructors and schedules: v finite and >= 0, or a failure
+ * naming op, the field and its value. */
+void optim_need_nonneg(tg_loc loc, const char *op, const char *field, double v);
+
 void optim_sgd_update(const tg_sgd_opts *o, double lr, int64_t t, float *p, const float *g,
                       float *state, int64_t n);
 void optim_rmsprop_update(const tg_rmsprop_opts *o, double lr, float *p, const float *g,

@@ -101,7 +101,7 @@ tg_adagrad_opts tg_adagrad_defaults(void)
 
 /* ---- option checks: contract violations naming the field and its value ---------------- */
 
-static void need_nonneg(tg_loc loc, const char *op, const char *field, double v)
+void optim_need_nonneg(tg_loc loc, const char *op, const char *field, double v)
 {
     if (!(v >= 0) || isinf(v))
         tg_contract_fail(loc, op, "%s must be a finite number >= 0 (got %g)", field, v);
@@ -119,7 +119,7 @@ static tg_optim *optim_new(tg_params *ps, kind k, double lr, int nbuf, tg_loc lo
     if (!ps)
         tg_contract_fail(loc, op, "the parameter store is NULL (make one with "
                                   "tg_params_new and add the model's weights first)");
-    need_nonneg(loc, op, "lr", lr);
+    optim_need_nonneg(loc, op, "lr", lr);
     tg_optim *o = tg_calloc(sizeof *o);
     o->kind = k;
     o->ps = ps;
@@ -134,9 +134,9 @@ tg_optim *tg_optim_sgd_at(tg_params *ps, const tg_sgd_opts *opts, tg_loc loc)
 {
     const char *op = "tg_optim_sgd";
     tg_sgd_opts c = opts ? *opts : tg_sgd_defaults();
-    need_nonneg(loc, op, "momentum", c.momentum);
-    need_nonneg(loc, op, "dampening", c.dampening);
-    need_nonneg(loc, op, "weight_decay", c.weight_decay);
+    optim_need_nonneg(loc, op, "momentum", c.momentum);
+    optim_need_nonneg(loc, op, "dampening", c.dampening);
+    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
     if (c.nesterov && !(c.momentum > 0 && c.dampening == 0))
         tg_contract_fail(loc, op,
                          "Nesterov momentum needs momentum > 0 and dampening 0 (got "
@@ -152,9 +152,9 @@ tg_optim *tg_optim_rmsprop_at(tg_params *ps, const tg_rmsprop_opts *opts, tg_loc
     const char *op = "tg_optim_rmsprop";
     tg_rmsprop_opts c = opts ? *opts : tg_rmsprop_defaults();
     need_unit(loc, op, "alpha", c.alpha);
-    need_nonneg(loc, op, "eps", c.eps);
-    need_nonneg(loc, op, "weight_decay", c.weight_decay);
-    need_nonneg(loc, op, "momentum", c.momentum);
+    optim_need_nonneg(loc, op, "eps", c.eps);
+    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
+    optim_need_nonneg(loc, op, "momentum", c.momentum);
     int nbuf = 1 + (c.centered ? 1 : 0) + (c.momentum > 0 ? 1 : 0);
     tg_optim *o = optim_new(ps, K_RMSPROP, c.lr, nbuf, loc, op);
     o->o.rmsprop = c;
@@ -167,8 +167,8 @@ tg_optim *tg_optim_rmsprop_keras_at(tg_params *ps, const tg_rmsprop_keras_opts *
     const char *op = "tg_optim_rmsprop_keras";
     tg_rmsprop_keras_opts c = opts ? *opts : tg_rmsprop_keras_defaults();
     need_unit(loc, op, "rho", c.rho);
-    need_nonneg(loc, op, "eps", c.eps);
-    need_nonneg(loc, op, "momentum", c.momentum);
+    optim_need_nonneg(loc, op, "eps", c.eps);
+    optim_need_nonneg(loc, op, "momentum", c.momentum);
     int nbuf = 1 + (c.centered ? 1 : 0) + (c.momentum > 0 ? 1 : 0);
     tg_optim *o = optim_new(ps, K_RMSPROP_KERAS, c.lr, nbuf, loc, op);
     o->o.rmsprop_keras = c;
@@ -181,8 +181,8 @@ static tg_optim *adam_new(tg_params *ps, const tg_adam_opts *opts, kind k, tg_lo
     tg_adam_opts c = opts ? *opts : k == K_ADAMW ? tg_adamw_defaults() : tg_adam_defaults();
     need_unit(loc, op, "beta1", c.beta1);
     need_unit(loc, op, "beta2", c.beta2);
-    need_nonneg(loc, op, "eps", c.eps);
-    need_nonneg(loc, op, "weight_decay", c.weight_decay);
+    optim_need_nonneg(loc, op, "eps", c.eps);
+    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
     tg_optim *o = optim_new(ps, k, c.lr, 2, loc, op);
     o->o.adam = c;
     return o;
@@ -204,7 +204,7 @@ tg_optim *tg_optim_adam_keras_at(tg_params *ps, const tg_adam_keras_opts *opts, 
     tg_adam_keras_opts c = opts ? *opts : tg_adam_keras_defaults();
     need_unit(loc, op, "beta1", c.beta1);
     need_unit(loc, op, "beta2", c.beta2);
-    need_nonneg(loc, op, "eps", c.eps);
+    optim_need_nonneg(loc, op, "eps", c.eps);
     tg_optim *o = optim_new(ps, K_ADAM_KERAS, c.lr, 2, loc, op);
     o->o.adam_keras = c;
     return o;
@@ -214,10 +214,10 @@ tg_optim *tg_optim_adagrad_at(tg_params *ps, const tg_adagrad_opts *opts, tg_loc
 {
     const char *op = "tg_optim_adagrad";
     tg_adagrad_opts c = opts ? *opts : tg_adagrad_defaults();
-    need_nonneg(loc, op, "lr_decay", c.lr_decay);
-    need_nonneg(loc, op, "weight_decay", c.weight_decay);
-    need_nonneg(loc, op, "initial_accumulator_value", c.initial_accumulator_value);
-    need_nonneg(loc, op, "eps", c.eps);
+    optim_need_nonneg(loc, op, "lr_decay", c.lr_decay);
+    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
+    optim_need_nonneg(loc, op, "initial_accumulator_value", c.initial_accumulator_value);
+    optim_need_nonneg(loc, op, "eps", c.eps);
     tg_optim *o = optim_new(ps, K_ADAGRAD, c.lr, 1, loc, op);
     o->o.adagrad = c;
     return o;
@@ -281,7 +281,7 @@ void tg_optim_zero_grad(tg_optim *o)
 void tg_optim_set_lr_at(tg_optim *o, double lr, tg_loc loc)
 {
     if (!o) tg_contract_fail(loc, "tg_optim_set_lr", "the optimizer is NULL");
-    need_nonneg(loc, "tg_optim_set_lr", "lr", lr);
+    optim_need_nonneg(loc, "tg_optim_set_lr", "lr", lr);
     o->lr = lr;
 }
 

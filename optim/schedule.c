@@ -15,8 +15,7 @@ static const double PI = 3.14159265358979323846;
 
 static void check_lr0(tg_loc loc, const char *op, double lr0, int epoch)
 {
-    if (!(lr0 >= 0) || isinf(lr0))
-        tg_contract_fail(loc, op, "lr0 must be a finite number >= 0 (got %g)", lr0);
+    optim_need_nonneg(loc, op, "lr0", lr0);
     if (epoch < 0) tg_contract_fail(loc, op, "epoch must be >= 0 (got %d)", epoch);
 }
 
@@ -25,18 +24,14 @@ double tg_lr_step_at(double lr0, int epoch, int step_size, double gamma, tg_loc 
     check_lr0(loc, "tg_lr_step", lr0, epoch);
     if (step_size < 1)
         tg_contract_fail(loc, "tg_lr_step", "step_size must be >= 1 (got %d)", step_size);
-    if (!(gamma >= 0) || isinf(gamma))
-        tg_contract_fail(loc, "tg_lr_step", "gamma must be a finite number >= 0 (got %g)",
-                         gamma);
+    optim_need_nonneg(loc, "tg_lr_step", "gamma", gamma);
     return lr0 * pow(gamma, (double)(epoch / step_size));
 }
 
 double tg_lr_exponential_at(double lr0, int epoch, double gamma, tg_loc loc)
 {
     check_lr0(loc, "tg_lr_exponential", lr0, epoch);
-    if (!(gamma >= 0) || isinf(gamma))
-        tg_contract_fail(loc, "tg_lr_exponential",
-                         "gamma must be a finite number >= 0 (got %g)", gamma);
+    optim_need_nonneg(loc, "tg_lr_exponential", "gamma", gamma);
     return lr0 * pow(gamma, (double)epoch);
 }
 
@@ -45,9 +40,7 @@ double tg_lr_cosine_at(double lr0, int epoch, int t_max, double eta_min, tg_loc 
     check_lr0(loc, "tg_lr_cosine", lr0, epoch);
     if (t_max < 1)
         tg_contract_fail(loc, "tg_lr_cosine", "t_max must be >= 1 (got %d)", t_max);
-    if (!(eta_min >= 0) || isinf(eta_min))
-        tg_contract_fail(loc, "tg_lr_cosine", "eta_min must be a finite number >= 0 (got %g)",
-                         eta_min);
+    optim_need_nonneg(loc, "tg_lr_cosine", "eta_min", eta_min);
     return eta_min + (lr0 - eta_min) * (1 + cos(PI * epoch / t_max)) / 2;
 }
 
@@ -64,8 +57,7 @@ tg_plateau tg_plateau_new_at(double lr, const tg_plateau_opts *opts, tg_loc loc)
 {
     const char *op = "tg_plateau_new";
     tg_plateau_opts c = opts ? *opts : tg_plateau_defaults();
-    if (!(lr >= 0) || isinf(lr))
-        tg_contract_fail(loc, op, "lr must be a finite number >= 0 (got %g)", lr);
+    optim_need_nonneg(loc, op, "lr", lr);
     if (!(c.factor >= 0 && c.factor < 1))
         tg_contract_fail(loc, op, "factor must be in [0, 1) (got %g)", c.factor);
     if (c.patience < 0 || c.cooldown < 0)
