@@ -5,13 +5,27 @@
 
 #include "autograd/op.h"
 
-/* Elementwise loops above this many elements are split across OpenMP threads. Below it,
- * waking threads costs more than the loop. A cell step's (64, 256) tensors are above it:
- * their loops run mostly from memory (backward reads what forward wrote long before), and
- * two threads finish them sooner even with the fork (1 << 15 was 5-7% slower per training
- * step on the benchmarks, 1 << 11 no better than this). Each thread writes its own
- * elements, so the bits do not depend on the thread count. */
-#define TG_PAR_MIN ((int64_t)1 << 12)
+/* TG_PAR_MIN (tensor/tensor.h): the size from which elementwise loops use the threads. */
+
+/* dst[i] += src[i] for a gradient region: the accumulation every op's backward ends in. */
+static inline void tg__grad_add(float *dst, const float *src, int64_t n)
+{
+#pragma omp parallel for if (n > TG_PAR_MIN) schedule(static)
+    for (int64_t i = 0; i < n; i++) dst[i] += src[i];
+}
+
+/* A slice [start, start + len) of x along an axis, as a walk: `outer` runs of len * inner
+ * floats, run o starting at x + (o * n + start) * inner; shape is the slice's shape. */
+typedef struct tg__slice_geom {
+    int axis, outer, n, inner, start, len;
+    int shape[TG_MAX_DIMS];
+} tg__slice_geom;
+
+/* Checks x, the axis and the range (contract failures name `op`) and fills the walk. */
+tg__slice_geom tg__slice_check(const tg_tensor *x, int axis, int start, int len, const char *op,
+                               tg_loc loc);
+/* Stores the walk in a record's iarg: [0] outer, [1] n, [2] inner, [3] start. */
+void tg__slice_record(tg_node *r, const tg__slice_geom *g);
 
 /* A shape as text for messages: SHAPE(x) is valid for the enclosing statement only. */
 typedef struct shape_text {

@@ -28,48 +28,47 @@
 
 /* ---- binary ops with broadcasting ---------------------------------------------------- */
 
-/* Adds g (output-shaped) scaled by `sign` into x's gradient, summing broadcast axes. */
-static void add_reduced(tg_tape *t, tg_tensor *x, const tg_tensor *y, float *g)
-{
-    float *gx = tg_grad_of(t, x);
-    if (!gx) return;
-    if (x->size == y->size) {
-        int64_t n = y->size;
-#pragma omp parallel for if (n > TG_PAR_MIN) schedule(static)
-        for (int64_t i = 0; i < n; i++) gx[i] += g[i];
-    } else {
-        tg_kernel_reduce_to(g, y->ndim, y->shape, gx, x->ndim, x->shape);
-    }
-}
-
 /* Scratch of the output's size on the tape, for a gradient before reduction. */
 static float *scratch(tg_tape *t, const tg_tensor *y)
 {
     return tg_tape_alloc(t, (size_t)y->size * sizeof(float));
 }
 
+/* Adds g (output-shaped), negated when `negate`, into x's gradient, summing broadcast
+ * axes. Same shape: straight into the gradient; broadcast: through tg_kernel_reduce_to
+ * (after negating into a scratch when asked). */
+static void add_reduced(tg_tape *t, tg_tensor *x, const tg_tensor *y, const float *g,
+                        bool negate)
+{
+    float *gx = tg_grad_of(t, x);
+    if (!gx) return;
+    if (x->size == y->size) {
+        if (negate)
+            UNARY_LOOP(y->size, gx[i] -= g[i])
+        else
+            tg__grad_add(gx, g, y->size);
+        return;
+    }
+    if (negate) {
+        float *ng = scratch(t, y);
+        for (int64_t i = 0; i < y->size; i++) ng[i] = -g[i];
+        g = ng;
+    }
+    tg_kernel_reduce_to(g, y->ndim, y->shape, gx, x->ndim, x->shape);
+}
+
 /* y = a + b;  da = dy, db = dy (each summed to its shape) */
 static void add_backward(tg_tape *t, tg_node *n)
 {
-    add_reduced(t, n->in[0], n->out, n->out->grad);
-    add_reduced(t, n->in[1], n->out, n->out->grad);
+    add_reduced(t, n->in[0], n->out, n->out->grad, false);
+    add_reduced(t, n->in[1], n->out, n->out->grad, false);
 }
 
 /* y = a - b;  da = dy, db = -dy */
 static void sub_backward(tg_tape *t, tg_node *n)
 {
-    const tg_tensor *y = n->out;
-    add_reduced(t, n->in[0], y, y->grad);
-    if (!(n->in[1]->flags & TG_REQUIRES_GRAD)) return;
-    if (n->in[1]->size == y->size) {
-        float *gb = tg_grad_of(t, n->in[1]);
-        const float *gy = y->grad;
-        UNARY_LOOP(y->size, gb[i] -= gy[i])
-        return;
-    }
-    float *g = scratch(t, y);
-    for (int64_t i = 0; i < y->size; i++) g[i] = -y->grad[i];
-    add_reduced(t, n->in[1], y, g);
+    add_reduced(t, n->in[0], n->out, n->out->grad, false);
+    add_reduced(t, n->in[1], n->out, n->out->grad, true);
 }
 
 /* dy * other, with `other` broadcast to y's shape. */
@@ -96,8 +95,8 @@ static void mul_backward(tg_tape *t, tg_node *n)
         if (gb) UNARY_LOOP(m, gb[i] += gy[i] * av[i])
         return;
     }
-    if (a->flags & TG_REQUIRES_GRAD) add_reduced(t, a, y, times_other(t, y, b));
-    if (b->flags & TG_REQUIRES_GRAD) add_reduced(t, b, y, times_other(t, y, a));
+    if (a->flags & TG_REQUIRES_GRAD) add_reduced(t, a, y, times_other(t, y, b), false);
+    if (b->flags & TG_REQUIRES_GRAD) add_reduced(t, b, y, times_other(t, y, a), false);
 }
 
 /* y = a / b;  da = dy / b, db = -dy * a / b^2 = -dy * y / b */
@@ -109,14 +108,14 @@ static void div_backward(tg_tape *t, tg_node *n)
         float *g = scratch(t, y);
         tg_kernel_binary(TG_BIN_DIV, y->grad, y->ndim, y->shape, b->data, b->ndim, b->shape,
                          g, y->ndim, y->shape);
-        add_reduced(t, a, y, g);
+        add_reduced(t, a, y, g, false);
     }
     if (b->flags & TG_REQUIRES_GRAD) {
         float *g = scratch(t, y);
         for (int64_t i = 0; i < y->size; i++) g[i] = -y->grad[i] * y->data[i];
         tg_kernel_binary(TG_BIN_DIV, g, y->ndim, y->shape, b->data, b->ndim, b->shape, g,
                          y->ndim, y->shape);
-        add_reduced(t, b, y, g);
+        add_reduced(t, b, y, g, false);
     }
 }
 
@@ -526,7 +525,9 @@ static void act_rows(tg_activation act, const float *x, float *y, int64_t n)
     switch (act) {
     case TG_ACT_SIGMOID: tg_kernel_sigmoid(x, y, n); break;
     case TG_ACT_TANH: tg_kernel_tanh(x, y, n); break;
-    case TG_ACT_RELU: relu_fwd(x, y, n, 0.0f); break;
+    case TG_ACT_RELU: /* a plain loop: callers split rows across threads themselves */
+        for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
     case TG_ACT_NONE: memcpy(y, x, sizeof(float) * (size_t)n); break;
     }
 }
@@ -575,32 +576,22 @@ static const tg_op slice_act_op = {"slice_act", slice_act_backward};
 tg_tensor *tg_slice_act_at(tg_tape *t, tg_tensor *x, int axis, int start, int len,
                            tg_activation act, tg_loc loc)
 {
-    tg_check_tensor(x, "tg_slice_act", "x", loc);
-    int a = tg_check_axis(x, axis, "tg_slice_act", loc);
-    if (start < 0 || len < 0 || start + len > x->shape[a])
-        tg_contract_fail(loc, "tg_slice_act", "[%d, %d) is outside axis %d of %s", start,
-                         start + len, axis, SHAPE(x));
+    tg__slice_geom g = tg__slice_check(x, axis, start, len, "tg_slice_act", loc);
     if ((int)act < TG_ACT_NONE || (int)act > TG_ACT_SIGMOID)
         tg_contract_fail(loc, "tg_slice_act", "unknown activation %d", (int)act);
-    int outer, n, inner, shape[TG_MAX_DIMS];
-    tg_axis_split(x->ndim, x->shape, a, &outer, &n, &inner);
-    memcpy(shape, x->shape, sizeof shape);
-    shape[a] = len;
-    tg_tensor *y = tg_tape_empty(t, x->ndim, shape);
-    int64_t run = (int64_t)len * inner;
-    if (outer == 1) {
-        par_apply_act(act, x->data + (int64_t)start * inner, y->data, run);
+    tg_tensor *y = tg_tape_empty(t, x->ndim, g.shape);
+    int64_t run = (int64_t)len * g.inner;
+    if (g.outer == 1) {
+        par_apply_act(act, x->data + (int64_t)start * g.inner, y->data, run);
     } else {
 #pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
-        for (int o = 0; o < outer; o++)
-            act_rows(act, x->data + ((int64_t)o * n + start) * inner, y->data + o * run, run);
+        for (int o = 0; o < g.outer; o++)
+            act_rows(act, x->data + ((int64_t)o * g.n + start) * g.inner, y->data + o * run,
+                     run);
     }
     tg_node *r = tg_record(t, &slice_act_op, y, 1, (tg_tensor *[]){x});
     if (r) {
-        r->iarg[0] = outer;
-        r->iarg[1] = n;
-        r->iarg[2] = inner;
-        r->iarg[3] = start;
+        tg__slice_record(r, &g);
         r->farg[0] = (float)act;
     }
     return y;

@@ -169,11 +169,7 @@ static void linear_backward(tg_tape *t, tg_node *n)
     int R = leading_rows(x);
     float *gx = tg_grad_of(t, x), *gw = tg_grad_of(t, w), *gb = tg_grad_of(t, bias);
     float *gc = n->n_in == 4 ? tg_grad_of(t, n->in[3]) : NULL; /* linear_add: dc += dy */
-    if (gc) {
-        int64_t m = n->out->size;
-#pragma omp parallel for if (m > TG_PAR_MIN) schedule(static)
-        for (int64_t i = 0; i < m; i++) gc[i] += dy[i];
-    }
+    if (gc) tg__grad_add(gc, dy, n->out->size);
     const tg_gemm_packed_b *wp = gx ? packed_weight(t, false, O, I, w->data, R) : NULL;
     if (wp)
         tg_gemm_packed(false, R, I, O, 1.0f, dy, O, wp, 1.0f, gx, I);

@@ -15,16 +15,9 @@
 
 /* ---- reshape: y = x with another shape; dx += dy ----------------------------------- */
 
-static void reshape_backward(tg_tape *t, tg_node *nd)
-{
-    if (nd->out->grad_base) return; /* the gradient already landed in x's buffer */
-    float *gx = tg_grad_of(t, nd->in[0]);
-    if (!gx) return;
-    const float *gy = nd->out->grad;
-    int64_t n = nd->out->size;
-#pragma omp parallel for if (n > TG_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < n; i++) gx[i] += gy[i];
-}
+/* Every recorded reshape is a view (grad_base = x): its gradient already landed in x's
+ * buffer, so there is nothing to do. */
+static void reshape_backward(tg_tape *t, tg_node *nd) { (void)t, (void)nd; }
 static const tg_op reshape_op = {"reshape", reshape_backward};
 
 /* A tape tensor struct that shares `data` (a view). */
@@ -218,43 +211,53 @@ static void slice_backward(tg_tape *t, tg_node *nd)
     int64_t run = y->size / (outer ? outer : 1); /* len * inner */
     for (int o = 0; o < outer; o++) {
         float *g = gx + ((int64_t)o * n + start) * inner;
-        const float *d = y->grad + o * run;
-        for (int64_t i = 0; i < run; i++) g[i] += d[i];
+        tg__grad_add(g, y->grad + o * run, run);
     }
 }
 static const tg_op slice_op = {"slice", slice_backward};
 
+tg__slice_geom tg__slice_check(const tg_tensor *x, int axis, int start, int len, const char *op,
+                               tg_loc loc)
+{
+    tg_check_tensor(x, op, "x", loc);
+    tg__slice_geom g = {.axis = tg_check_axis(x, axis, op, loc), .start = start, .len = len};
+    if (start < 0 || len < 0 || start + len > x->shape[g.axis])
+        tg_contract_fail(loc, op, "[%d, %d) is outside axis %d of %s", start, start + len,
+                         axis, SHAPE(x));
+    tg_axis_split(x->ndim, x->shape, g.axis, &g.outer, &g.n, &g.inner);
+    memcpy(g.shape, x->shape, sizeof g.shape);
+    g.shape[g.axis] = len;
+    return g;
+}
+
+void tg__slice_record(tg_node *r, const tg__slice_geom *g)
+{
+    r->iarg[0] = g->outer;
+    r->iarg[1] = g->n;
+    r->iarg[2] = g->inner;
+    r->iarg[3] = g->start;
+}
+
 tg_tensor *tg_slice_at(tg_tape *t, tg_tensor *x, int axis, int start, int len, tg_loc loc)
 {
-    tg_check_tensor(x, "tg_slice", "x", loc);
-    int a = tg_check_axis(x, axis, "tg_slice", loc);
-    if (start < 0 || len < 0 || start + len > x->shape[a])
-        tg_contract_fail(loc, "tg_slice", "[%d, %d) is outside axis %d of %s", start,
-                         start + len, axis, SHAPE(x));
-    int outer, n, inner, shape[TG_MAX_DIMS];
-    tg_axis_split(x->ndim, x->shape, a, &outer, &n, &inner);
-    memcpy(shape, x->shape, sizeof shape);
-    shape[a] = len;
+    tg__slice_geom g = tg__slice_check(x, axis, start, len, "tg_slice", loc);
+    int64_t run = (int64_t)len * g.inner;
     tg_tensor *y;
-    if (outer == 1) {
-        y = view(t, x->data + (int64_t)start * inner, x->ndim, shape);
+    if (g.outer == 1) {
+        y = view(t, x->data + (int64_t)start * g.inner, x->ndim, g.shape);
     } else {
-        y = tg_tape_empty(t, x->ndim, shape);
-        int64_t run = (int64_t)len * inner;
-        for (int o = 0; o < outer; o++)
-            memcpy(y->data + o * run, x->data + ((int64_t)o * n + start) * inner,
+        y = tg_tape_empty(t, x->ndim, g.shape);
+        for (int o = 0; o < g.outer; o++)
+            memcpy(y->data + o * run, x->data + ((int64_t)o * g.n + start) * g.inner,
                    (size_t)run * sizeof(float));
     }
     tg_node *r = tg_record(t, &slice_op, y, 1, (tg_tensor *[]){x});
-    if (r && outer == 1) {
-        y->grad_base = x;
-        y->grad_offset = (int64_t)start * inner;
-    }
     if (r) {
-        r->iarg[0] = outer;
-        r->iarg[1] = n;
-        r->iarg[2] = inner;
-        r->iarg[3] = start;
+        tg__slice_record(r, &g);
+        if (g.outer == 1) {
+            y->grad_base = x;
+            y->grad_offset = (int64_t)start * g.inner;
+        }
     }
     return y;
 }
@@ -287,9 +290,7 @@ static void concat_backward(tg_tape *t, tg_node *nd)
         int64_t run = (int64_t)len[j] * inner;
         float *gx = tg_grad_of(t, nd->in[j]);
         for (int o = 0; gx && o < outer; o++) {
-            const float *d = gy + (int64_t)o * total * inner + offset;
-            float *g = gx + o * run;
-            for (int64_t i = 0; i < run; i++) g[i] += d[i];
+            tg__grad_add(gx + o * run, gy + (int64_t)o * total * inner + offset, run);
         }
         offset += run;
     }
@@ -391,9 +392,7 @@ static void index_select_backward(tg_tape *t, tg_node *nd)
     int n = nd->iarg[0];
     int64_t D = n ? nd->out->size / n : 0;
     for (int r = 0; r < n; r++) {
-        float *g = gx + (int64_t)idx[r] * D;
-        const float *d = nd->out->grad + (int64_t)r * D;
-        for (int64_t i = 0; i < D; i++) g[i] += d[i];
+        tg__grad_add(gx + (int64_t)idx[r] * D, nd->out->grad + (int64_t)r * D, D);
     }
 }
 static const tg_op index_select_op = {"index_select", index_select_backward};

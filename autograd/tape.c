@@ -38,8 +38,8 @@ typedef struct bin {
 typedef struct packed_entry {
     const float *b;
     int K, N, ldb, path;
-    bool trans, packed;
-    tg_gemm_packed_b pb;
+    bool trans;
+    tg_gemm_packed_b pb; /* pb.data NULL until packed */
 } packed_entry;
 
 struct tg_tape {
@@ -137,19 +137,18 @@ const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
         packed_entry *e = &t->packed[i];
         if (e->b == B && e->K == K && e->N == N && e->ldb == ldb && e->trans == trans_b &&
             e->path == path) {
-            if (!e->packed) { /* second use: worth a packed copy */
+            if (!e->pb.data) { /* second use: worth a packed copy */
                 float *buf = tg_tape_alloc(t, tg_gemm_packed_b_floats(K, N) * sizeof(float));
                 tg_gemm_pack_b(trans_b, K, N, B, ldb, buf, &e->pb);
-                e->packed = true;
             }
             return &e->pb;
         }
-        if (!e->packed && free_slot < 0) free_slot = i;
+        if (!e->pb.data && free_slot < 0) free_slot = i;
     }
     /* First use: remember it, in a new slot or in place of one seen only once. */
     if (t->n_packed < PACK_SLOTS) free_slot = t->n_packed++;
     if (free_slot >= 0)
-        t->packed[free_slot] = (packed_entry){B, K, N, ldb, path, trans_b, false, {0}};
+        t->packed[free_slot] = (packed_entry){B, K, N, ldb, path, trans_b, {0}};
     return NULL;
 }
 
@@ -311,6 +310,13 @@ static void release(tg_tape *t, void *p, size_t bytes)
     t->bins[i].head = p;
 }
 
+/* Bytes of a tape tensor's gradient buffer, the key of its recycling bin. */
+static size_t grad_bytes(const tg_tensor *x)
+{
+    size_t bytes = (size_t)x->size * sizeof(float);
+    return round_up(bytes ? bytes : 1);
+}
+
 float *tg_grad_of(tg_tape *t, tg_tensor *x)
 {
     if (!x || !(x->flags & TG_REQUIRES_GRAD)) return NULL;
@@ -322,7 +328,7 @@ float *tg_grad_of(tg_tape *t, tg_tensor *x)
         }
         size_t bytes = (size_t)x->size * sizeof(float);
         if (x->flags & TG_ON_TAPE) {
-            size_t rounded = round_up(bytes ? bytes : 1);
+            size_t rounded = grad_bytes(x);
             x->grad = recycled(t, rounded);
             if (!x->grad) x->grad = tg_tape_alloc(t, rounded);
         } else {
@@ -360,7 +366,7 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
         if (!out->grad) continue;
         n->op->backward(t, n);
         if ((out->flags & TG_ON_TAPE) && !out->grad_base && out != y) {
-            release(t, out->grad, round_up((size_t)out->size * sizeof(float)));
+            release(t, out->grad, grad_bytes(out));
             out->grad = NULL;
         }
     }

@@ -424,8 +424,9 @@ static int depth_step(const tg_gemm_impl *im, int K)
 }
 
 /* Cuts C into rectangles (columns at multiples of nsplit) and runs them on the threads. */
-static void run_threads(const tg_gemm_impl *im, const gemm_args *g, int nsplit)
+static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
 {
+    int nsplit = im->nsplit;
     int M = g->M, N = g->N;
     int threads = (int64_t)M * N * g->K >= GEMM_PAR_THRESHOLD ? tg_num_threads() : 1;
     int tm = 1, tn = 1;
@@ -466,7 +467,7 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
     const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
     gemm_args g = {trans_a, trans_b, M, N, K, alpha, beta, A, B, C, lda, ldb, ldc,
                    depth_step(im, K), NULL, 0};
-    run_threads(im, &g, im->nsplit);
+    run_threads(im, &g);
 }
 
 /* ---- B packed once ------------------------------------------------------------------------
@@ -546,7 +547,7 @@ void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float 
     const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
     gemm_args g = {trans_a, false, M, N, K, alpha, beta, A, NULL, C, lda, 0, ldc,
                    Bp->kstep, Bp->data, Bp->npad};
-    run_threads(im, &g, im->nsplit);
+    run_threads(im, &g);
 }
 
 /* ---- the reference ------------------------------------------------------------------- */

@@ -23,9 +23,8 @@
 
 #include <string.h>
 
-/* Below this many output elements a kernel stays on one thread: forking costs more (the
- * same size as the autograd ops' TG_PAR_MIN). */
-#define PAR_THRESHOLD ((int64_t)1 << 12)
+/* Below this many output elements a kernel stays on one thread (tensor.h). */
+#define PAR_THRESHOLD TG_PAR_MIN
 
 /* Columns per parallel task in the axis reductions. */
 #define REDUCE_COL_BLOCK 1024
