@@ -8,15 +8,13 @@
  * flag per call), nor the losses (layers/losses.c) or the recurrent layers (rnn.c).
  */
 #include "autograd/op.h"
-#include "layers/layers.h"
+#include "layers/internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* "<prefix>.<leaf>", or the bare leaf when prefix is NULL or "" (PyTorch's naming of a
- * module's own parameters). */
-static void param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
-                       const char *fn)
+void tg__param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
+                    const char *fn)
 {
     int n = (prefix && *prefix) ? snprintf(buf, cap, "%s.%s", prefix, leaf)
                                 : snprintf(buf, cap, "%s", leaf);
@@ -37,11 +35,11 @@ tg_linear_layer tg_linear_layer_new(tg_params *ps, const char *prefix, int in, i
         tg_contract_fail(TG_HERE, fn, "in and out must be > 0, got in = %d, out = %d", in, out);
     char name[256];
     tg_linear_layer l = {0};
-    param_name(name, sizeof name, prefix, "weight", fn);
+    tg__param_name(name, sizeof name, prefix, "weight", fn);
     l.weight = tg_params_add(ps, name, TG_SHAPE(out, in)); /* (out, in) */
     tg_init_uniform_fan(l.weight, rng, in);
     if (bias) {
-        param_name(name, sizeof name, prefix, "bias", fn);
+        tg__param_name(name, sizeof name, prefix, "bias", fn);
         l.bias = tg_params_add(ps, name, TG_SHAPE(out)); /* (out) */
         tg_init_uniform_fan(l.bias, rng, in);            /* PyTorch: bound 1/sqrt(fan_in) */
     }
@@ -126,7 +124,7 @@ tg_embedding tg_embedding_new(tg_params *ps, const char *prefix, int num, int di
         tg_contract_fail(TG_HERE, fn, "num and dim must be > 0, got num = %d, dim = %d", num,
                          dim);
     char name[256];
-    param_name(name, sizeof name, prefix, "weight", fn);
+    tg__param_name(name, sizeof name, prefix, "weight", fn);
     tg_embedding e = {tg_params_add(ps, name, TG_SHAPE(num, dim))}; /* (num, dim) */
     tg_fill_normal(e.weight, rng, 0.0f, 1.0f);
     return e;

@@ -12,7 +12,7 @@
  * input is swapped once on the way in and once on the way out.
  * Not here: the cells (cells.c and users' files), losses, training loops.
  */
-#include "layers/layers.h"
+#include "layers/internal.h"
 #include "autograd/op.h" /* tg_tape_alloc, tg_check_tensor */
 
 #include <stdio.h>
@@ -45,9 +45,9 @@ tg_rnn_opts tg_rnn_defaults(void)
 static tg_tensor *add_param(tg_params *ps, const char *prefix, const char *what, int layer,
                             int dir, int rows, int cols)
 {
-    char name[256];
-    snprintf(name, sizeof name, "%s%s%s_l%d%s", prefix, *prefix ? "." : "", what, layer,
-             dir ? "_reverse" : "");
+    char leaf[64], name[256];
+    snprintf(leaf, sizeof leaf, "%s_l%d%s", what, layer, dir ? "_reverse" : "");
+    tg__param_name(name, sizeof name, prefix, leaf, "tg_rnn_new");
     return cols ? tg_params_add(ps, name, TG_SHAPE(rows, cols))
                 : tg_params_add(ps, name, TG_SHAPE(rows));
 }

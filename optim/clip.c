@@ -12,8 +12,6 @@
 
 #include <math.h>
 
-/* Grads the optimizers update: frozen parameters are left alone here too. */
-static bool active(const tg_tensor *w) { return w->grad && (w->flags & TG_REQUIRES_GRAD); }
 
 static double sum_squares(const float *g, int64_t n)
 {
@@ -48,7 +46,7 @@ tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_nor
     const char *bad = NULL; /* the first parameter with a non-finite gradient */
     for (int i = 0; i < np; i++) {
         tg_tensor *w = tg_params_at(ps, i);
-        if (!active(w)) continue;
+        if (!optim_active(w)) continue; /* frozen: left alone */
         double s = sum_squares(w->grad, w->size);
         if (!bad && !isfinite(s)) bad = w->name ? w->name : "(unnamed)";
         sq += s;
@@ -65,7 +63,7 @@ tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_nor
     const float c = (float)coef;
     for (int i = 0; i < np; i++) {
         tg_tensor *w = tg_params_at(ps, i);
-        if (!active(w)) continue;
+        if (!optim_active(w)) continue;
         float *g = w->grad;
         int64_t n = w->size;
 #pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
@@ -83,7 +81,7 @@ void tg_clip_grad_value_at(tg_params *ps, double clip_value, tg_loc loc)
     const float hi = (float)clip_value, lo = -hi;
     for (int i = 0; i < tg_params_count(ps); i++) {
         tg_tensor *w = tg_params_at(ps, i);
-        if (!active(w)) continue;
+        if (!optim_active(w)) continue;
         float *g = w->grad;
         int64_t n = w->size;
 #pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)

@@ -15,6 +15,13 @@
  * written by one thread with the same arithmetic, so the bits do not depend on the count. */
 #define OPTIM_PAR_MIN ((int64_t)1 << 16)
 
+/* A parameter the optimizers update and clipping measures: it has a gradient and wants
+ * one (a frozen parameter has TG_REQUIRES_GRAD cleared). */
+static inline bool optim_active(const tg_tensor *w)
+{
+    return w->grad && (w->flags & TG_REQUIRES_GRAD);
+}
+
 /* Contract check shared by constructors and schedules: v finite and >= 0, or a failure
  * naming op, the field and its value. */
 void optim_need_nonneg(tg_loc loc, const char *op, const char *field, double v);

@@ -260,7 +260,7 @@ void tg_optim_step(tg_optim *o)
     if (n > o->nslots) grow_slots(o, n);
     for (int i = 0; i < n; i++) {
         tg_tensor *w = tg_params_at(o->ps, i);
-        if (!w->grad || !(w->flags & TG_REQUIRES_GRAD)) continue; /* frozen */
+        if (!optim_active(w)) continue; /* frozen */
         slot *s = &o->slots[i];
         if (o->nbuf > 0 && !s->state)
             s->state = tg_calloc((size_t)o->nbuf * (size_t)w->size * sizeof(float));

@@ -15,10 +15,7 @@
 #include <unistd.h>
 
 #include "data/data.h"
-
-tg_tape *tg__model_tape(tg_model *m);
-tg_loss_kind tg__model_loss(const tg_model *m);
-uint64_t tg__model_seed(const tg_model *m);
+#include "train/internal.h"
 
 tg_fit_opts tg_fit_defaults(void)
 {
@@ -66,6 +63,20 @@ static tg_tensor *rows(const tg_tensor *x, int begin, int count)
     int64_t per = x->shape[0] ? x->size / x->shape[0] : 0;
     memcpy(r->data, x->data + (int64_t)begin * per, sizeof(float) * (size_t)(per * count));
     return r;
+}
+
+/* Every parameter's values, in store order, into buf (to_buf) or back from it. */
+static void copy_params(tg_params *ps, float *buf, bool to_buf)
+{
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        tg_tensor *p = tg_params_at(ps, i);
+        size_t bytes = sizeof(float) * (size_t)p->size;
+        if (to_buf)
+            memcpy(buf, p->data, bytes);
+        else
+            memcpy(p->data, buf, bytes);
+        buf += p->size;
+    }
 }
 
 static tg_status check_xy(const char *fn, const tg_tensor *x, const tg_tensor *y)
@@ -215,7 +226,8 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     if (val_x || val_y) {
         if ((st = check_xy("tg_model_fit (validation data)", val_x, val_y)) != TG_OK) return st;
     } else if (o.validation_split > 0) {
-        int n_val = (int)floor(o.validation_split * n);
+        /* Keras: the first floor(n (1 - split)) samples train, the rest validate */
+        int n_val = n - tg_split_train_count(n, 1.0 - o.validation_split);
         if (n_val < 1 || n_val >= n)
             return tg_fail(TG_ERR_ARG, "tg_model_fit: validation_split %g of %d samples "
                            "leaves an empty part", o.validation_split, n);
@@ -297,14 +309,7 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
             best = monitored;
             h.best_epoch = epoch;
             since_best = 0;
-            if (best_weights) {
-                int64_t off = 0;
-                for (int i = 0; i < tg_params_count(ps); i++) {
-                    tg_tensor *p = tg_params_at(ps, i);
-                    memcpy(best_weights + off, p->data, sizeof(float) * (size_t)p->size);
-                    off += p->size;
-                }
-            }
+            if (best_weights) copy_params(ps, best_weights, true);
         } else if (o.patience > 0 && ++since_best >= o.patience) {
             h.stopped_early = true;
             if (o.verbose) printf("Early stopping after epoch %d (best: epoch %d)\n", epoch + 1,
@@ -313,14 +318,7 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         if (o.on_epoch && !o.on_epoch(&e, o.user)) break;
         if (h.stopped_early) break;
     }
-    if (best_weights && h.stopped_early) {
-        int64_t off = 0;
-        for (int i = 0; i < tg_params_count(ps); i++) {
-            tg_tensor *p = tg_params_at(ps, i);
-            memcpy(p->data, best_weights + off, sizeof(float) * (size_t)p->size);
-            off += p->size;
-        }
-    }
+    if (best_weights && h.stopped_early) copy_params(ps, best_weights, false);
     tg_free(best_weights);
     tg_batcher_free(b);
     tg_batcher_free(vb);

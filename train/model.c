@@ -6,7 +6,7 @@
  * one after the other, so anything it does a program can do by hand.
  * Not here: the training loop (fit.c), saving (safetensors.c), branching graphs.
  */
-#include "train/train.h"
+#include "train/internal.h"
 
 #include <string.h>
 
@@ -65,10 +65,7 @@ tg_params *tg_model_params(tg_model *m) { return m->ps; }
 tg_optim *tg_model_optimizer(tg_model *m) { return m->opt; }
 void tg_model_set_init(tg_model *m, tg_rnn_init init) { m->init = init; }
 
-/* The internal state fit.c needs. */
-tg_tape *tg__model_tape(tg_model *m);
-tg_loss_kind tg__model_loss(const tg_model *m);
-uint64_t tg__model_seed(const tg_model *m);
+/* The internal state fit.c needs (train/internal.h). */
 tg_tape *tg__model_tape(tg_model *m) { return m->tape; }
 tg_loss_kind tg__model_loss(const tg_model *m) { return m->loss; }
 uint64_t tg__model_seed(const tg_model *m) { return m->seed; }

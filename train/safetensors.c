@@ -398,7 +398,7 @@ static bool check_layout(jp *p, st_header *h, const unsigned char *data, uint64_
 /* Reads the whole file and validates it; on success *buf holds the file and *data_at
  * the offset of the data section. */
 static tg_status read_validated(const char *path, st_header *h, unsigned char **buf,
-                                uint64_t *data_at, uint64_t *data_len)
+                                uint64_t *data_at)
 {
     *buf = NULL;
     if (!path) return tg_fail(TG_ERR_ARG, "safetensors: the path is NULL");
@@ -442,7 +442,6 @@ static tg_status read_validated(const char *path, st_header *h, unsigned char **
     }
     *buf = b;
     *data_at = 8 + n;
-    *data_len = (uint64_t)size - 8 - n;
     return TG_OK;
 }
 
@@ -450,9 +449,9 @@ tg_status tg_safetensors_load(const char *path, tg_named_tensors *out)
 {
     st_header h;
     unsigned char *buf;
-    uint64_t at, len;
+    uint64_t at;
     memset(out, 0, sizeof *out);
-    tg_status st = read_validated(path, &h, &buf, &at, &len);
+    tg_status st = read_validated(path, &h, &buf, &at);
     if (st != TG_OK) return st;
     out->n = h.n;
     out->names = tg_malloc(sizeof(char *) * (size_t)(h.n ? h.n : 1));
@@ -485,8 +484,8 @@ tg_status tg_params_load(tg_params *ps, const char *path)
 {
     st_header h;
     unsigned char *buf;
-    uint64_t at, len;
-    tg_status st = read_validated(path, &h, &buf, &at, &len);
+    uint64_t at;
+    tg_status st = read_validated(path, &h, &buf, &at);
     if (st != TG_OK) return st;
     /* Every file tensor must be a parameter of the same shape, and every parameter must be
      * in the file; nothing is written until all of that holds. */

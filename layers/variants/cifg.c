@@ -2,16 +2,19 @@
  * ops only, no backward code. See variants.h. */
 #include "layers/variants/variants.h"
 
-/* [i g o] = xw + h W_hh^T + b_hh;  c' = (1 - i) * c + i * tanh(g);  h' = o * tanh(c') */
+/* [i g o] = xw + h W_hh^T + b_hh;  c' = (1 - i) * c + i * tanh(g);  h' = o * tanh(c')
+ * linear_add folds xw into the GEMM, chunk_act reads each gate block in place, and
+ * lerp(c, g, i) = c + i (g - c) is the coupled update in one op. */
+static const tg_activation cifg_acts[3] = {TG_ACT_SIGMOID, TG_ACT_TANH, TG_ACT_SIGMOID};
+
 static void cifg_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
                       tg_tensor *const *s, tg_tensor **out)
 {
-    tg_tensor *gates = tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)); /* (B, 3H) */
-    tg_tensor *q[3];
-    tg_chunk(t, gates, 3, 1, q);
-    tg_tensor *i = tg_sigmoid(t, q[0]);
-    tg_tensor *c = tg_add(t, tg_mul(t, tg_one_minus(t, i), s[1]), tg_mul(t, i, tg_tanh(t, q[1])));
-    out[0] = tg_mul(t, tg_sigmoid(t, q[2]), tg_tanh(t, c));
+    tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw); /* (B, 3H) */
+    tg_tensor *q[3]; /* sigmoid(i), tanh(g), sigmoid(o): (B, H) each */
+    tg_chunk_act(t, gates, 3, 1, cifg_acts, q);
+    tg_tensor *c = tg_lerp(t, s[1], q[1], q[0]);
+    out[0] = tg_mul(t, q[2], tg_tanh(t, c));
     out[1] = c;
 }
 

@@ -3,16 +3,20 @@
  * of weight_hh are used separately (row slices of the parameter are views). */
 #include "layers/variants/variants.h"
 
-static void mgu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
-                     tg_tensor **out)
+/* f = sigmoid(x_f + h U_f^T + b_f);  n = tanh(x_n + (f * h) U_n^T + b_n);  h' = (1 - f) h + f n
+ * xw comes in parts [f] | [n] (xw_parts), so both are contiguous views, and linear_add folds
+ * each into its GEMM; lerp(h, n, f) = h + f (n - h). */
+static void mgu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
+                     tg_tensor *const *s, tg_tensor **out)
 {
-    tg_tensor *x2[2], *u[2], *b[2] = {NULL, NULL};
-    tg_chunk(t, xw, 2, 1, x2);                 /* x W_f^T + b_if, x W_n^T + b_in: (B, H) */
-    tg_chunk(t, w->weight_hh, 2, 0, u);        /* U_f, U_n: (H, H) */
-    if (w->bias_hh) tg_chunk(t, w->bias_hh, 2, 0, b);
-    tg_tensor *f = tg_sigmoid(t, tg_add(t, x2[0], tg_linear(t, s[0], u[0], b[0])));
-    tg_tensor *n = tg_tanh(t, tg_add(t, x2[1], tg_linear(t, tg_mul(t, f, s[0]), u[1], b[1])));
-    out[0] = tg_add(t, tg_mul(t, tg_one_minus(t, f), s[0]), tg_mul(t, f, n)); /* (B, H) */
+    int H = w->hidden;
+    tg_tensor *u_f = tg_slice(t, w->weight_hh, 0, 0, H), *u_n = tg_slice(t, w->weight_hh, 0, H, H);
+    tg_tensor *b_f = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, H) : NULL;
+    tg_tensor *b_n = w->bias_hh ? tg_slice(t, w->bias_hh, 0, H, H) : NULL;
+    tg_tensor *f = tg_sigmoid(t, tg_linear_add(t, s[0], u_f, b_f, xw[0]));       /* (B, H) */
+    tg_tensor *n = tg_tanh(t, tg_linear_add(t, tg_mul(t, f, s[0]), u_n, b_n, xw[1]));
+    out[0] = tg_lerp(t, s[0], n, f);
 }
 
-const tg_cell_type tg_cell_mgu = {.name = "mgu", .gates = 2, .n_state = 1, .step = mgu_step};
+const tg_cell_type tg_cell_mgu = {
+    .name = "mgu", .gates = 2, .n_state = 1, .xw_parts = {1, 1}, .step_parts = mgu_step};

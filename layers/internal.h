@@ -1,0 +1,15 @@
+/* layers/internal.h — what the layer files share; not installed, not public.
+ * Not here: anything a user's cell needs (layers/layers.h). */
+#ifndef TG_LAYERS_INTERNAL_H
+#define TG_LAYERS_INTERNAL_H
+
+#include <stddef.h>
+
+#include "layers/layers.h"
+
+/* buf = "<prefix>.<leaf>", or the bare leaf when prefix is NULL or "" (PyTorch's naming of
+ * a module's parameters). A name that does not fit in cap is a contract failure of fn. */
+void tg__param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
+                    const char *fn);
+
+#endif /* TG_LAYERS_INTERNAL_H */
