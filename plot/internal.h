@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "plot/plot.h"
+#include "tensor/file.h" /* atomic chart files */
 
 /* ---- the chart -------------------------------------------------------------------------- */
 
@@ -141,26 +142,5 @@ int tg_font_next(const char **s);
 void tg_font_glyph(int code, tg_glyph *g);
 /* Width in pixels of `text` drawn at `scale` (no trailing spacing). */
 int tg_font_width(const char *text, int scale);
-
-/* ---- atomic files (file.c) ------------------------------------------------------------- */
-
-typedef struct tg_plot_file {
-    FILE *f;
-    const char *path;
-    char *tmp; /* path + ".tmp" */
-    int err;   /* errno of the first failed write, 0 while all went well */
-} tg_plot_file;
-
-/* Opens <path>.tmp for writing. */
-tg_status tg_plot_file_open(tg_plot_file *pf, const char *path);
-/* Writes that remember the first failure (checked by commit); later writes are skipped. */
-void tg_plot_file_write(tg_plot_file *pf, const void *data, size_t n);
-void tg_plot_file_printf(tg_plot_file *pf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Checks for write errors, flushes, syncs, closes and renames onto path. On any failure
- * the temporary file is removed and TG_ERR_IO names the path and the reason. */
-tg_status tg_plot_file_commit(tg_plot_file *pf);
-/* Closes and removes the temporary file (after a failure of the caller's own). */
-void tg_plot_file_abort(tg_plot_file *pf);
 
 #endif /* TG_PLOT_INTERNAL_H */

@@ -248,7 +248,7 @@ tg_status tg_chart_render_rgb(const tg_chart *c, uint8_t *rgb)
 
 static void png_sink(void *ctx, void *data, int size)
 {
-    tg_plot_file_write(ctx, data, (size_t)size);
+    tg_atomic_file_write(ctx, data, (size_t)size);
 }
 
 tg_status tg_chart_write_png(const tg_chart *c, const char *path)
@@ -261,8 +261,8 @@ tg_status tg_chart_write_png(const tg_chart *c, const char *path)
         tg_free(rgb);
         return st;
     }
-    tg_plot_file pf;
-    st = tg_plot_file_open(&pf, path);
+    tg_atomic_file pf;
+    st = tg_atomic_file_open(&pf, path);
     if (st != TG_OK) {
         tg_free(rgb);
         return st;
@@ -270,8 +270,8 @@ tg_status tg_chart_write_png(const tg_chart *c, const char *path)
     int ok = stbi_write_png_to_func(png_sink, &pf, c->width, c->height, 3, rgb, c->width * 3);
     tg_free(rgb);
     if (!ok) {
-        tg_plot_file_abort(&pf);
+        tg_atomic_file_abort(&pf);
         return tg_fail(TG_ERR_NOMEM, "tg_chart_write_png: PNG encoding of '%s' failed", path);
     }
-    return tg_plot_file_commit(&pf);
+    return tg_atomic_file_commit(&pf);
 }

@@ -16,6 +16,7 @@
  * Not here: other dtypes (F16, BF16...: rejected with a clear error), memory mapping,
  * optimizer state.
  */
+#include "tensor/file.h"
 #include "train/train.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ---- CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) -------------------------- */
 
@@ -103,35 +103,20 @@ tg_status tg_safetensors_save(const char *path, int n, const char *const *names,
     sb_add(&h, "}");
     while (h.len % 8) sb_add(&h, " ");
 
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    tg_atomic_file af;
+    tg_status st = tg_atomic_file_open(&af, path);
+    if (st != TG_OK) {
         tg_free(h.s);
-        return tg_fail(TG_ERR_ARG, "tg_safetensors_save: path too long: %s", path);
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        tg_free(h.s);
-        return tg_fail(TG_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        return st;
     }
     unsigned char len8[8];
     for (int k = 0; k < 8; k++) len8[k] = (unsigned char)((uint64_t)h.len >> (8 * k));
-    bool ok = fwrite(len8, 1, 8, f) == 8 && fwrite(h.s, 1, h.len, f) == h.len;
-    for (int i = 0; ok && i < n; i++) {
-        size_t count = (size_t)tensors[i]->size;
-        ok = fwrite(tensors[i]->data, sizeof(float), count, f) == count;
-    }
-    int saved_errno = errno;
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (!ok) saved_errno = errno;
-    ok = (fclose(f) == 0) && ok;
+    tg_atomic_file_write(&af, len8, 8);
+    tg_atomic_file_write(&af, h.s, h.len);
+    for (int i = 0; i < n; i++)
+        tg_atomic_file_write(&af, tensors[i]->data, sizeof(float) * (size_t)tensors[i]->size);
     tg_free(h.s);
-    if (!ok || rename(tmp, path) != 0) {
-        if (ok) saved_errno = errno;
-        remove(tmp);
-        return tg_fail(TG_ERR_IO, "cannot write %s: %s (the previous file, if any, is intact)",
-                       path, strerror(saved_errno));
-    }
-    return TG_OK;
+    return tg_atomic_file_commit(&af);
 }
 
 tg_status tg_params_save(const tg_params *ps, const char *path)
