@@ -107,12 +107,7 @@ static void start_epoch(tg_batcher *b)
     if (b->shuffle) {
         tg_rng r;
         tg_rng_seed(&r, b->seed, (uint64_t)b->epoch);
-        for (int i = b->n - 1; i > 0; i--) {
-            int j = (int)tg_rng_below(&r, (uint32_t)i + 1);
-            int32_t t = b->order[i];
-            b->order[i] = b->order[j];
-            b->order[j] = t;
-        }
+        tg_rng_shuffle(&r, b->order, b->n);
     }
 }
 

@@ -107,12 +107,7 @@ tg_status tg_split_indices(int n, double train_frac, tg_split_mode mode, uint64_
     if (mode == TG_SPLIT_RANDOM) {
         tg_rng r;
         tg_rng_seed(&r, seed, 0);
-        for (int i = n - 1; i > 0; i--) { /* Fisher-Yates */
-            int j = (int)tg_rng_below(&r, (uint32_t)i + 1);
-            int32_t tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
-        }
+        tg_rng_shuffle(&r, order, n);
     }
     *ntrain = k;
     return TG_OK;

@@ -65,6 +65,15 @@ float tg_rng_normal(tg_rng *r)
     double radius = sqrt(-2.0 * log(1.0 - u1));
     return (float)(radius * cos(two_pi * u2));
 }
+void tg_rng_shuffle(tg_rng *r, int32_t *a, int n)
+{
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)tg_rng_below(r, (uint32_t)i + 1);
+        int32_t t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
 
 /* ---- fills --------------------------------------------------------------------------- */
 
@@ -188,3 +197,4 @@ void tg_init_orthogonal(tg_tensor *t, tg_rng *r, float gain)
     }
     tg_free(m);
 }
+

@@ -85,6 +85,8 @@ uint32_t tg_rng_u32(tg_rng *r);
 uint32_t tg_rng_below(tg_rng *r, uint32_t n);                  /* uniform in [0, n), unbiased */
 float tg_rng_uniform(tg_rng *r);                               /* [0, 1) */
 float tg_rng_normal(tg_rng *r);                                /* N(0, 1) */
+/* Shuffles a[0..n) in place (Fisher-Yates from the end, j = tg_rng_below(i + 1)). */
+void tg_rng_shuffle(tg_rng *r, int32_t *a, int n);
 
 void tg_fill_uniform(tg_tensor *t, tg_rng *r, float lo, float hi);
 void tg_fill_normal(tg_tensor *t, tg_rng *r, float mean, float std);

@@ -658,6 +658,29 @@ Test(rng, same_seed_and_stream_repeat_other_streams_differ)
     cr_assert_lt(same_d, 5);
 }
 
+Test(rng, shuffle_is_a_seeded_permutation)
+{
+    enum { N = 1000 };
+    int32_t a[N], b[N];
+    int seen[N] = {0}, moved = 0;
+    for (int i = 0; i < N; i++) a[i] = b[i] = i;
+    tg_rng r1, r2;
+    tg_rng_seed(&r1, 5, 1);
+    tg_rng_seed(&r2, 5, 1);
+    tg_rng_shuffle(&r1, a, N);
+    tg_rng_shuffle(&r2, b, N);
+    cr_expect(memcmp(a, b, sizeof a) == 0, "the same seed gives the same order");
+    for (int i = 0; i < N; i++) {
+        cr_assert(a[i] >= 0 && a[i] < N);
+        seen[a[i]]++;
+        moved += a[i] != i;
+    }
+    for (int i = 0; i < N; i++) cr_expect_eq(seen[i], 1, "value %d appears %d times", i, seen[i]);
+    cr_expect_gt(moved, N / 2, "only %d of %d elements moved", moved, N);
+    tg_rng_shuffle(&r1, a, 0); /* empty and single arrays are fine */
+    tg_rng_shuffle(&r1, a, 1);
+}
+
 Test(rng, uniform_lies_in_unit_interval_with_mean_one_half)
 {
     enum { N = 100000 };
