@@ -6,7 +6,7 @@
 #   REPEATS=1 STEPS=10 WARMUP=2 bench/run.sh   # quicker, noisier
 #
 # What it does, from the repository root:
-#   1. builds bench/train_bench (and bench/gemm_bench when bench/meson.build has it) in
+#   1. builds bench/train_bench and bench/gemm_bench in
 #      ./build with meson + ninja;
 #   2. for each config (seed, medium, large) and cell (lstm, gru), one fresh process each,
 #      alternating: tapegrad (build/bench/train_bench --threads 2) then PyTorch
@@ -17,7 +17,7 @@
 #      the table shows, per row, the median over rounds of each program's median step
 #      time (the lower middle one for an even count; the other columns come from that
 #      round), plus the lowest and highest ratio seen;
-#   4. build/bench/gemm_bench, if it exists, with its own table;
+#   4. build/bench/gemm_bench (unless GEMM=0), with its own table;
 #   5. prints the combined table and whether each target holds. Raw JSON lines go to
 #      build/bench/results.jsonl and the printed report to build/bench/results.txt.
 #
@@ -57,18 +57,11 @@ CELLS="lstm gru"
 if [ ! -f build/build.ninja ]; then
     meson setup build
 fi
-ninja -C build bench/train_bench >/dev/null || {
-    echo "run.sh: building bench/train_bench failed (ninja -C build bench/train_bench)" >&2
+ninja -C build bench/train_bench bench/gemm_bench >/dev/null || {
+    echo "run.sh: building the benchmarks failed (ninja -C build bench/train_bench" \
+        "bench/gemm_bench)" >&2
     exit 1
 }
-have_gemm_bench=0
-if [ -f bench/meson.build ] && grep -q "gemm_bench" bench/meson.build; then
-    if ninja -C build bench/gemm_bench >/dev/null; then
-        have_gemm_bench=1
-    else
-        echo "run.sh: warning: bench/gemm_bench did not build; skipping it" >&2
-    fi
-fi
 
 mkdir -p build/bench
 results=build/bench/results.jsonl
@@ -262,8 +255,8 @@ for what, ok, val in checks:
 print(f"\n{sum(ok for _, ok, _ in checks)} of {len(checks)} targets hold.")
 EOF
 
-# ---- GEMM benchmark (written by another engineer), when present --------------------------
-if [ "$GEMM" = 1 ] && [ "$have_gemm_bench" = 1 ] && [ -x build/bench/gemm_bench ]; then
+# ---- GEMM benchmark ------------------------------------------------------------------------
+if [ "$GEMM" = 1 ]; then
     wait_quiet
     echo
     echo "build/bench/gemm_bench:" | tee -a "$report"

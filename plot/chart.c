@@ -277,11 +277,13 @@ static int text_scale(int w, int h)
     return m < 720 ? 1 : m < 1600 ? 2 : m < 2800 ? 3 : 4;
 }
 
-static void add_text(tg_plot_layout *L, const char *text, int x, int y, int scale,
-                     tg_plot_anchor anchor, bool vertical)
+/* The text added, or NULL when there is none to add (or no room). */
+static tg_plot_text *add_text(tg_plot_layout *L, const char *text, int x, int y, int scale,
+                              tg_plot_anchor anchor, bool vertical)
 {
-    if (!text || !*text || L->ntexts >= TG_PLOT_MAX_TEXTS) return;
-    L->texts[L->ntexts++] = (tg_plot_text){text, x, y, scale, anchor, vertical, false};
+    if (!text || !*text || L->ntexts >= TG_PLOT_MAX_TEXTS) return NULL;
+    L->texts[L->ntexts] = (tg_plot_text){text, x, y, scale, anchor, vertical, false};
+    return &L->texts[L->ntexts++];
 }
 
 static void add_rule(tg_plot_rule *list, int *n, int cap, int x0, int y0, int x1, int y1,
@@ -327,11 +329,6 @@ static void axis_ticks(tg_plot_axis *a, int max_ticks)
         }
 }
 
-static int iclamp(double v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : (int)v;
-}
-
 /* Points of every series (and points along their segments) inside each of `nbox` boxes. */
 static void count_hidden(const tg_chart *c, const tg_plot_layout *L, const int (*box)[4],
                          int nbox, long *hits)
@@ -348,7 +345,7 @@ static void count_hidden(const tg_chart *c, const tg_plot_layout *L, const int (
                 continue;
             }
             double len = have ? hypot(px - qx, py - qy) : 0.0;
-            int steps = have ? iclamp(ceil(len / 3.0), 1, 200) : 1;
+            int steps = have ? tg_plot_clampi(ceil(len / 3.0), 1, 200) : 1;
             for (int j = 1; j <= steps; j++) {
                 double t = (double)j / steps;
                 double sx = have ? qx + (px - qx) * t : px, sy = have ? qy + (py - qy) * t : py;
@@ -368,7 +365,6 @@ static void place_legend(const tg_chart *c, tg_plot_layout *L)
     int s = L->scale, n = 0;
     for (int k = 0; k < c->nseries; k++)
         if (c->series[k].name && *c->series[k].name) n++;
-    L->legend = n > 0;
     if (!n) return;
     L->nlegend = n;
     L->legend_series = tg_malloc((size_t)n * sizeof(int));
@@ -430,8 +426,6 @@ tg_status tg_plot_layout_make(const tg_chart *c, tg_plot_layout *L)
         return tg_fail(TG_ERR_NUMERIC, "plot: %s", c->log_y
                        ? "log-y chart has no finite point with y > 0 to draw"
                        : "the chart has no finite point to draw");
-    L->width = c->width;
-    L->height = c->height;
     L->x.lo = xmin;
     L->x.hi = xmax;
     if (!isnan(c->xlim[0])) {
@@ -473,7 +467,7 @@ tg_status tg_plot_layout_make(const tg_chart *c, tg_plot_layout *L)
     L->py1 = H - 1 - bottom;
     if (L->py1 < L->py0 + 8) L->py1 = L->py0 + 8; /* tiny charts: text may overlap */
     int ph = L->py1 - L->py0;
-    axis_ticks(&L->y, iclamp(ph / (20.0 + 18.0 * s) + 1, 2, 12));
+    axis_ticks(&L->y, tg_plot_clampi(ph / (20.0 + 18.0 * s) + 1, 2, 12));
 
     int ylab_w = max_label_width(&L->y, s);
     int left = pad + (c->ylabel ? line + 2 * gap : 0) + ylab_w + gap + tick;
@@ -484,7 +478,7 @@ tg_status tg_plot_layout_make(const tg_chart *c, tg_plot_layout *L)
         if (L->px1 < L->px0 + 8) L->px1 = L->px0 + 8;
         int pw = L->px1 - L->px0;
         /* As many x ticks as fit with two glyph cells of air between labels. */
-        for (int maxt = iclamp(pw / (48.0 * s) + 1, 2, 14);; maxt--) {
+        for (int maxt = tg_plot_clampi(pw / (48.0 * s) + 1, 2, 14);; maxt--) {
             axis_ticks(&L->x, maxt);
             if (maxt <= 2 || L->x.nticks < 2) break;
             double spacing = (L->x.ticks[1] - L->x.ticks[0]) / (L->x.hi - L->x.lo) * pw;
@@ -540,10 +534,8 @@ tg_status tg_plot_layout_make(const tg_chart *c, tg_plot_layout *L)
              TG_PLOT_FRAME);
 
     int mid_x = (L->px0 + L->px1 + 1) / 2, mid_y = (L->py0 + L->py1 + 1) / 2;
-    if (c->title) {
-        add_text(L, c->title, mid_x, pad, ts, TG_ANCHOR_CENTER, false);
-        L->texts[L->ntexts - 1].bold = true;
-    }
+    tg_plot_text *title = add_text(L, c->title, mid_x, pad, ts, TG_ANCHOR_CENTER, false);
+    if (title) title->bold = true;
     add_text(L, c->xlabel, mid_x, L->py1 + tick + gap + cap + 2 * gap, s, TG_ANCHOR_CENTER,
              false);
     add_text(L, c->ylabel, pad, mid_y, s, TG_ANCHOR_CENTER, true);

@@ -83,8 +83,13 @@ typedef struct tg_plot_axis {
     double minor[TG_PLOT_MAX_MINOR];  /* unlabelled ticks (log axes), data units */
 } tg_plot_axis;
 
+/* v rounded toward zero and clamped to [lo, hi] (pixel bounds from doubles). */
+static inline int tg_plot_clampi(double v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : (int)v;
+}
+
 typedef struct tg_plot_layout {
-    int width, height;
     int scale;                 /* text scale of labels; the title uses scale + 1 */
     int px0, py0, px1, py1;    /* the axes box: frame pixels, inclusive */
     tg_plot_axis x, y;
@@ -96,8 +101,8 @@ typedef struct tg_plot_layout {
     int ntexts;
     float line_width;          /* default series width */
     /* Legend: a box (lx0, ly0)-(lx1, ly1) inclusive; entry i has a sample line from
-     * (sample_x0, row_y[i]) to (sample_x1, row_y[i]) and its name in texts_legend[i]. */
-    bool legend;
+     * (sample_x0, row_y[i]) to (sample_x1, row_y[i]) and its name in texts_legend[i];
+     * no legend when nlegend is 0. */
     int lx0, ly0, lx1, ly1;
     int sample_x0, sample_x1;
     int nlegend;

@@ -85,21 +85,16 @@ typedef struct dash {
     float len_on, period;
 } dash;
 
-static int clampi(double v, int lo, int hi)
-{
-    return v < lo ? lo : v > hi ? hi : (int)v;
-}
-
 /* Coverage of the segment a-b (half width hw) into the mask. s0 is the arc length at a,
  * for the dash pattern. */
 static void mask_segment(canvas *cv, double ax, double ay, double bx, double by, double hw,
                          const dash *d, double s0)
 {
     double r = hw + 1.0;
-    int x0 = clampi(floor(fmin(ax, bx) - r), cv->cx0, cv->cx1 + 1);
-    int x1 = clampi(ceil(fmax(ax, bx) + r), cv->cx0 - 1, cv->cx1);
-    int y0 = clampi(floor(fmin(ay, by) - r), cv->cy0, cv->cy1 + 1);
-    int y1 = clampi(ceil(fmax(ay, by) + r), cv->cy0 - 1, cv->cy1);
+    int x0 = tg_plot_clampi(floor(fmin(ax, bx) - r), cv->cx0, cv->cx1 + 1);
+    int x1 = tg_plot_clampi(ceil(fmax(ax, bx) + r), cv->cx0 - 1, cv->cx1);
+    int y0 = tg_plot_clampi(floor(fmin(ay, by) - r), cv->cy0, cv->cy1 + 1);
+    int y1 = tg_plot_clampi(ceil(fmax(ay, by) + r), cv->cy0 - 1, cv->cy1);
     if (x0 > x1 || y0 > y1) return;
     double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy, len = sqrt(len2);
     bool touched = false;
@@ -108,8 +103,8 @@ static void mask_segment(canvas *cv, double ax, double ay, double bx, double by,
         int xa = x0, xb = x1;
         if (fabs(dy) > 1e-6 * (len + 1.0)) { /* only the band around the line */
             double xc = ax + (cy - ay) * dx / dy, half = r * len / fabs(dy);
-            xa = clampi(floor(xc - half), x0, x1 + 1);
-            xb = clampi(ceil(xc + half), x0 - 1, x1);
+            xa = tg_plot_clampi(floor(xc - half), x0, x1 + 1);
+            xb = tg_plot_clampi(ceil(xc + half), x0 - 1, x1);
         }
         for (int x = xa; x <= xb; x++) {
             double cx = x + 0.5;
@@ -239,7 +234,7 @@ tg_status tg_chart_render_rgb(const tg_chart *c, uint8_t *rgb)
     for (int k = 0; k < c->nseries; k++) draw_series(&cv, &L, &c->series[k]);
     for (int i = 0; i < L.nrules; i++) draw_rule(&cv, &L.rules[i]);
     for (int i = 0; i < L.ntexts; i++) draw_text(&cv, &L.texts[i], TG_PLOT_INK);
-    if (L.legend) draw_legend(&cv, c, &L);
+    if (L.nlegend > 0) draw_legend(&cv, c, &L);
 
     tg_free(cv.mask);
     tg_plot_layout_free(&L);

@@ -47,15 +47,17 @@ static void put_text(tg_atomic_file *pf, const tg_plot_text *t)
     static const char *anchors[] = {"start", "middle", "end"};
     double size = font_px(t->scale);
     if (!t->vertical) {
-        tg_atomic_file_printf(pf, "<text x=\"%d\" y=\"%d\" font-size=\"%.1f\" text-anchor=\"%s\"%s>",
-                            t->x, t->y + TG_FONT_CAP * t->scale, size, anchors[t->anchor],
-                            t->bold ? " font-weight=\"bold\"" : "");
+        tg_atomic_file_printf(pf,
+                              "<text x=\"%d\" y=\"%d\" font-size=\"%.1f\" "
+                              "text-anchor=\"%s\"%s>",
+                              t->x, t->y + TG_FONT_CAP * t->scale, size, anchors[t->anchor],
+                              t->bold ? " font-weight=\"bold\"" : "");
     } else {
         int bx = t->x + TG_FONT_CAP * t->scale; /* the baseline, rotated */
         tg_atomic_file_printf(pf,
-                            "<text x=\"%d\" y=\"%d\" font-size=\"%.1f\" text-anchor=\"%s\" "
-                            "transform=\"rotate(-90 %d %d)\">",
-                            bx, t->y, size, anchors[t->anchor], bx, t->y);
+                              "<text x=\"%d\" y=\"%d\" font-size=\"%.1f\" text-anchor=\"%s\" "
+                              "transform=\"rotate(-90 %d %d)\">",
+                              bx, t->y, size, anchors[t->anchor], bx, t->y);
     }
     put_escaped(pf, t->text);
     tg_atomic_file_printf(pf, "</text>\n");
@@ -115,7 +117,7 @@ static void dash_attr(tg_atomic_file *pf, const tg_plot_series *s, float w)
     tg_plot_dash(w, &on, &off);
     /* Round caps add w/2 at both ends of every dash: take them out of the pattern. */
     tg_atomic_file_printf(pf, " stroke-dasharray=\"%.2f %.2f\"", fmax(on - w, 0.5),
-                        (double)(off + w));
+                          (double)(off + w));
 }
 
 static void put_series(tg_atomic_file *pf, const tg_plot_layout *L, const tg_plot_series *s)
@@ -124,9 +126,9 @@ static void put_series(tg_atomic_file *pf, const tg_plot_layout *L, const tg_plo
     color_hex(s->color, col);
     float w = tg_plot_series_width(L, s);
     tg_atomic_file_printf(pf,
-                        "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%.2f\" "
-                        "stroke-linejoin=\"round\" stroke-linecap=\"round\"",
-                        col, (double)w);
+                          "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%.2f\" "
+                          "stroke-linejoin=\"round\" stroke-linecap=\"round\"",
+                          col, (double)w);
     dash_attr(pf, s, w);
     tg_atomic_file_printf(pf, " clip-path=\"url(#tg-axes)\" d=\"");
     double m = w + 2.0;
@@ -160,9 +162,9 @@ static void put_legend(tg_atomic_file *pf, const tg_chart *c, const tg_plot_layo
     char edge[8];
     color_hex(TG_PLOT_LEGEND_EDGE, edge);
     tg_atomic_file_printf(pf,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"2\" "
-                        "fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"%s\"/>\n",
-                        L->lx0 + 0.5, L->ly0 + 0.5, L->lx1 - L->lx0, L->ly1 - L->ly0, edge);
+                          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"2\" "
+                          "fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"%s\"/>\n",
+                          L->lx0 + 0.5, L->ly0 + 0.5, L->lx1 - L->lx0, L->ly1 - L->ly0, edge);
     for (int i = 0; i < L->nlegend; i++) {
         const tg_plot_series *s = &c->series[L->legend_series[i]];
         char col[8];
@@ -170,10 +172,10 @@ static void put_legend(tg_atomic_file *pf, const tg_chart *c, const tg_plot_layo
         float w = tg_plot_series_width(L, s);
         /* <line>, not <path>: each series has exactly one <path> in the document. */
         tg_atomic_file_printf(pf,
-                            "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
-                            "stroke-width=\"%.2f\" stroke-linecap=\"round\"",
-                            L->sample_x0 + w / 2.0, (double)L->row_y[i], L->sample_x1 - w / 2.0,
-                            (double)L->row_y[i], col, (double)w);
+                              "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"%s\" "
+                              "stroke-width=\"%.2f\" stroke-linecap=\"round\"",
+                              L->sample_x0 + w / 2.0, (double)L->row_y[i], L->sample_x1 - w / 2.0,
+                              (double)L->row_y[i], col, (double)w);
         dash_attr(pf, s, w);
         tg_atomic_file_printf(pf, "/>\n");
         put_text(pf, &L->legend_texts[i]);
@@ -196,23 +198,23 @@ tg_status tg_chart_write_svg(const tg_chart *c, const char *path)
     char ink[8];
     color_hex(TG_PLOT_INK, ink);
     tg_atomic_file_printf(&pf,
-                        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
-                        "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-                        "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
-                        c->width, c->height, c->width, c->height);
+                          "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+                          "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+                          "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
+                          c->width, c->height, c->width, c->height);
     tg_atomic_file_printf(&pf,
-                        "<defs><clipPath id=\"tg-axes\"><rect x=\"%d\" y=\"%d\" width=\"%d\" "
-                        "height=\"%d\"/></clipPath></defs>\n",
-                        L.px0 + 1, L.py0 + 1, L.px1 - L.px0 - 1, L.py1 - L.py0 - 1);
+                          "<defs><clipPath id=\"tg-axes\"><rect x=\"%d\" y=\"%d\" width=\"%d\" "
+                          "height=\"%d\"/></clipPath></defs>\n",
+                          L.px0 + 1, L.py0 + 1, L.px1 - L.px0 - 1, L.py1 - L.py0 - 1);
     tg_atomic_file_printf(&pf, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", c->width,
-                        c->height);
+                          c->height);
     put_rules(&pf, L.grid, L.ngrid);
     for (int k = 0; k < c->nseries; k++) put_series(&pf, &L, &c->series[k]);
     put_rules(&pf, L.rules, L.nrules);
     tg_atomic_file_printf(&pf, "<g fill=\"%s\">\n", ink);
     for (int i = 0; i < L.ntexts; i++) put_text(&pf, &L.texts[i]);
     tg_atomic_file_printf(&pf, "</g>\n");
-    if (L.legend) {
+    if (L.nlegend > 0) {
         tg_atomic_file_printf(&pf, "<g fill=\"%s\">\n", ink);
         put_legend(&pf, c, &L);
         tg_atomic_file_printf(&pf, "</g>\n");

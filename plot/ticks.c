@@ -145,7 +145,7 @@ static void linear_labels(const double *t, int n, double step,
     if (amax >= 1e4 && amax < 1e15) {
         for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
             /* 1.5M, 25k; but 1000..9999 stay plain */
-            if (amax < units[u].unit || amax < 1e4 || step < units[u].unit / 10.0) continue;
+            if (amax < units[u].unit || step < units[u].unit / 10.0) continue;
             int d = decimals_for(step / units[u].unit);
             for (int i = 0; i < n; i++) {
                 fixed(labels[i], t[i] / units[u].unit, d);
