@@ -69,14 +69,18 @@ int tg_batcher_batches_per_epoch(const tg_batcher *b)
     return b->drop_last ? b->n / b->batch_size : (b->n + b->batch_size - 1) / b->batch_size;
 }
 
-/* Copies the current batch's rows into attachment k and sets its leading dimension. */
+/* Copies the current batch's rows into attachment k and sets its leading dimension. The
+ * shapes were checked when attaching and the indices are the batcher's own permutation, so
+ * this is the copy alone (tg_gather_rows would check them all again every batch). */
 static void fill(tg_batcher *b, int k)
 {
     tg_tensor *d = b->dst[k];
-    d->shape[0] = b->batch_size; /* the capacity, for tg_gather_rows' check */
-    tg_gather_rows(b->src[k], b->order + b->pos, b->count, d);
+    int64_t row = b->row[k];
+    const int32_t *idx = b->order + b->pos;
+    for (int i = 0; i < b->count; i++)
+        memcpy(d->data + i * row, b->src[k]->data + idx[i] * row, sizeof(float) * (size_t)row);
     d->shape[0] = b->count;
-    d->size = b->row[k] * b->count;
+    d->size = row * b->count;
 }
 
 tg_tensor *tg_batcher_attach(tg_batcher *b, const tg_tensor *src)
