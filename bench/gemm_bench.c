@@ -69,11 +69,14 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+#ifdef TG_HAVE_OPENBLAS
+/* Sleep between the two libraries' runs (see the header); only needed with OpenBLAS. */
 static void pause_ms(int ms)
 {
     struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&t, NULL);
 }
+#endif
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -519,8 +519,7 @@ void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *
     int kblocks = (K + kstep - 1) / kstep;
     int groups = (npad / im->nr + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
     int tasks = kblocks * groups;
-    bool par = (int64_t)K * N >= GEMM_PAR_THRESHOLD / 8 && tasks > 1;
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for schedule(static) if ((int64_t)K * N >= GEMM_PAR_THRESHOLD / 8 && tasks > 1)
     for (int task = 0; task < tasks; task++) {
         int pc = task / groups * kstep, j0 = task % groups * PANELS_PER_TASK * im->nr;
         int kc = K - pc < kstep ? K - pc : kstep;
