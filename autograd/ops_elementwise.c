@@ -429,11 +429,11 @@ tg_tensor *tg_relu_at(tg_tape *t, tg_tensor *x, tg_loc loc)
     return unary(t, x, 0.0f, relu_fwd, &relu_op, loc);
 }
 
-/* y = e^x;  dx = dy * y */
+/* y = e^x;  dx = dy * y  (vectorized, tensor/vmath.c; overflows to inf as libm's expf) */
 static void exp_fwd(const float *x, float *y, int64_t n, float s)
 {
     (void)s;
-    UNARY_LOOP(n, y[i] = expf(x[i]))
+    par_apply(tg_kernel_exp, x, y, n);
 }
 static void exp_backward(tg_tape *t, tg_node *nd)
 {
@@ -446,11 +446,12 @@ tg_tensor *tg_exp_at(tg_tape *t, tg_tensor *x, tg_loc loc)
     return unary(t, x, 0.0f, exp_fwd, &exp_op, loc);
 }
 
-/* y = ln x;  dx = dy / x  (x <= 0 gives -inf/NaN, as in IEEE arithmetic) */
+/* y = ln x;  dx = dy / x  (x <= 0 gives -inf/NaN, as in IEEE arithmetic; vectorized,
+ * tensor/vmath.c) */
 static void log_fwd(const float *x, float *y, int64_t n, float s)
 {
     (void)s;
-    UNARY_LOOP(n, y[i] = logf(x[i]))
+    par_apply(tg_kernel_log, x, y, n);
 }
 static void log_backward(tg_tape *t, tg_node *nd)
 {

@@ -19,8 +19,8 @@
  * copy a quarter of the time). Transposed B (NT) is packed by 8x8 register transposes.
  * Code paths: AVX-512F (8 x 48), AVX2+FMA (4 x 24) in tensor/gemm_kernels.c, and the
  * portable 4 x 8 kernel below. The best path the CPU supports is picked once
- * (__builtin_cpu_supports); tg_gemm_set_path or the TG_GEMM_PATH environment variable force
- * one for tests and benchmarks.
+ * (tg_simd_cpu_supports); tg_gemm_set_path or the TG_GEMM_PATH (else TG_SIMD) environment
+ * variable force one for tests and benchmarks.
  *
  * Rounding and determinism: the depth is cut into blocks that depend on K only (equal
  * blocks of at most kc, kc fixed per path). Within a block each element of C is one chain
@@ -212,24 +212,13 @@ static const tg_gemm_impl portable_impl = {
 
 /* ---- code-path selection ---------------------------------------------------------------- */
 
-static bool cpu_can(tg_gemm_path p)
-{
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    /* libgcc's checks include the OS saving the vector state (XCR0). */
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (p == TG_GEMM_AVX2) return tg_gemm_impl_avx2 && avx2;
-    if (p == TG_GEMM_AVX512)
-        return tg_gemm_impl_avx512 && avx2 && __builtin_cpu_supports("avx512f");
-#endif
-    return p == TG_GEMM_PORTABLE;
-}
-
-/* The request if the CPU can run it, else the next path down. */
+/* The request if the CPU (tg_simd_cpu_supports) and the compiler (a non-NULL table) can
+ * run it, else the next path down. */
 static tg_gemm_path resolve(tg_gemm_path p)
 {
-    if (p == TG_GEMM_AUTO || p > TG_GEMM_AVX512) p = TG_GEMM_AVX512;
-    if (p == TG_GEMM_AVX512 && !cpu_can(TG_GEMM_AVX512)) p = TG_GEMM_AVX2;
-    if (p == TG_GEMM_AVX2 && !cpu_can(TG_GEMM_AVX2)) p = TG_GEMM_PORTABLE;
+    p = (tg_gemm_path)tg_simd_resolve((tg_simd_path)p);
+    if (p == TG_GEMM_AVX512 && !tg_gemm_impl_avx512) p = TG_GEMM_AVX2;
+    if (p == TG_GEMM_AVX2 && !tg_gemm_impl_avx2) p = TG_GEMM_PORTABLE;
     return p;
 }
 
@@ -243,14 +232,11 @@ static const tg_gemm_impl *impl_of(tg_gemm_path p)
 /* 0 until the first call decides; then the resolved tg_gemm_path. */
 static atomic_int active_path;
 
+/* TG_GEMM_PATH, else TG_SIMD (the path of every SIMD kernel), else AUTO. */
 static tg_gemm_path env_request(void)
 {
     const char *e = getenv("TG_GEMM_PATH");
-    if (!e) return TG_GEMM_AUTO;
-    if (strcmp(e, "portable") == 0) return TG_GEMM_PORTABLE;
-    if (strcmp(e, "avx2") == 0) return TG_GEMM_AVX2;
-    if (strcmp(e, "avx512") == 0) return TG_GEMM_AVX512;
-    return TG_GEMM_AUTO;
+    return (tg_gemm_path)tg_simd_parse(e ? e : getenv("TG_SIMD"));
 }
 
 tg_gemm_path tg_gemm_get_path(void)

@@ -172,9 +172,9 @@ void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float 
 
 /* GEMM code paths: packed, cache-blocked, with an AVX-512F or AVX2+FMA micro-kernel or a
  * portable C one. AUTO (the default) takes the best the CPU supports, decided once; the
- * environment variable TG_GEMM_PATH=portable|avx2|avx512 sets the first choice. Forcing a
- * path is for tests and benchmarks: a request the CPU (or compiler) cannot do falls back
- * to the next path down, and set returns the path now in effect. Paths differ in rounding
+ * environment variable TG_GEMM_PATH=portable|avx2|avx512 (else TG_SIMD, below) sets the
+ * first choice. Forcing a path is for tests and benchmarks: a request the CPU (or compiler)
+ * cannot do falls back to the next path down, and set returns the path now in effect. Paths differ in rounding
  * only; each is deterministic at any thread count. A call reads the path once when it
  * starts, so switching while another thread is inside tg_gemm is safe. */
 typedef enum {
@@ -187,13 +187,37 @@ tg_gemm_path tg_gemm_set_path(tg_gemm_path p);
 tg_gemm_path tg_gemm_get_path(void);
 const char *tg_gemm_path_name(void); /* "avx512", "avx2" or "portable" */
 
-/* Vectorized exp, sigmoid and tanh (tensor/vmath.c): within a few ulps of libm, NaN
- * preserved, exp's argument clamped to [-87, 88] (so results saturate, never inf). The
- * naive twins call libm per element. */
+/* SIMD code paths shared by the vector math kernels and the GEMM: the best the CPU
+ * supports is taken by default; the environment variable TG_SIMD=portable|avx2|avx512 or
+ * tg_simd_set_path forces one (for tests and benchmarks: an AVX-512 machine can run the
+ * AVX2 code most users have). A request the CPU cannot run falls back to the next path
+ * down; set returns the path now in effect. TG_SIMD also sets the GEMM's first choice
+ * unless TG_GEMM_PATH names one (tg_gemm_set_path). Values match tg_gemm_path's. */
+typedef enum {
+    TG_SIMD_AUTO,
+    TG_SIMD_PORTABLE, /* x86-64 baseline (SSE2) vectors, or plain C elsewhere */
+    TG_SIMD_AVX2,     /* AVX2 + FMA */
+    TG_SIMD_AVX512,   /* AVX-512F */
+} tg_simd_path;
+tg_simd_path tg_simd_set_path(tg_simd_path p); /* the vector math kernels' path */
+tg_simd_path tg_simd_get_path(void);
+bool tg_simd_cpu_supports(tg_simd_path p);      /* can this CPU run p (never AUTO)? */
+tg_simd_path tg_simd_resolve(tg_simd_path p);   /* p if supported, else the next one down */
+tg_simd_path tg_simd_parse(const char *s);      /* "avx2" -> TG_SIMD_AVX2; else AUTO */
+const char *tg_simd_name(tg_simd_path p);       /* "auto", "portable", "avx2", "avx512" */
+
+/* Vectorized y[i] = f(x[i]) for i < n (tensor/vmath.c), on the path above: within 4 float
+ * ulps of libm (relative error <= 4.8e-7 where the result is a normal float) over the whole
+ * float range, with libm's special values: exp overflows to inf above 88.72 and underflows
+ * through the subnormals to 0; log(0) = -inf, log(inf) = inf, log(x < 0) = NaN; sigmoid
+ * and tanh saturate to 0/1 and -1/1 without overflow. NaN stays NaN. AVX2 and AVX-512 give
+ * the same bits; portable (no FMA) may differ by an ulp. x and y may be the same array. The naive twins call libm per element. */
 void tg_kernel_exp(const float *x, float *y, int64_t n);
+void tg_kernel_log(const float *x, float *y, int64_t n);
 void tg_kernel_sigmoid(const float *x, float *y, int64_t n);
 void tg_kernel_tanh(const float *x, float *y, int64_t n);
 void tg_kernel_exp_naive(const float *x, float *y, int64_t n);
+void tg_kernel_log_naive(const float *x, float *y, int64_t n);
 void tg_kernel_sigmoid_naive(const float *x, float *y, int64_t n);
 void tg_kernel_tanh_naive(const float *x, float *y, int64_t n);
 
