@@ -1,9 +1,28 @@
-/* autograd/internal.h — helpers shared by the built-in ops; not installed, not public.
- * User ops need only autograd/op.h. */
+/* autograd/internal.h — helpers shared by the built-in ops, and the tape's packing cache
+ * that the sequence runner (layers/rnn.c) also opens; not installed, not public. User ops
+ * need only autograd/op.h. */
 #ifndef TG_AUTOGRAD_INTERNAL_H
 #define TG_AUTOGRAD_INTERNAL_H
 
 #include "autograd/op.h"
+
+/* The packing cache (autograd/tape.c): right-hand GEMM operands packed once and reused
+ * (tensor.h tg_gemm_packed) while a packing scope is open. Internal: only tg_backward, the
+ * sequence runner and linear (ops_matmul.c) use it; users can only switch it off
+ * (tg_tape_set_packing, autograd.h). The opener vouches that the memory [lo, hi) does not
+ * change until the scope closes; lo = hi = NULL vouches for all tensor data (tg_backward
+ * does, since no tensor's data changes during backward). The sequence runner opens one
+ * around its time loop with weight_hh's memory. tg_tape_packed_b returns the packed
+ * operand on its second lookup in a scope, NULL outside a scope, for memory outside
+ * [lo, hi), on the first lookup, when packing is off (tg_tape_set_packing) or when its
+ * slots are used up; the caller then runs tg_gemm. Ask only for operands that are tensor
+ * data, never for gradient buffers (those are recycled during backward). Scopes do not
+ * nest: begin closes an open scope. After a contract failure left through a longjmp, reset
+ * the tape. */
+void tg_tape_pack_begin(tg_tape *t, const float *lo, const float *hi);
+void tg_tape_pack_end(tg_tape *t);
+const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
+                                         const float *B, int ldb);
 
 /* TG_PAR_MIN (tensor/tensor.h): the size from which elementwise loops use the threads. */
 

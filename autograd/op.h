@@ -70,21 +70,6 @@ tg_node *tg_record(tg_tape *t, const tg_op *op, tg_tensor *out, int n_in, tg_ten
  * leaves (parameters, tg_requires_grad tensors) and from the tensor backward started at. */
 float *tg_grad_of(tg_tape *t, tg_tensor *x);
 
-/* Right-hand GEMM operands packed once and reused (tensor.h tg_gemm_packed) while a
- * packing scope is open. The opener vouches that the memory [lo, hi) does not change
- * until the scope closes; lo = hi = NULL vouches for all tensor data (tg_backward does,
- * since no tensor's data changes during backward). The sequence runner opens one around
- * its time loop with weight_hh's memory. tg_tape_packed_b returns the packed operand on
- * its second lookup in a scope, NULL outside a scope, for memory outside [lo, hi), on the
- * first lookup, when packing is off (tg_tape_set_packing) or when its slots are used up;
- * the caller then runs tg_gemm. Ask only for operands that are tensor data, never for
- * gradient buffers (those are recycled during backward). Scopes do not nest: begin closes
- * an open scope. After a contract failure left through a longjmp, reset the tape. */
-void tg_tape_pack_begin(tg_tape *t, const float *lo, const float *hi);
-void tg_tape_pack_end(tg_tape *t);
-const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
-                                         const float *B, int ldb);
-
 /* Tape memory, 64-byte aligned, uninitialized; freed by tg_tape_reset. */
 void *tg_tape_alloc(tg_tape *t, size_t bytes);
 /* An output tensor on the tape with uninitialized data, for a builder that writes every

@@ -150,10 +150,10 @@ static int leading_rows(const tg_tensor *x)
     return r;
 }
 
-/* The weight (K, N) as op(B), packed once per scope (op.h), when this product is one of
- * many small ones: a step of a recurrence, R rows at a time. Large R (an input projection
- * over all steps) amortizes its own packing, and a narrow N is a GEMV that tg_gemm handles
- * better unpacked. ldb = the weight's row length. */
+/* The weight (K, N) as op(B), packed once per scope (internal.h), when this product is one
+ * of many small ones: a step of a recurrence, R rows at a time. Large R (an input
+ * projection over all steps) amortizes its own packing, and a narrow N is a GEMV that
+ * tg_gemm handles better unpacked. ldb = the weight's row length. */
 static const tg_gemm_packed_b *packed_weight(tg_tape *t, bool trans, int K, int N,
                                              const float *w, int R)
 {

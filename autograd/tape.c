@@ -11,7 +11,7 @@
  *
  * Not here: the ops themselves (ops_*.c), parameters (params.c).
  */
-#include "autograd/op.h"
+#include "autograd/internal.h" /* op.h, and the packing cache's declarations */
 
 #include <string.h>
 

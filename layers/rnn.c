@@ -13,7 +13,7 @@
  * Not here: the cells (cells.c and users' files), losses, training loops.
  */
 #include "layers/internal.h"
-#include "autograd/op.h" /* tg_tape_alloc, tg_check_tensor */
+#include "autograd/internal.h" /* tg_tape_alloc, tg_check_tensor, tg_tape_pack_* */
 
 #include <stdio.h>
 #include <string.h>
