@@ -5,6 +5,7 @@
 #define TG_AUTOGRAD_INTERNAL_H
 
 #include "autograd/op.h"
+#include "tensor/parallel.h" /* TG_PAR_MIN for tg__grad_add */
 
 /* The packing cache (autograd/tape.c): right-hand GEMM operands packed once and reused
  * (tensor.h tg_gemm_packed) while a packing scope is open. Internal: only tg_backward, the
@@ -23,8 +24,6 @@ void tg_tape_pack_begin(tg_tape *t, const float *lo, const float *hi);
 void tg_tape_pack_end(tg_tape *t);
 const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
                                          const float *B, int ldb);
-
-/* TG_PAR_MIN (tensor/tensor.h): the size from which elementwise loops use the threads. */
 
 /* dst[i] += src[i] for a gradient region: the accumulation every op's backward ends in. */
 static inline void tg__grad_add(float *dst, const float *src, int64_t n)

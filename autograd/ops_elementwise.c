@@ -9,6 +9,7 @@
  * Not here: reductions (ops_reduce.c), shape ops (ops_shape.c), matmul (ops_matmul.c).
  */
 #include "autograd/internal.h"
+#include "tensor/parallel.h" /* TG_PAR_MIN, TG_PAR_VMATH */
 
 #include <math.h>
 #include <stdint.h>
@@ -361,7 +362,7 @@ tg_tensor *tg_one_minus_at(tg_tape *t, tg_tensor *x, tg_loc loc)
 static void par_apply(void (*kernel)(const float *, float *, int64_t), const float *x, float *y,
                       int64_t n)
 {
-    if (n <= 2 * TG_PAR_MIN) { /* the vector kernels take ~0.4 ns per element */
+    if (n <= TG_PAR_VMATH) {
         kernel(x, y, n);
         return;
     }

@@ -6,6 +6,7 @@
  * Not here: elementwise ops, losses (layers/ builds them from these).
  */
 #include "autograd/internal.h"
+#include "tensor/parallel.h" /* TG_PAR_MIN */
 
 #include <math.h>
 #include <string.h>

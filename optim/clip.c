@@ -9,13 +9,14 @@
  * clip, or an optimizer: it only rewrites grads and allocates nothing.
  */
 #include "optim/internal.h"
+#include "tensor/parallel.h" /* TG_PAR_OPTIM */
 
 #include <math.h>
 
 
 static double sum_squares(const float *g, int64_t n)
 {
-    if (n < OPTIM_PAR_MIN) {
+    if (n < TG_PAR_OPTIM) {
         double s = 0;
         for (int64_t i = 0; i < n; i++) s += (double)g[i] * g[i];
         return s;
@@ -66,7 +67,7 @@ tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_nor
         if (!optim_active(w)) continue;
         float *g = w->grad;
         int64_t n = w->size;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
         for (int64_t j = 0; j < n; j++) g[j] *= c;
     }
     return TG_OK;
@@ -84,7 +85,7 @@ void tg_clip_grad_value_at(tg_params *ps, double clip_value, tg_loc loc)
         if (!optim_active(w)) continue;
         float *g = w->grad;
         int64_t n = w->size;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
         for (int64_t j = 0; j < n; j++) /* comparisons, so a NaN passes through */
             g[j] = g[j] > hi ? hi : g[j] < lo ? lo : g[j];
     }

@@ -11,10 +11,6 @@
 
 #include "optim/optim.h"
 
-/* Elementwise loops at least this long are split across OpenMP threads. Each element is
- * written by one thread with the same arithmetic, so the bits do not depend on the count. */
-#define OPTIM_PAR_MIN ((int64_t)1 << 16)
-
 /* A parameter the optimizers update and clipping measures: it has a gradient and wants
  * one (a frozen parameter has TG_REQUIRES_GRAD cleared). */
 static inline bool optim_active(const tg_tensor *w)

@@ -10,6 +10,7 @@
  * reduces across elements, so threads cannot change the result.
  */
 #include "optim/internal.h"
+#include "tensor/parallel.h" /* TG_PAR_OPTIM */
 
 #include <math.h>
 
@@ -22,7 +23,7 @@ void optim_sgd_update(const tg_sgd_opts *o, double lr, int64_t t, float *p, cons
     const bool has_wd = o->weight_decay != 0, has_mom = o->momentum != 0;
     const bool first = t == 1, nesterov = o->nesterov;
     float *buf = state;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
     for (int64_t i = 0; i < n; i++) {
         float d = has_wd ? g[i] + wd * p[i] : g[i];
         if (has_mom) {
@@ -46,7 +47,7 @@ void optim_rmsprop_update(const tg_rmsprop_opts *o, double lr, float *p, const f
     float *sq = state;
     float *ga = centered ? state + n : NULL;
     float *buf = has_mom ? state + (centered ? 2 : 1) * n : NULL;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
     for (int64_t i = 0; i < n; i++) {
         float d = has_wd ? g[i] + wd * p[i] : g[i];
         float s = alpha * sq[i] + one_m_alpha * d * d;
@@ -79,7 +80,7 @@ void optim_rmsprop_keras_update(const tg_rmsprop_keras_opts *o, double lr, float
     float *v = state;
     float *mg = centered ? state + n : NULL;
     float *m = has_mom ? state + (centered ? 2 : 1) * n : NULL;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
     for (int64_t i = 0; i < n; i++) {
         float gi = g[i];
         float vi = rho * v[i] + one_m_rho * gi * gi;
@@ -117,7 +118,7 @@ void optim_adam_update(const tg_adam_opts *o, bool decoupled, double lr, int64_t
     const bool l2 = !decoupled && o->weight_decay != 0;
     const bool decay = decoupled && o->weight_decay != 0;
     float *m = state, *v = state + n;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
     for (int64_t i = 0; i < n; i++) {
         float pi = decay ? p[i] * shrink : p[i];
         float d = l2 ? g[i] + wd * pi : g[i];
@@ -139,7 +140,7 @@ void optim_adam_keras_update(const tg_adam_keras_opts *o, double lr, int64_t t, 
     const float one_m_b1 = (float)(1.0 - o->beta1), one_m_b2 = (float)(1.0 - o->beta2);
     const float eps = (float)o->eps;
     float *m = state, *v = state + n;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
     for (int64_t i = 0; i < n; i++) {
         float gi = g[i];
         float mi = m[i] + (gi - m[i]) * one_m_b1;
@@ -160,7 +161,7 @@ void optim_adagrad_update(const tg_adagrad_opts *o, double lr, int64_t t, float 
     const float init = (float)o->initial_accumulator_value;
     const bool has_wd = o->weight_decay != 0, first = t == 1;
     float *sum = state;
-#pragma omp parallel for schedule(static) if (n >= OPTIM_PAR_MIN)
+#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
     for (int64_t i = 0; i < n; i++) {
         float d = has_wd ? g[i] + wd * p[i] : g[i];
         float s = (first ? init : sum[i]) + d * d;

@@ -48,6 +48,7 @@
  */
 #include "tensor/gemm_impl.h"
 #include "tensor/tensor.h"
+#include "tensor/parallel.h" /* TG_PAR_GEMM, TG_PAR_GEMM_PACK */
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -58,11 +59,6 @@
 #include <omp.h>
 #endif
 
-/* Work (M * N * K multiply-adds) from which the rectangles are spread over threads. With
- * libgomp's default wait policy (threads spin a while after a region) two threads already
- * pay off here (64x64x32: 146 -> 178 GFLOP/s); under OMP_WAIT_POLICY=passive every region
- * pays a futex wake-up and small GEMMs are faster on one thread. */
-#define GEMM_PAR_THRESHOLD ((int64_t)1 << 17)
 #define GEMM_POOL_SLOTS 64
 
 /* ---- argument checks ----------------------------------------------------------------- */
@@ -414,7 +410,7 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
 {
     int nsplit = im->nsplit;
     int M = g->M, N = g->N;
-    int threads = (int64_t)M * N * g->K >= GEMM_PAR_THRESHOLD ? tg_num_threads() : 1;
+    int threads = (int64_t)M * N * g->K >= TG_PAR_GEMM ? tg_num_threads() : 1;
     int tm = 1, tn = 1;
     if (threads > 1) split_grid(im, nsplit, g->bpacked != NULL, M, N, threads, &tm, &tn);
     int tasks = tm * tn;
@@ -505,7 +501,7 @@ void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *
     int kblocks = (K + kstep - 1) / kstep;
     int groups = (npad / im->nr + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
     int tasks = kblocks * groups;
-#pragma omp parallel for schedule(static) if ((int64_t)K * N >= GEMM_PAR_THRESHOLD / 8 && tasks > 1)
+#pragma omp parallel for schedule(static) if ((int64_t)K * N >= TG_PAR_GEMM_PACK && tasks > 1)
     for (int task = 0; task < tasks; task++) {
         int pc = task / groups * kstep, j0 = task % groups * PANELS_PER_TASK * im->nr;
         int kc = K - pc < kstep ? K - pc : kstep;

@@ -20,11 +20,9 @@
  * an allocator: no kernel here allocates.
  */
 #include "tensor/tensor.h"
+#include "tensor/parallel.h" /* TG_PAR_MIN */
 
 #include <string.h>
-
-/* Below this many output elements a kernel stays on one thread (tensor.h). */
-#define PAR_THRESHOLD TG_PAR_MIN
 
 /* Columns per parallel task in the axis reductions. */
 #define REDUCE_COL_BLOCK 1024
@@ -210,7 +208,7 @@ static int64_t trailing_row(const int s4[TG_MAX_DIMS], const int o4[TG_MAX_DIMS]
 static void binary_rows(tg_binop op, const float *a, const float *b, float *out, int64_t rows,
                         int64_t row, bool b_is_row)
 {
-    bool par = rows > 1 && rows * row >= PAR_THRESHOLD;
+    bool par = rows > 1 && rows * row >= TG_PAR_MIN;
     (void)par;
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = 0; r < rows; r++) {
@@ -232,7 +230,7 @@ static void binary_general(tg_binop op, const float *a, const int a4[TG_MAX_DIMS
     bcast_strides(b4, sb);
     int64_t inner = o4[3];
     int64_t rows = (int64_t)o4[0] * o4[1] * o4[2];
-    bool par = rows > 1 && rows * inner >= PAR_THRESHOLD;
+    bool par = rows > 1 && rows * inner >= TG_PAR_MIN;
     (void)par;
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t r = 0; r < rows; r++) {
@@ -263,7 +261,7 @@ void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const 
     align4(nout, sout, o4);
     int64_t n = prod4(o4);
     if (n == 0) return;
-    bool par = n >= PAR_THRESHOLD;
+    bool par = n >= TG_PAR_MIN;
     bool a_full = same4(a4, o4), b_full = same4(b4, o4);
 
     if (a_full && b_full) { /* same shapes */
@@ -342,7 +340,7 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
     if (!src || !dst) tg_contract_fail(TG_HERE, fn, "NULL data pointer");
 
     if (n == m) { /* nothing is reduced */
-        bool par = n >= PAR_THRESHOLD;
+        bool par = n >= TG_PAR_MIN;
         (void)par;
 #pragma omp parallel for schedule(static) if (par)
         for (int64_t i = 0; i < n; i++) dst[i] += src[i];
@@ -396,7 +394,7 @@ void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out)
     check_axis_args("tg_kernel_sum_axis", x, outer, n, inner, out);
     int64_t col_blocks = ((int64_t)inner + REDUCE_COL_BLOCK - 1) / REDUCE_COL_BLOCK;
     int64_t tasks = (int64_t)outer * col_blocks;
-    bool par = tasks > 1 && (int64_t)outer * n * inner >= PAR_THRESHOLD;
+    bool par = tasks > 1 && (int64_t)outer * n * inner >= TG_PAR_MIN;
     (void)par;
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t t = 0; t < tasks; t++) {
@@ -427,7 +425,7 @@ void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
         tg_contract_fail(TG_HERE, "tg_kernel_max_axis", "max over an empty axis (n = 0)");
     int64_t col_blocks = ((int64_t)inner + REDUCE_COL_BLOCK - 1) / REDUCE_COL_BLOCK;
     int64_t tasks = (int64_t)outer * col_blocks;
-    bool par = tasks > 1 && (int64_t)outer * n * inner >= PAR_THRESHOLD;
+    bool par = tasks > 1 && (int64_t)outer * n * inner >= TG_PAR_MIN;
     (void)par;
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t t = 0; t < tasks; t++) {

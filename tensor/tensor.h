@@ -119,15 +119,6 @@ typedef enum {
 } tg_binop;
 
 /* out = a (op) b with broadcasting; out has the broadcast shape (nout, sout). */
-/* Elementwise loops and kernels over more than this many elements are split across OpenMP
- * threads (the autograd ops and the kernels below). Below it, waking threads costs more
- * than the loop. A cell step's (64, 256) tensors are above it: their loops run mostly from
- * memory (backward reads what forward wrote long before), and two threads finish them
- * sooner even with the fork (1 << 15 was 5-7% slower per training step on the benchmarks,
- * 1 << 11 no better than this). Each thread writes its own elements, so the bits do not
- * depend on the thread count. */
-#define TG_PAR_MIN ((int64_t)1 << 12)
-
 void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const float *b,
                       int nb, const int *sb, float *out, int nout, const int *sout);
 void tg_kernel_binary_naive(tg_binop op, const float *a, int na, const int *sa,
