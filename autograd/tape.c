@@ -92,6 +92,7 @@ void tg_tape_reset(tg_tape *t)
     t->n_bins = 0;
     t->pack_open = false;
     t->n_packed = 0;
+    tg_threads_tick(); /* once a step: fewer threads while other processes hold cores */
 }
 
 /* ---- packed GEMM operands for a scope ----------------------------------------------------

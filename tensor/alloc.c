@@ -1,4 +1,4 @@
-/* tensor/alloc.c — tapegrad's one heap allocator (aligned, counted) and thread settings.
+/* tensor/alloc.c — tapegrad's one heap allocator (aligned, counted).
  * The allocation counter lets tests prove that a training step allocates nothing after
  * the first. Not a pool: arenas live in autograd/tape.c. */
 #include "tensor/tensor.h"
@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 static atomic_uint_fast64_t heap_allocs;
 
@@ -46,22 +43,4 @@ void *tg_grow(void *items, int n, int *cap, int first, size_t elem)
     tg_free(items);
     *cap = grown;
     return p;
-}
-
-int tg_num_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-void tg_set_num_threads(int n)
-{
-#ifdef _OPENMP
-    if (n > 0) omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
 }

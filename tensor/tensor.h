@@ -224,9 +224,20 @@ float tg_kernel_sum_all(const float *x, int64_t n);
 /* Split `shape` at `axis` into outer (product before), n (shape[axis]), inner (after). */
 void tg_axis_split(int ndim, const int *shape, int axis, int *outer, int *n, int *inner);
 
-/* Number of threads the kernels may use (1 without OpenMP). */
+/* Threads (tensor/threads.c). tg_num_threads: the team size the kernels use now (1
+ * without OpenMP). tg_set_num_threads(n > 0): the most they may use (default: OMP_NUM_THREADS
+ * or the number of cores); n <= 0 is ignored. Adaptive threads (on by default): while other
+ * processes keep cores busy, the team shrinks to the cores they leave free, and grows back
+ * when they go; the load is looked at in tg_threads_tick (tg_tape_reset calls it, at most
+ * every 0.2 s; Linux /proc/stat). Results are the same bits at any team size.
+ * tg_set_adaptive_threads(false) or the environment variable TG_ADAPTIVE_THREADS=0 keep the
+ * team at its maximum. tg_threads_for_load is the rule: of `max` threads on `cores` cores
+ * while others use `others` cores' worth of CPU, the cores more than half free, at least 1. */
 int tg_num_threads(void);
 void tg_set_num_threads(int n);
+void tg_set_adaptive_threads(bool on);
+void tg_threads_tick(void);
+int tg_threads_for_load(int max, int cores, double others);
 
 /* Library-wide count of heap allocations made through tapegrad's allocator since start:
  * a training step that allocates nothing leaves it unchanged. */

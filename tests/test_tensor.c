@@ -839,3 +839,34 @@ Test(init, same_seed_gives_the_same_weights)
     cr_assert(memcmp(a->data, b->data, (size_t)a->size * sizeof(float)) == 0);
     FREE_ALL(a, b);
 }
+
+/* Adaptive threads: the rule that sizes the team from other processes' load. */
+Test(threads, team_takes_the_cores_others_leave_more_than_half_free)
+{
+    cr_expect_eq(tg_threads_for_load(2, 2, 0.0), 2);   /* quiet machine */
+    cr_expect_eq(tg_threads_for_load(2, 2, 0.3), 2);   /* a background blip */
+    cr_expect_eq(tg_threads_for_load(2, 2, 1.0), 1);   /* one busy process on 2 cores */
+    cr_expect_eq(tg_threads_for_load(2, 2, 2.0), 1);   /* never fewer than 1 */
+    cr_expect_eq(tg_threads_for_load(4, 64, 10.0), 4); /* a big machine has room */
+    cr_expect_eq(tg_threads_for_load(8, 8, 2.6), 5);
+    cr_expect_eq(tg_threads_for_load(2, 2, -0.1), 2);  /* accounting noise below zero */
+    cr_expect_eq(tg_threads_for_load(2, 2, NAN), 2);
+    cr_expect_eq(tg_threads_for_load(0, 2, 0.0), 1);
+}
+
+Test(threads, set_num_threads_sets_the_team_and_ignores_nonpositive)
+{
+    tg_set_adaptive_threads(false);
+    tg_set_num_threads(2);
+    int n = tg_num_threads();
+#ifdef _OPENMP
+    cr_expect_eq(n, 2);
+#else
+    cr_expect_eq(n, 1);
+#endif
+    tg_set_num_threads(0);
+    tg_set_num_threads(-3);
+    cr_expect_eq(tg_num_threads(), n);
+    tg_threads_tick(); /* adaptive off: keeps the team */
+    cr_expect_eq(tg_num_threads(), n);
+}
