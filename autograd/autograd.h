@@ -40,14 +40,15 @@ typedef struct tg_tape tg_tape;
 /* ---- tape --------------------------------------------------------------------------- */
 tg_tape *tg_tape_new(void);
 void tg_tape_free(tg_tape *t);
-/* Forgets every record and tensor on the tape in O(1), keeping the arena's memory. */
+/* Forgets every record and tensor on the tape in O(1), keeping the arena's memory; also
+ * lets the thread team follow the machine's load (tg_threads_tick, tensor.h). */
 void tg_tape_reset(tg_tape *t);
 /* Grad mode: when off, ops compute but record nothing (inference). Returns the old mode. */
 bool tg_tape_set_grad(tg_tape *t, bool enabled);
 bool tg_tape_grad_enabled(const tg_tape *t);
 /* Weight packing (on by default): the recurrent runner and backward pack each recurrent
- * weight once per pass instead of once per time step (autograd/op.h). Off, every GEMM
- * packs its own operands; the results are the same bits either way. For tests, and to
+ * weight once per pass instead of once per time step (a cache inside the tape). Off,
+ * every GEMM packs its own operands; the results are the same bits either way. For tests, and to
  * rule it out when hunting a problem. */
 void tg_tape_set_packing(tg_tape *t, bool on);
 
