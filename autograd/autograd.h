@@ -48,8 +48,8 @@ bool tg_tape_set_grad(tg_tape *t, bool enabled);
 bool tg_tape_grad_enabled(const tg_tape *t);
 /* Weight packing (on by default): the recurrent runner and backward pack each recurrent
  * weight once per pass instead of once per time step (a cache inside the tape). Off,
- * every GEMM packs its own operands; the results are the same bits either way. For tests, and to
- * rule it out when hunting a problem. */
+ * every GEMM packs its own operands; the results are the same bits either way. For
+ * tests, and to rule it out when hunting a problem. */
 void tg_tape_set_packing(tg_tape *t, bool on);
 
 typedef struct tg_tape_stats {
