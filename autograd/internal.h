@@ -28,8 +28,7 @@ const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
 /* dst[i] += src[i] for a gradient region: the accumulation every op's backward ends in. */
 static inline void tg__grad_add(float *dst, const float *src, int64_t n)
 {
-#pragma omp parallel for if (n > TG_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < n; i++) dst[i] += src[i];
+    TG_PAR_FOR(int64_t, i, n, n > TG_PAR_MIN, dst[i] += src[i]);
 }
 
 /* A slice [start, start + len) of x along an axis, as a walk: `outer` runs of len * inner

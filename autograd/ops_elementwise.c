@@ -23,8 +23,7 @@
 #define UNARY_LOOP(count, body)                                                        \
     {                                                                                   \
         const int64_t n_ = (count);                                                     \
-        _Pragma("omp parallel for if (n_ > TG_PAR_MIN) schedule(static)")               \
-        for (int64_t i = 0; i < n_; i++) { body; }                                      \
+        TG_PAR_FOR(int64_t, i, n_, n_ > TG_PAR_MIN, body);                              \
     }
 
 /* ---- binary ops with broadcasting ---------------------------------------------------- */
@@ -362,7 +361,7 @@ tg_tensor *tg_one_minus_at(tg_tape *t, tg_tensor *x, tg_loc loc)
 static void par_apply(void (*kernel)(const float *, float *, int64_t), const float *x, float *y,
                       int64_t n)
 {
-    if (n <= TG_PAR_VMATH) {
+    if (!tg_par_go(n > TG_PAR_VMATH)) {
         kernel(x, y, n);
         return;
     }
@@ -553,8 +552,7 @@ static void slice_act_backward(tg_tape *t, tg_node *nd)
     tg_activation act = (tg_activation)nd->farg[0];
     const tg_tensor *y = nd->out;
     int64_t run = outer ? y->size / outer : 0; /* len * inner */
-#pragma omp parallel for if (y->size > TG_PAR_MIN && outer > 1) schedule(static)
-    for (int o = 0; o < outer; o++) {
+    TG_PAR_FOR(int, o, outer, y->size > TG_PAR_MIN && outer > 1,
         float *g = gx + ((int64_t)o * n + start) * inner;
         const float *yv = y->data + o * run, *dy = y->grad + o * run;
         switch (act) {
@@ -571,7 +569,7 @@ static void slice_act_backward(tg_tape *t, tg_node *nd)
             for (int64_t i = 0; i < run; i++) g[i] += dy[i];
             break;
         }
-    }
+    );
 }
 static const tg_op slice_act_op = {"slice_act", slice_act_backward};
 
@@ -586,10 +584,9 @@ tg_tensor *tg_slice_act_at(tg_tape *t, tg_tensor *x, int axis, int start, int le
     if (g.outer == 1) {
         par_apply_act(act, x->data + (int64_t)start * g.inner, y->data, run);
     } else {
-#pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
-        for (int o = 0; o < g.outer; o++)
+        TG_PAR_FOR(int, o, g.outer, y->size > TG_PAR_MIN,
             act_rows(act, x->data + ((int64_t)o * g.n + start) * g.inner, y->data + o * run,
-                     run);
+                     run));
     }
     tg_node *r = tg_record(t, &slice_act_op, y, 1, (tg_tensor *[]){x});
     if (r) {

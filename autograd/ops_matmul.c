@@ -183,14 +183,13 @@ static void linear_backward(tg_tape *t, tg_node *n)
          * thread count. */
         enum { COLS = 256 };
         int blocks = (O + COLS - 1) / COLS;
-#pragma omp parallel for if ((int64_t)R * O > TG_PAR_BIAS_GRAD && blocks > 1) schedule(static)
-        for (int blk = 0; blk < blocks; blk++) {
+        TG_PAR_FOR(int, blk, blocks, (int64_t)R * O > TG_PAR_BIAS_GRAD && blocks > 1,
             int o0 = blk * COLS, o1 = o0 + COLS < O ? o0 + COLS : O;
             for (int r = 0; r < R; r++) {
                 const float *row = dy + (int64_t)r * O;
                 for (int o = o0; o < o1; o++) gb[o] += row[o];
             }
-        }
+        );
     }
 }
 static const tg_op linear_op = {"linear", linear_backward};
@@ -230,15 +229,14 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
     const float *cv = c ? c->data : NULL, *b = bias ? bias->data : NULL;
     float *yv = y->data;
     if (cv && b) {
-#pragma omp parallel for if (y->size > TG_PAR_LINEAR_FILL) schedule(static)
-        for (int r = 0; r < R; r++)
-            for (int o = 0; o < O; o++)
+        TG_PAR_FOR(int, r, R, y->size > TG_PAR_LINEAR_FILL, for (int o = 0; o < O; o++)
                 yv[(int64_t)r * O + o] = cv[(int64_t)r * O + o] + b[o];
+        );
     } else if (cv) {
         memcpy(yv, cv, sizeof(float) * (size_t)y->size);
     } else if (b) {
-#pragma omp parallel for if (y->size > TG_PAR_LINEAR_FILL) schedule(static)
-        for (int r = 0; r < R; r++) memcpy(yv + (int64_t)r * O, b, sizeof(float) * (size_t)O);
+        TG_PAR_FOR(int, r, R, y->size > TG_PAR_LINEAR_FILL,
+            memcpy(yv + (int64_t)r * O, b, sizeof(float) * (size_t)O));
     }
     float beta = c || b ? 1.0f : 0.0f;
     const tg_gemm_packed_b *wp = packed_weight(t, true, I, O, w->data, R);

@@ -20,8 +20,7 @@ static void sum_all_backward(tg_tape *t, tg_node *nd)
     if (!gx) return;
     float g = nd->out->grad[0] * nd->farg[0];
     int64_t n = nd->in[0]->size;
-#pragma omp parallel for if (n > TG_PAR_MIN) schedule(static)
-    for (int64_t i = 0; i < n; i++) gx[i] += g;
+    TG_PAR_FOR(int64_t, i, n, n > TG_PAR_MIN, gx[i] += g);
 }
 static const tg_op sum_op = {"sum", sum_all_backward};
 static const tg_op mean_op = {"mean", sum_all_backward};
@@ -163,8 +162,7 @@ tg_tensor *tg_max_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_l
 
 static void softmax_rows(const float *x, float *y, int64_t rows, int n, bool log_form)
 {
-#pragma omp parallel for if (rows * n > TG_PAR_MIN) schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
+    TG_PAR_FOR(int64_t, r, rows, rows * n > TG_PAR_MIN,
         const float *xr = x + r * n;
         float *yr = y + r * n;
         float m = -INFINITY;
@@ -177,7 +175,7 @@ static void softmax_rows(const float *x, float *y, int64_t rows, int n, bool log
         } else {
             for (int j = 0; j < n; j++) yr[j] = (float)(exp((double)(xr[j] - m)) / z);
         }
-    }
+    );
 }
 
 static void softmax_backward(tg_tape *t, tg_node *nd)
@@ -188,8 +186,7 @@ static void softmax_backward(tg_tape *t, tg_node *nd)
     int n = y->shape[y->ndim - 1];
     int64_t rows = n ? y->size / n : 0;
     bool log_form = nd->iarg[0];
-#pragma omp parallel for if (y->size > TG_PAR_MIN) schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
+    TG_PAR_FOR(int64_t, r, rows, y->size > TG_PAR_MIN,
         const float *yr = y->data + r * n, *gy = y->grad + r * n;
         float *g = gx + r * n;
         double dot = 0.0;
@@ -198,7 +195,7 @@ static void softmax_backward(tg_tape *t, tg_node *nd)
             for (int j = 0; j < n; j++) g[j] += gy[j] - expf(yr[j]) * (float)dot;
         else
             for (int j = 0; j < n; j++) g[j] += yr[j] * (gy[j] - (float)dot);
-    }
+    );
 }
 static const tg_op softmax_op = {"softmax", softmax_backward};
 static const tg_op log_softmax_op = {"log_softmax", softmax_backward};

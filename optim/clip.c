@@ -23,13 +23,12 @@ static double sum_squares(const float *g, int64_t n)
     }
     enum { PARTS = 64 };
     double part[PARTS];
-#pragma omp parallel for schedule(static)
-    for (int c = 0; c < PARTS; c++) {
+    TG_PAR_FOR(int, c, PARTS, true,
         int64_t lo = n * c / PARTS, hi = n * (c + 1) / PARTS;
         double s = 0;
         for (int64_t i = lo; i < hi; i++) s += (double)g[i] * g[i];
         part[c] = s;
-    }
+    );
     double s = 0;
     for (int c = 0; c < PARTS; c++) s += part[c];
     return s;
@@ -67,8 +66,7 @@ tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_nor
         if (!optim_active(w)) continue;
         float *g = w->grad;
         int64_t n = w->size;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-        for (int64_t j = 0; j < n; j++) g[j] *= c;
+        TG_PAR_FOR(int64_t, j, n, n >= TG_PAR_OPTIM, g[j] *= c);
     }
     return TG_OK;
 }
@@ -85,8 +83,7 @@ void tg_clip_grad_value_at(tg_params *ps, double clip_value, tg_loc loc)
         if (!optim_active(w)) continue;
         float *g = w->grad;
         int64_t n = w->size;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-        for (int64_t j = 0; j < n; j++) /* comparisons, so a NaN passes through */
-            g[j] = g[j] > hi ? hi : g[j] < lo ? lo : g[j];
+        /* comparisons, so a NaN passes through */
+        TG_PAR_FOR(int64_t, j, n, n >= TG_PAR_OPTIM, g[j] = g[j] > hi ? hi : g[j] < lo ? lo : g[j]);
     }
 }

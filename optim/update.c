@@ -23,8 +23,7 @@ void optim_sgd_update(const tg_sgd_opts *o, double lr, int64_t t, float *p, cons
     const bool has_wd = o->weight_decay != 0, has_mom = o->momentum != 0;
     const bool first = t == 1, nesterov = o->nesterov;
     float *buf = state;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-    for (int64_t i = 0; i < n; i++) {
+    TG_PAR_FOR(int64_t, i, n, n >= TG_PAR_OPTIM,
         float d = has_wd ? g[i] + wd * p[i] : g[i];
         if (has_mom) {
             float b = first ? d : mom * buf[i] + keep * d;
@@ -32,7 +31,7 @@ void optim_sgd_update(const tg_sgd_opts *o, double lr, int64_t t, float *p, cons
             d = nesterov ? d + mom * b : b;
         }
         p[i] -= flr * d;
-    }
+    );
 }
 
 void optim_rmsprop_update(const tg_rmsprop_opts *o, double lr, float *p, const float *g,
@@ -47,8 +46,7 @@ void optim_rmsprop_update(const tg_rmsprop_opts *o, double lr, float *p, const f
     float *sq = state;
     float *ga = centered ? state + n : NULL;
     float *buf = has_mom ? state + (centered ? 2 : 1) * n : NULL;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-    for (int64_t i = 0; i < n; i++) {
+    TG_PAR_FOR(int64_t, i, n, n >= TG_PAR_OPTIM,
         float d = has_wd ? g[i] + wd * p[i] : g[i];
         float s = alpha * sq[i] + one_m_alpha * d * d;
         sq[i] = s;
@@ -67,7 +65,7 @@ void optim_rmsprop_update(const tg_rmsprop_opts *o, double lr, float *p, const f
         } else {
             p[i] -= flr * d / avg;
         }
-    }
+    );
 }
 
 void optim_rmsprop_keras_update(const tg_rmsprop_keras_opts *o, double lr, float *p,
@@ -80,8 +78,7 @@ void optim_rmsprop_keras_update(const tg_rmsprop_keras_opts *o, double lr, float
     float *v = state;
     float *mg = centered ? state + n : NULL;
     float *m = has_mom ? state + (centered ? 2 : 1) * n : NULL;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-    for (int64_t i = 0; i < n; i++) {
+    TG_PAR_FOR(int64_t, i, n, n >= TG_PAR_OPTIM,
         float gi = g[i];
         float vi = rho * v[i] + one_m_rho * gi * gi;
         v[i] = vi;
@@ -101,7 +98,7 @@ void optim_rmsprop_keras_update(const tg_rmsprop_keras_opts *o, double lr, float
         } else {
             p[i] -= inc;
         }
-    }
+    );
 }
 
 void optim_adam_update(const tg_adam_opts *o, bool decoupled, double lr, int64_t t,
@@ -118,8 +115,7 @@ void optim_adam_update(const tg_adam_opts *o, bool decoupled, double lr, int64_t
     const bool l2 = !decoupled && o->weight_decay != 0;
     const bool decay = decoupled && o->weight_decay != 0;
     float *m = state, *v = state + n;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-    for (int64_t i = 0; i < n; i++) {
+    TG_PAR_FOR(int64_t, i, n, n >= TG_PAR_OPTIM,
         float pi = decay ? p[i] * shrink : p[i];
         float d = l2 ? g[i] + wd * pi : g[i];
         float mi = b1 * m[i] + one_m_b1 * d;
@@ -127,7 +123,7 @@ void optim_adam_update(const tg_adam_opts *o, bool decoupled, double lr, int64_t
         m[i] = mi;
         v[i] = vi;
         p[i] = pi - step_size * mi / (sqrtf(vi) / bc2_sqrt + eps);
-    }
+    );
 }
 
 void optim_adam_keras_update(const tg_adam_keras_opts *o, double lr, int64_t t, float *p,
@@ -140,15 +136,14 @@ void optim_adam_keras_update(const tg_adam_keras_opts *o, double lr, int64_t t, 
     const float one_m_b1 = (float)(1.0 - o->beta1), one_m_b2 = (float)(1.0 - o->beta2);
     const float eps = (float)o->eps;
     float *m = state, *v = state + n;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-    for (int64_t i = 0; i < n; i++) {
+    TG_PAR_FOR(int64_t, i, n, n >= TG_PAR_OPTIM,
         float gi = g[i];
         float mi = m[i] + (gi - m[i]) * one_m_b1;
         float vi = v[i] + (gi * gi - v[i]) * one_m_b2;
         m[i] = mi;
         v[i] = vi;
         p[i] -= alpha_t * mi / (sqrtf(vi) + eps);
-    }
+    );
 }
 
 void optim_adagrad_update(const tg_adagrad_opts *o, double lr, int64_t t, float *p,
@@ -161,11 +156,10 @@ void optim_adagrad_update(const tg_adagrad_opts *o, double lr, int64_t t, float 
     const float init = (float)o->initial_accumulator_value;
     const bool has_wd = o->weight_decay != 0, first = t == 1;
     float *sum = state;
-#pragma omp parallel for schedule(static) if (n >= TG_PAR_OPTIM)
-    for (int64_t i = 0; i < n; i++) {
+    TG_PAR_FOR(int64_t, i, n, n >= TG_PAR_OPTIM,
         float d = has_wd ? g[i] + wd * p[i] : g[i];
         float s = (first ? init : sum[i]) + d * d;
         sum[i] = s;
         p[i] -= clr * d / (sqrtf(s) + eps);
-    }
+    );
 }

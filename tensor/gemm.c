@@ -415,9 +415,11 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
     if (threads > 1) split_grid(im, nsplit, g->bpacked != NULL, M, N, threads, &tm, &tn);
     int tasks = tm * tn;
     int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
-    (void)tasks; /* used by the pragma only without OpenMP */
-
-#pragma omp parallel for schedule(static, 1) num_threads(tasks) if (tasks > 1)
+    if (!tg_par_go(tasks > 1)) { /* one rectangle: no team (see tensor/parallel.h) */
+        gemm_rect(im, g, 0, M, 0, N);
+        return;
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(tasks)
     for (int t = 0; t < tasks; t++) {
         int i = t / tn, j = t % tn;
         int m0 = (int)((int64_t)mu * i / tm) * im->mr;
@@ -501,15 +503,14 @@ void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *
     int kblocks = (K + kstep - 1) / kstep;
     int groups = (npad / im->nr + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
     int tasks = kblocks * groups;
-#pragma omp parallel for schedule(static) if ((int64_t)K * N >= TG_PAR_GEMM_PACK && tasks > 1)
-    for (int task = 0; task < tasks; task++) {
+    TG_PAR_FOR(int, task, tasks, (int64_t)K * N >= TG_PAR_GEMM_PACK && tasks > 1,
         int pc = task / groups * kstep, j0 = task % groups * PANELS_PER_TASK * im->nr;
         int kc = K - pc < kstep ? K - pc : kstep;
         int n = N - j0 < PANELS_PER_TASK * im->nr ? N - j0 : PANELS_PER_TASK * im->nr;
         if (n <= 0) continue;
         const float *b = trans_b ? B + (ptrdiff_t)j0 * ldb + pc : B + (ptrdiff_t)pc * ldb + j0;
         im->pack_b(trans_b, kc, n, b, ldb, buf + (ptrdiff_t)pc * npad + (ptrdiff_t)j0 * kc);
-    }
+    );
 }
 
 void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,

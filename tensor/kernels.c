@@ -108,23 +108,18 @@ static void check_binary(const char *fn, const float *a, int na, const int *sa,
 static void loop_vv(tg_binop op, const float *a, const float *b, float *out, int64_t n,
                     bool par)
 {
-    (void)par; /* used only by the pragmas */
     switch (op) {
     case TG_BIN_ADD:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] + b[i]);
         break;
     case TG_BIN_SUB:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] - b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] - b[i]);
         break;
     case TG_BIN_MUL:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] * b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] * b[i]);
         break;
     case TG_BIN_DIV:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] / b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] / b[i]);
         break;
     }
 }
@@ -132,24 +127,19 @@ static void loop_vv(tg_binop op, const float *a, const float *b, float *out, int
 /* out = a (op) s: the right operand is one number. */
 static void loop_vs(tg_binop op, const float *a, float s, float *out, int64_t n, bool par)
 {
-    (void)par;
     switch (op) {
     case TG_BIN_ADD:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] + s;
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] + s);
         break;
     case TG_BIN_SUB:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] - s;
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] - s);
         break;
     case TG_BIN_MUL:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] * s;
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] * s);
         break;
     case TG_BIN_DIV:
         /* a / s, not a * (1/s): the naive twin divides, and so must we. */
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = a[i] / s;
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = a[i] / s);
         break;
     }
 }
@@ -157,23 +147,18 @@ static void loop_vs(tg_binop op, const float *a, float s, float *out, int64_t n,
 /* out = s (op) b: the left operand is one number. */
 static void loop_sv(tg_binop op, float s, const float *b, float *out, int64_t n, bool par)
 {
-    (void)par;
     switch (op) {
     case TG_BIN_ADD:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = s + b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = s + b[i]);
         break;
     case TG_BIN_SUB:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = s - b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = s - b[i]);
         break;
     case TG_BIN_MUL:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = s * b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = s * b[i]);
         break;
     case TG_BIN_DIV:
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) out[i] = s / b[i];
+        TG_PAR_FOR(int64_t, i, n, par, out[i] = s / b[i]);
         break;
     }
 }
@@ -209,13 +194,11 @@ static void binary_rows(tg_binop op, const float *a, const float *b, float *out,
                         int64_t row, bool b_is_row)
 {
     bool par = rows > 1 && rows * row >= TG_PAR_MIN;
-    (void)par;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t r = 0; r < rows; r++) {
+    TG_PAR_FOR(int64_t, r, rows, par,
         const float *ar = b_is_row ? a + r * row : a; /* (row) */
         const float *br = b_is_row ? b : b + r * row; /* (row) */
         loop_vv(op, ar, br, out + r * row, row, false);
-    }
+    );
 }
 
 /* Any broadcast: the output viewed as (d0 * d1 * d2, d3) rows; each input is read through
@@ -231,9 +214,7 @@ static void binary_general(tg_binop op, const float *a, const int a4[TG_MAX_DIMS
     int64_t inner = o4[3];
     int64_t rows = (int64_t)o4[0] * o4[1] * o4[2];
     bool par = rows > 1 && rows * inner >= TG_PAR_MIN;
-    (void)par;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t r = 0; r < rows; r++) {
+    TG_PAR_FOR(int64_t, r, rows, par,
         /* r -> (i0, i1, i2) in the output's leading dims. */
         int64_t i2 = r % o4[2];
         int64_t i1 = (r / o4[2]) % o4[1];
@@ -248,7 +229,7 @@ static void binary_general(tg_binop op, const float *a, const int a4[TG_MAX_DIMS
             float v = apply(op, ar[0], br[0]);
             for (int64_t j = 0; j < inner; j++) orow[j] = v;
         }
-    }
+    );
 }
 
 void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const float *b,
@@ -341,9 +322,7 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
 
     if (n == m) { /* nothing is reduced */
         bool par = n >= TG_PAR_MIN;
-        (void)par;
-#pragma omp parallel for schedule(static) if (par)
-        for (int64_t i = 0; i < n; i++) dst[i] += src[i];
+            TG_PAR_FOR(int64_t, i, n, par, dst[i] += src[i]);
         return;
     }
     if (m == 1) { /* everything is reduced */
@@ -395,9 +374,7 @@ void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out)
     int64_t col_blocks = ((int64_t)inner + REDUCE_COL_BLOCK - 1) / REDUCE_COL_BLOCK;
     int64_t tasks = (int64_t)outer * col_blocks;
     bool par = tasks > 1 && (int64_t)outer * n * inner >= TG_PAR_MIN;
-    (void)par;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t t = 0; t < tasks; t++) {
+    TG_PAR_FOR(int64_t, t, tasks, par,
         int64_t o = t / col_blocks;
         int64_t j0 = (t % col_blocks) * REDUCE_COL_BLOCK;
         int64_t w = inner - j0 < REDUCE_COL_BLOCK ? inner - j0 : REDUCE_COL_BLOCK;
@@ -412,7 +389,7 @@ void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out)
             const float *xk = xo + k * inner; /* (w) */
             for (int64_t j = 0; j < w; j++) oo[j] += xk[j];
         }
-    }
+    );
 }
 
 /* Max with the first maximal index; a NaN counts as the maximum (the first NaN wins), so
@@ -426,9 +403,7 @@ void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
     int64_t col_blocks = ((int64_t)inner + REDUCE_COL_BLOCK - 1) / REDUCE_COL_BLOCK;
     int64_t tasks = (int64_t)outer * col_blocks;
     bool par = tasks > 1 && (int64_t)outer * n * inner >= TG_PAR_MIN;
-    (void)par;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t t = 0; t < tasks; t++) {
+    TG_PAR_FOR(int64_t, t, tasks, par,
         int64_t o = t / col_blocks;
         int64_t j0 = (t % col_blocks) * REDUCE_COL_BLOCK;
         int64_t w = inner - j0 < REDUCE_COL_BLOCK ? inner - j0 : REDUCE_COL_BLOCK;
@@ -449,7 +424,7 @@ void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
                 }
             }
         }
-    }
+    );
 }
 
 /* One double accumulator, index order: serial on purpose, so the result is the same bits
