@@ -1,7 +1,7 @@
 /* bench/train_bench.c — times tapegrad training steps and inference on fixed recurrent
  * configurations, LSTM and GRU each, with nothing but the library's public API.
  *
- *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|both] [--threads N]
+ *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|plainlstm|both] [--threads N]
  *               [--steps N] [--warmup N] [--json] [--train-only]
  *
  * Configurations (batch-first input x (B, T, I), target y (B, 1), both random and fixed):
@@ -77,8 +77,27 @@ typedef struct bench_cell {
     const tg_cell_type *type;
 } bench_cell;
 
-static const bench_cell cells[] = {{"lstm", &tg_cell_lstm}, {"gru", &tg_cell_gru}};
-enum { N_CELLS = sizeof cells / sizeof cells[0] };
+/* An LSTM as a researcher writes one from the README's general ops only (linear, add,
+ * chunk, sigmoid, tanh, mul): the same equations and parameters as tg_cell_lstm, which uses
+ * linear_add, chunk_act and addcmul. Timed beside it to show what a user's variant pays. */
+static void plain_lstm_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+                            tg_tensor *const *s, tg_tensor **out)
+{
+    tg_tensor *g = tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)); /* (B, 4H) */
+    tg_tensor *q[4];
+    tg_chunk(t, g, 4, 1, q); /* i | f | g | o, (B, H) each */
+    tg_tensor *i = tg_sigmoid(t, q[0]), *f = tg_sigmoid(t, q[1]);
+    tg_tensor *c = tg_add(t, tg_mul(t, f, s[1]), tg_mul(t, i, tg_tanh(t, q[2])));
+    out[0] = tg_mul(t, tg_sigmoid(t, q[3]), tg_tanh(t, c));
+    out[1] = c;
+}
+static const tg_cell_type plain_lstm = {.name = "plainlstm", .gates = 4, .n_state = 2,
+                                        .step = plain_lstm_step};
+
+/* "both" runs the first two (the ones PyTorch has); "plainlstm" only when asked for. */
+static const bench_cell cells[] = {
+    {"lstm", &tg_cell_lstm}, {"gru", &tg_cell_gru}, {"plainlstm", &plain_lstm}};
+enum { N_CELLS = sizeof cells / sizeof cells[0], N_BOTH = 2 };
 
 /* FLOPs of the recurrent GEMMs in one forward pass: per layer 2 T B G H (I + H). */
 static double forward_flops(const bench_config *c, const tg_cell_type *cell)
@@ -324,8 +343,8 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: train_bench [--config seed|medium|large|all] [--cell lstm|gru|both]\n"
-               "                   [--threads N] [--steps N] [--warmup N] [--json]\n"
+    fprintf(f, "usage: train_bench [--config seed|medium|large|all]\n"
+               "                   [--cell lstm|gru|plainlstm|both] [--threads N] [--steps N] [--warmup N] [--json]\n"
                "                   [--train-only]   (skip the inference timing, for profiles)\n");
 }
 
@@ -361,7 +380,9 @@ int main(int argc, char **argv)
     bool any_cfg = !strcmp(config, "all"), any_cell = !strcmp(cell, "both");
     int n_match = 0;
     for (int k = 0; k < N_CONFIGS; k++) n_match += any_cfg || !strcmp(config, configs[k].name);
-    if (!n_match || (!any_cell && strcmp(cell, "lstm") && strcmp(cell, "gru"))) {
+    bool known_cell = any_cell;
+    for (int j = 0; j < N_CELLS; j++) known_cell |= !strcmp(cell, cells[j].name);
+    if (!n_match || !known_cell) {
         usage(stderr);
         return 2;
     }
@@ -383,7 +404,7 @@ int main(int argc, char **argv)
         const bench_config *c = &configs[k];
         if (!any_cfg && strcmp(config, c->name)) continue;
         for (int j = 0; j < N_CELLS; j++) {
-            if (!any_cell && strcmp(cell, cells[j].name)) continue;
+            if (any_cell ? j >= N_BOTH : strcmp(cell, cells[j].name) != 0) continue;
             result r = run_one(c, &cells[j], steps, warmup, infer);
             if (!isfinite(r.loss_last)) bad = 1;
             if (json) {
@@ -398,7 +419,8 @@ int main(int argc, char **argv)
                        "\"infer_allocs_per_pass\":%.3f,"
                        "\"arena_used_mb\":%.3f,\"arena_reserved_mb\":%.3f,"
                        "\"foreign_cpu_pct\":%.1f,"
-                       "\"loss_first\":%.6g,\"loss_last\":%.6g}\n",
+                       "\"loss_first\":%.6g,\"loss_last\":%.6g,"
+                       "\"simd\":\"%s\",\"gemm_path\":\"%s\"}\n",
                        c->name, cells[j].name, nt, c->batch, c->time, c->input,
                        (long long)r.params, steps, warmup, r.train_ms, r.train_min_ms,
                        r.train_max_ms, r.fwd_ms, r.bwd_ms, r.update_ms, r.infer_ms,
@@ -406,8 +428,8 @@ int main(int argc, char **argv)
                        r.gflops_infer, r.rss_mb, r.allocs_per_step,
                        (unsigned long long)r.first_allocs, r.infer_allocs_per_pass,
                        r.arena_used_mb, r.arena_reserved_mb, r.foreign_cpu_pct,
-                       (double)r.loss_first,
-                       (double)r.loss_last);
+                       (double)r.loss_first, (double)r.loss_last,
+                       tg_simd_name(tg_simd_get_path()), tg_gemm_path_name());
             } else {
                 printf("%-7s %-5s %9lld %9.2f %5.1f/%5.1f/%5.2f %9.2f %10.0f %9.2f %9.2f %8.1f "
                        "%9.1f %8.2f %10llu %9.5f %8.1f\n",
