@@ -685,3 +685,58 @@ Test(rnn_learn, every_cell_recalls_the_first_input_over_ten_steps)
         tg_params_free(ps);
     }
 }
+
+/* A training step at 1 and at 2 threads gives the same bits: outputs, every gradient and
+ * the weights after SGD steps. Sizes above the threading thresholds (tensor/parallel.h):
+ * (64, 256) gate tensors, GEMMs of 64 x 256 x 64 and more. */
+Test(rnn_runner, one_and_two_threads_give_the_same_bits)
+{
+    const tg_cell_type *cells[] = {&tg_cell_lstm, &tg_cell_gru};
+    tg_set_adaptive_threads(false);
+    for (int k = 0; k < 2; k++) {
+        tg_params *ps[2];
+        tg_rnn *r[2];
+        tg_tape *tp[2];
+        tg_optim *opt[2];
+        tg_tensor *x = tg_tensor_new(TG_SHAPE(64, 6, 16)); /* (B, T, I) */
+        tg_rng g;
+        tg_rng_seed(&g, 5, (uint64_t)k);
+        tg_fill_uniform(x, &g, -1, 1);
+        tg_sgd_opts so = tg_sgd_defaults();
+        so.lr = 0.5f;
+        for (int v = 0; v < 2; v++) {
+            ps[v] = tg_params_new();
+            r[v] = rt_make(ps[v], cells[k], 16, 64, tg_rnn_defaults());
+            tp[v] = tg_tape_new();
+            opt[v] = tg_optim_sgd(ps[v], &so);
+        }
+        for (int step = 0; step < 3; step++) {
+            tg_tensor *y[2];
+            for (int v = 0; v < 2; v++) {
+                tg_set_num_threads(v + 1);
+                tg_tape_reset(tp[v]);
+                tg_params_zero_grad(ps[v]);
+                y[v] = tg_rnn_forward(tp[v], r[v], x, NULL, NULL); /* (B, T, 64) */
+                tg_backward(tp[v], tg_mean(tp[v], tg_square(tp[v], y[v])));
+                tg_optim_step(opt[v]);
+            }
+            cr_assert(memcmp(y[0]->data, y[1]->data, sizeof(float) * (size_t)y[0]->size) == 0,
+                      "%s step %d: outputs differ", cells[k]->name, step);
+            for (int i = 0; i < tg_params_count(ps[0]); i++) {
+                tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
+                cr_assert(memcmp(a->grad, b->grad, sizeof(float) * (size_t)a->size) == 0 &&
+                              memcmp(a->data, b->data, sizeof(float) * (size_t)a->size) == 0,
+                          "%s step %d: parameter %d differs", cells[k]->name, step, i);
+            }
+        }
+        for (int v = 0; v < 2; v++) {
+            tg_optim_free(opt[v]);
+            tg_tape_free(tp[v]);
+            tg_rnn_free(r[v]);
+            tg_params_free(ps[v]);
+        }
+        tg_tensor_free(x);
+    }
+    tg_set_num_threads(2);
+    tg_set_adaptive_threads(true);
+}
