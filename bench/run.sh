@@ -90,7 +90,7 @@ torch_version=$($PY -c "import torch; print(torch.__version__)" 2>/dev/null || e
     echo "pytorch    $torch_version (/usr/bin/python3), OMP_WAIT_POLICY=passive"
     echo "tapegrad   OMP_WAIT_POLICY unset (libgomp default); TG_SIMD=${SIMD:-unset}: SIMD path" \
         "$(env ${SIMD:+TG_SIMD=$SIMD} build/bench/train_bench --config seed --cell gru \
-            --steps 1 --warmup 0 --train-only --json | $PY -c 'import json, sys
+            --steps 1 --warmup 1 --train-only --json | $PY -c 'import json, sys
 r = json.loads(sys.stdin.read()); print(r["simd"] + ", GEMM path " + r["gemm_path"])')"
     echo "load avg   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
     echo "steps      $WARMUP warm-up + $STEPS timed per process; medians"

@@ -344,7 +344,8 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: train_bench [--config seed|medium|large|all]\n"
-               "                   [--cell lstm|gru|plainlstm|both] [--threads N] [--steps N] [--warmup N] [--json]\n"
+               "                   [--cell lstm|gru|plainlstm|both] [--threads N]\n"
+               "                   [--steps N] [--warmup N] [--json]\n"
                "                   [--train-only]   (skip the inference timing, for profiles)\n");
 }
 
