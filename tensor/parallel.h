@@ -24,12 +24,14 @@
 /* Elements: the elementwise autograd ops and their backward (ops_elementwise.c,
  * tg__grad_add), slice_act's rows, sum/mean's backward and softmax's rows (ops_reduce.c),
  * and the tensor kernels (tensor/kernels.c: binary, reduce_to, sum/max over an axis).
- * Below it, waking threads costs more than the loop. A cell step's (64, 256) tensors are
- * above it: their loops run mostly from memory (backward reads what forward wrote long
- * before), and two threads finish them sooner even with the fork (1 << 15 was 5-7% slower
- * per training step on the benchmarks, 1 << 11 no better than this). Each thread writes
- * its own elements, so the bits do not depend on the thread count. */
-#define TG_PAR_MIN ((int64_t)1 << 12)
+ * Below it, waking threads costs more than the loop. 2026-11-30, AMD EPYC with the AVX2
+ * path forced, 2 threads, after loops stopped entering libgomp when they do not fork
+ * (TG_PAR_FOR below): 1 << 15 against 1 << 12 made the seed LSTM step 26.4 ms instead of
+ * 29.1-29.8 (inference 9.4 instead of 10.1-10.3) and left medium LSTM (63.9 vs 64.6-64.9)
+ * and large GRU (152-160 vs 153) within noise. (Earlier, when every small loop paid
+ * libgomp's team set-up anyway, 1 << 15 had been 5-7% slower than 1 << 12.) Each thread
+ * writes its own elements, so the bits do not depend on the thread count. */
+#define TG_PAR_MIN ((int64_t)1 << 15)
 
 /* Elements: sigmoid and tanh through the vector-math kernels (tensor/vmath.c), split by
  * par_apply (autograd/ops_elementwise.c: the sigmoid and tanh ops, slice_act on one
