@@ -25,6 +25,16 @@ void tg_tape_pack_end(tg_tape *t);
 const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
                                          const float *B, int ldb);
 
+/* Batch shards (autograd/tape.c, used by layers/rnn.c). tg__tape_shard hands out the
+ * parent's next child tape for this step (made on first use and kept, reset when handed
+ * out, with the parent's grad mode and packing switch). On a child, gradients of tensors
+ * that are not tape tensors (parameters and other leaves, and views of them) go to
+ * buffers of the child's own, so shards on different threads never write one buffer;
+ * tg__shard_grads_add adds them into the parent's gradients (tg_grad_of(parent, leaf)).
+ * Tape tensors of a child must not be used on another tape. */
+tg_tape *tg__tape_shard(tg_tape *parent);
+void tg__shard_grads_add(tg_tape *parent, tg_tape *shard);
+
 /* dst[i] += src[i] for a gradient region: the accumulation every op's backward ends in. */
 static inline void tg__grad_add(float *dst, const float *src, int64_t n)
 {

@@ -59,6 +59,18 @@ struct tg_tape {
     const float *pack_lo, *pack_hi; /* its constant memory, or both NULL: any tensor data */
     int n_packed;
     packed_entry packed[PACK_SLOTS];
+    /* Batch shards (tg__tape_shard): child tapes handed out in order each step. */
+    tg_tape **shards;
+    int n_shards, cap_shards, shards_used;
+    /* On a shard tape: gradients of tensors that are not its own (parameters, leaves), kept
+     * here instead of in the tensors so that shards on other threads never share a buffer;
+     * tg__shard_grads_add moves them into the parent's. Arena memory, reset with the tape. */
+    bool is_shard;
+    struct leaf_grad {
+        tg_tensor *leaf;
+        float *g;
+    } *leaves;
+    int n_leaves, cap_leaves;
 };
 
 static size_t round_up(size_t n) { return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1); }
@@ -73,6 +85,8 @@ tg_tape *tg_tape_new(void)
 void tg_tape_free(tg_tape *t)
 {
     if (!t) return;
+    for (int i = 0; i < t->n_shards; i++) tg_tape_free(t->shards[i]);
+    tg_free(t->shards);
     for (chunk *c = t->first, *next; c; c = next) {
         next = c->next;
         tg_free(c);
@@ -92,7 +106,58 @@ void tg_tape_reset(tg_tape *t)
     t->n_bins = 0;
     t->pack_open = false;
     t->n_packed = 0;
-    tg_threads_tick(); /* once a step: fewer threads while other processes hold cores */
+    t->shards_used = 0;
+    t->leaves = NULL;
+    t->n_leaves = t->cap_leaves = 0;
+    if (!t->is_shard) tg_threads_tick(); /* once a step: threads follow the machine's load */
+}
+
+/* ---- batch shards --------------------------------------------------------------------------
+ * The sequence runner (layers/rnn.c) may run batch rows in shards, each on a tape of its
+ * own that one thread records and walks back; the parent keeps them from step to step. */
+
+tg_tape *tg__tape_shard(tg_tape *parent)
+{
+    if (parent->shards_used == parent->n_shards) {
+        parent->shards = tg_grow(parent->shards, parent->n_shards, &parent->cap_shards, 4,
+                                 sizeof *parent->shards);
+        tg_tape *c = tg_tape_new();
+        c->is_shard = true;
+        parent->shards[parent->n_shards++] = c;
+    }
+    tg_tape *c = parent->shards[parent->shards_used++];
+    tg_tape_reset(c);
+    c->grad_enabled = parent->grad_enabled;
+    c->packing_off = parent->packing_off;
+    return c;
+}
+
+/* A shard's own buffer for the gradient of a tensor it did not allocate, zeroed on first
+ * use. Linear search: a layer has a handful of parameters. */
+static float *shard_leaf_grad(tg_tape *t, tg_tensor *x)
+{
+    for (int i = 0; i < t->n_leaves; i++)
+        if (t->leaves[i].leaf == x) return t->leaves[i].g;
+    if (t->n_leaves == t->cap_leaves) { /* grow inside the arena: dropped at reset */
+        int cap = t->cap_leaves ? 2 * t->cap_leaves : 16;
+        struct leaf_grad *l = tg_tape_alloc(t, sizeof *l * (size_t)cap);
+        if (t->n_leaves) memcpy(l, t->leaves, sizeof *l * (size_t)t->n_leaves);
+        t->leaves = l;
+        t->cap_leaves = cap;
+    }
+    float *g = tg_tape_alloc(t, (size_t)x->size * sizeof(float));
+    memset(g, 0, (size_t)x->size * sizeof(float));
+    t->leaves[t->n_leaves++] = (struct leaf_grad){x, g};
+    return g;
+}
+
+void tg__shard_grads_add(tg_tape *parent, tg_tape *shard)
+{
+    for (int i = 0; i < shard->n_leaves; i++) {
+        tg_tensor *x = shard->leaves[i].leaf;
+        float *g = tg_grad_of(parent, x);
+        if (g) tg__grad_add(g, shard->leaves[i].g, x->size);
+    }
 }
 
 /* ---- packed GEMM operands for a scope ----------------------------------------------------
@@ -321,6 +386,7 @@ static size_t grad_bytes(const tg_tensor *x)
 float *tg_grad_of(tg_tape *t, tg_tensor *x)
 {
     if (!x || !(x->flags & TG_REQUIRES_GRAD)) return NULL;
+    if (t->is_shard && !(x->flags & TG_ON_TAPE)) return shard_leaf_grad(t, x);
     if (!x->grad) {
         if (x->grad_base) { /* a view: its gradient is a region of its base's */
             float *g = tg_grad_of(t, x->grad_base);

@@ -10,6 +10,8 @@
  *   out = stack(h_t over t)                                               (T, B, H)
  * Inside, time is the leading axis so that each step's slice is contiguous; batch-first
  * input is swapped once on the way in and once on the way out.
+ * Batch shards (opts.shard_rows, at the end of this file): a large enough batch is cut
+ * into row shards that each run all of the above on a tape and a thread of their own.
  * Not here: the cells (cells.c and users' files), losses, training loops.
  */
 #include "layers/internal.h"
@@ -38,6 +40,7 @@ tg_rnn_opts tg_rnn_defaults(void)
         .dropout = 0.0f,
         .init = TG_INIT_TORCH,
         .unit_forget_bias = false,
+        .shard_rows = 32,
     };
 }
 
@@ -216,8 +219,9 @@ static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w,
     tg_tape_pack_end(t);
 }
 
-tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
-                             tg_tensor **final, tg_loc loc)
+/* The runner on one tape, all rows of x at once. */
+static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
+                                tg_tensor **final, tg_loc loc)
 {
     const char *op = "tg_rnn_forward";
     if (!r) tg_contract_fail(loc, op, "the layer is NULL");
@@ -266,4 +270,104 @@ tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *con
     /* Last step of the top layer: h of each direction after its final step. */
     tg_tensor **top = last + (L - 1) * D; /* s = 0 (h) */
     return D == 2 ? tg_concat_at(t, 2, top, 1, loc) : top[0]; /* (B, D*H) */
+}
+
+/* ---- batch shards -----------------------------------------------------------------------
+ * Shard k holds batch rows [b0[k], b0[k+1]) of x (B, T, I), contiguous in batch-first
+ * layout: a tensor on its own tape (tg__tape_shard) that points into x, run through
+ * forward_plain by one thread. The parent gets y (B, ...) with every shard's rows copied in
+ * and one record whose backward walks the shard tapes back (in parallel), then adds their
+ * parameter gradients and x's rows into the parent's buffers in shard order. */
+enum { MAX_SHARDS = 16 };
+typedef struct shard_set {
+    int n;
+    int b0[MAX_SHARDS + 1];
+    int64_t x_row, y_row; /* floats per batch row of x and of y */
+    tg_tape *tape[MAX_SHARDS];
+    tg_tensor *x[MAX_SHARDS], *y[MAX_SHARDS];
+} shard_set;
+
+static void shards_backward(tg_tape *t, tg_node *n)
+{
+    shard_set *s = n->saved;
+    const float *dy = n->out->grad;
+    if (tg_par_go(s->n > 1)) {
+#pragma omp parallel for schedule(static, 1)
+        for (int k = 0; k < s->n; k++)
+            tg_backward_from(s->tape[k], s->y[k], dy + s->b0[k] * s->y_row);
+    } else {
+        for (int k = 0; k < s->n; k++)
+            tg_backward_from(s->tape[k], s->y[k], dy + s->b0[k] * s->y_row);
+    }
+    float *gx = tg_grad_of(t, n->in[0]);
+    for (int k = 0; k < s->n; k++) {
+        tg__shard_grads_add(t, s->tape[k]);
+        if (gx && s->x[k]->grad)
+            tg__grad_add(gx + s->b0[k] * s->x_row, s->x[k]->grad, s->x[k]->size);
+    }
+}
+static const tg_op shards_op = {"rnn_shards", shards_backward};
+
+static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, tg_loc loc)
+{
+    int B = x->shape[0];
+    shard_set *s = tg_tape_alloc(t, sizeof *s);
+    s->n = n;
+    s->x_row = x->size / B;
+    for (int k = 0; k <= n; k++) s->b0[k] = (int)((int64_t)B * k / n);
+    for (int k = 0; k < n; k++) { /* rows of x, on the shard's tape */
+        s->tape[k] = tg__tape_shard(t);
+        int rows = s->b0[k + 1] - s->b0[k];
+        tg_tensor *xs = tg_tape_alloc(s->tape[k], sizeof *xs);
+        *xs = *x;
+        xs->flags = TG_ON_TAPE | (x->flags & TG_REQUIRES_GRAD);
+        xs->shape[0] = rows;
+        xs->size = rows * s->x_row;
+        xs->data = x->data + s->b0[k] * s->x_row;
+        xs->grad = NULL, xs->grad_base = NULL, xs->node = NULL, xs->name = NULL;
+        s->x[k] = xs;
+    }
+    if (tg_par_go(n > 1)) { /* one thread per shard; the ops inside run plainly */
+#pragma omp parallel for schedule(static, 1)
+        for (int k = 0; k < n; k++)
+            s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL, loc);
+    } else {
+        for (int k = 0; k < n; k++)
+            s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL, loc);
+    }
+    tg_tensor *y0 = s->y[0];
+    int shape[TG_MAX_DIMS];
+    memcpy(shape, y0->shape, sizeof shape);
+    shape[0] = B;
+    tg_tensor *y = tg_tape_empty(t, y0->ndim, shape); /* (B, T, D*H) or (B, D*H) */
+    s->y_row = y->size / B;
+    for (int k = 0; k < n; k++)
+        memcpy(y->data + s->b0[k] * s->y_row, s->y[k]->data,
+               sizeof(float) * (size_t)s->y[k]->size);
+    /* inputs: x and every weight, so that y requires grad when any of them does */
+    int nw = r->layers * r->dirs, n_in = 1;
+    tg_tensor **in = tg_tape_alloc(t, sizeof *in * (size_t)(1 + 4 * nw));
+    in[0] = x;
+    for (int i = 0; i < nw; i++) {
+        tg_cell_weights *w = &r->w[i];
+        tg_tensor *ws[4] = {w->weight_ih, w->weight_hh, w->bias_ih, w->bias_hh};
+        for (int j = 0; j < 4; j++)
+            if (ws[j]) in[n_in++] = ws[j];
+    }
+    tg_node *node = tg_record(t, &shards_op, y, n_in, in);
+    if (node) node->saved = s;
+    return y;
+}
+
+tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
+                             tg_tensor **final, tg_loc loc)
+{
+    if (r && x && r->opts.batch_first && !init && !final && r->opts.shard_rows > 0 &&
+        x->ndim == 3 && x->shape[2] == r->input_size && x->shape[1] > 0 &&
+        !(r->training && r->opts.dropout > 0.0f && r->layers > 1)) {
+        int n = x->shape[0] / r->opts.shard_rows;
+        if (n > MAX_SHARDS) n = MAX_SHARDS;
+        if (n >= 2) return forward_sharded(t, r, x, n, loc);
+    }
+    return forward_plain(t, r, x, init, final, loc);
 }
