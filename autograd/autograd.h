@@ -52,6 +52,8 @@ bool tg_tape_grad_enabled(const tg_tape *t);
  * tests, and to rule it out when hunting a problem. */
 void tg_tape_set_packing(tg_tape *t, bool on);
 
+/* Counts include the tape's batch-shard tapes (tg_rnn_opts.shard_rows), whose records run
+ * on their own threads. */
 typedef struct tg_tape_stats {
     int nodes;             /* records on the tape now */
     int chunks;            /* arena chunks held */

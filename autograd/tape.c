@@ -304,13 +304,21 @@ bool tg_tape_grad_enabled(const tg_tape *t) { return t->grad_enabled; }
 
 tg_tape_stats tg_tape_stats_get(const tg_tape *t)
 {
-    return (tg_tape_stats){
+    tg_tape_stats st = {
         .nodes = t->n_nodes,
         .chunks = t->n_chunks,
         .bytes_used = t->used,
         .bytes_reserved = t->reserved,
         .heap_allocs = t->heap_allocs,
     };
+    for (int i = 0; i < t->n_shards; i++) { /* shards handed out since the reset count */
+        tg_tape_stats c = tg_tape_stats_get(t->shards[i]);
+        if (i < t->shards_used) st.nodes += c.nodes, st.bytes_used += c.bytes_used;
+        st.chunks += c.chunks;
+        st.bytes_reserved += c.bytes_reserved;
+        st.heap_allocs += c.heap_allocs;
+    }
+    return st;
 }
 
 void tg_requires_grad(tg_tensor *x)

@@ -365,7 +365,8 @@ tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *con
     if (r && x && r->opts.batch_first && !init && !final && r->opts.shard_rows > 0 &&
         x->ndim == 3 && x->shape[2] == r->input_size && x->shape[1] > 0 &&
         !(r->training && r->opts.dropout > 0.0f && r->layers > 1)) {
-        int n = x->shape[0] / r->opts.shard_rows;
+        int B = x->shape[0], n = B / r->opts.shard_rows;
+        if (n < 2 && B >= r->opts.shard_rows) n = 2; /* B 32..63: two halves */
         if (n > MAX_SHARDS) n = MAX_SHARDS;
         if (n >= 2) return forward_sharded(t, r, x, n, loc);
     }
