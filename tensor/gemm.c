@@ -441,6 +441,9 @@ void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const
         scale_rows(C, ldc, M, N, beta);
         return;
     }
+    if (tg__gemm_small(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                       tg_gemm_get_path()))
+        return; /* K = 1, or a one-column GEMV with contiguous rows (gemm_small.c) */
     if (N == 1 && ldc == 1 && M > 1) {
         /* A column C (M, 1) stored contiguously is also the row C^T (1, M): compute
          * C^T = op(B)^T op(A)^T so the vectors run along M instead of one lane of N (the

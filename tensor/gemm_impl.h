@@ -66,4 +66,11 @@ void tg_gemm_pack_b_ref(int nr, bool trans, int kc, int n, const float *b, int l
 extern const tg_gemm_impl *const tg_gemm_impl_avx2;
 extern const tg_gemm_impl *const tg_gemm_impl_avx512;
 
+/* tensor/gemm_small.c: the rank-1 update (K = 1) and the one-column matrix-vector product,
+ * done directly on the vectors of `path` (a tg_gemm_path); false for every other shape.
+ * Arguments as tg_gemm's, already checked, with M, N > 0, K > 0 and alpha != 0. */
+bool tg__gemm_small(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                    const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                    int ldc, int path);
+
 #endif /* TG_GEMM_IMPL_H */
