@@ -135,7 +135,9 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
  * matrices as stored. beta = 0 ignores what C held (NaN included).
  * Deterministic: every element of C is summed over k in the same order whatever the
  * number of threads; OpenMP splits C into blocks of rows or columns above a work threshold,
- * never the depth K. */
+ * never the depth K. Two shapes skip the packed kernels (tensor/gemm_small.c): K = 1 (same
+ * bits as the kernels) and a one-column C with ldc = 1 and op(A) = A, whose dot products
+ * are summed in vector lanes in a fixed order. */
 void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
              int lda, const float *B, int ldb, float beta, float *C, int ldc);
 void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
