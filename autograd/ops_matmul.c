@@ -229,9 +229,8 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
     const float *cv = c ? c->data : NULL, *b = bias ? bias->data : NULL;
     float *yv = y->data;
     if (cv && b) {
-        TG_PAR_FOR(int, r, R, y->size > TG_PAR_LINEAR_FILL, for (int o = 0; o < O; o++)
-                yv[(int64_t)r * O + o] = cv[(int64_t)r * O + o] + b[o];
-        );
+        TG_PAR_FOR(int, r, R, y->size > TG_PAR_LINEAR_FILL,
+            for (int o = 0; o < O; o++) yv[(int64_t)r * O + o] = cv[(int64_t)r * O + o] + b[o]);
     } else if (cv) {
         memcpy(yv, cv, sizeof(float) * (size_t)y->size);
     } else if (b) {
