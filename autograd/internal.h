@@ -35,6 +35,14 @@ const tg_gemm_packed_b *tg_tape_packed_b(tg_tape *t, bool trans_b, int K, int N,
 tg_tape *tg__tape_shard(tg_tape *parent);
 void tg__shard_grads_add(tg_tape *parent, tg_tape *shard);
 
+/* In a backward whose op passes dy on unchanged to x (add, sub's first input): hands y's
+ * gradient buffer to x instead of zeroing one for x and adding dy into it, when that is the
+ * same thing: x is a tape tensor of y's size, not a view, with no gradient yet, and y owns
+ * its buffer and is not where backward started. x's later contributions then add into it;
+ * y->grad becomes NULL (y's gradient is dead once its record has run). Returns whether it
+ * did; on false, accumulate as usual. */
+bool tg__grad_take(tg_tape *t, tg_tensor *x, tg_tensor *y);
+
 /* dst[i] += src[i] for a gradient region: the accumulation every op's backward ends in. */
 static inline void tg__grad_add(float *dst, const float *src, int64_t n)
 {

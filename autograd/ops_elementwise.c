@@ -60,15 +60,27 @@ static void add_reduced(tg_tape *t, tg_tensor *x, const tg_tensor *y, const floa
 /* y = a + b;  da = dy, db = dy (each summed to its shape) */
 static void add_backward(tg_tape *t, tg_node *n)
 {
-    add_reduced(t, n->in[0], n->out, n->out->grad, false);
-    add_reduced(t, n->in[1], n->out, n->out->grad, false);
+    tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
+    if (tg__grad_take(t, a, y)) { /* da is dy itself: a takes y's buffer */
+        add_reduced(t, b, y, a->grad, false);
+    } else if (tg__grad_take(t, b, y)) {
+        add_reduced(t, a, y, b->grad, false);
+    } else {
+        add_reduced(t, a, y, y->grad, false);
+        add_reduced(t, b, y, y->grad, false);
+    }
 }
 
 /* y = a - b;  da = dy, db = -dy */
 static void sub_backward(tg_tape *t, tg_node *n)
 {
-    add_reduced(t, n->in[0], n->out, n->out->grad, false);
-    add_reduced(t, n->in[1], n->out, n->out->grad, true);
+    tg_tensor *a = n->in[0], *b = n->in[1], *y = n->out;
+    if (tg__grad_take(t, a, y)) {
+        add_reduced(t, b, y, a->grad, true);
+    } else {
+        add_reduced(t, a, y, y->grad, false);
+        add_reduced(t, b, y, y->grad, true);
+    }
 }
 
 /* dy * other, with `other` broadcast to y's shape. */

@@ -66,6 +66,7 @@ struct tg_tape {
      * here instead of in the tensors so that shards on other threads never share a buffer;
      * tg__shard_grads_add moves them into the parent's. Arena memory, reset with the tape. */
     bool is_shard;
+    tg_tensor *root; /* during tg_backward: the tensor it started from */
     struct leaf_grad {
         tg_tensor *leaf;
         float *g;
@@ -414,6 +415,17 @@ float *tg_grad_of(tg_tape *t, tg_tensor *x)
     return x->grad;
 }
 
+bool tg__grad_take(tg_tape *t, tg_tensor *x, tg_tensor *y)
+{
+    const int need = TG_ON_TAPE | TG_REQUIRES_GRAD;
+    if (x == y || x->grad || x->grad_base || (x->flags & need) != need || x->size != y->size ||
+        !y->grad || y->grad_base || !(y->flags & TG_ON_TAPE) || y == t->root)
+        return false;
+    x->grad = y->grad; /* same byte size: it goes back to the same bin when x dies */
+    y->grad = NULL;
+    return true;
+}
+
 void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
 {
     tg_check_tensor(y, "tg_backward", "y", loc);
@@ -428,6 +440,7 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
                          "backward ran already on this tape; call tg_tape_reset before the "
                          "next forward (or add the losses and call backward once)");
     t->backward_done = true;
+    t->root = y;
 
     float *gy = tg_grad_of(t, y);
     for (int64_t i = 0; i < y->size; i++) gy[i] += dy[i];
@@ -440,7 +453,7 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
         tg_tensor *out = n->out;
         if (!out->grad) continue;
         n->op->backward(t, n);
-        if ((out->flags & TG_ON_TAPE) && !out->grad_base && out != y) {
+        if (out->grad && (out->flags & TG_ON_TAPE) && !out->grad_base && out != y) {
             release(t, out->grad, grad_bytes(out));
             out->grad = NULL;
         }

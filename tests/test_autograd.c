@@ -569,3 +569,50 @@ Test(threads, one_and_two_threads_give_identical_bits)
     cr_expect(memcmp(x1, x2, nx * 4) == 0, "grad of x differs");
     free(y1), free(a1), free(b1), free(x1), free(y2), free(a2), free(b2), free(x2);
 }
+
+/* add and sub hand their output's gradient buffer to an input that has none yet
+ * (tg__grad_take). The gradients must be those of plain accumulation: with an earlier
+ * consumer of the same input, with a + a and a - a, with the other input broadcast, and
+ * over repeated steps (the buffer is recycled with its new owner). */
+Test(tape, add_and_sub_passing_their_gradient_buffer_on_keep_every_gradient)
+{
+    tg_tape *t = tg_tape_new();
+    tg_tensor *x = tg_tensor_new(TG_SHAPE(2, 3)), *r = tg_tensor_new(TG_SHAPE(3));
+    for (int i = 0; i < 6; i++) x->data[i] = 0.5f * (float)i - 1.0f;
+    for (int i = 0; i < 3; i++) r->data[i] = (float)i + 1.0f;
+    tg_requires_grad(x);
+    tg_requires_grad(r);
+    for (int step = 0; step < 3; step++) {
+        tg_tape_reset(t);
+        if (x->grad) memset(x->grad, 0, sizeof(float) * 6);
+        if (r->grad) memset(r->grad, 0, sizeof(float) * 3);
+        tg_tensor *a = tg_scale(t, x, 2.0f);                 /* a = 2x, a tape tensor */
+        tg_tensor *u = tg_scale(t, a, 3.0f);                 /* consumer of a before the add */
+        tg_tensor *y = tg_add(t, a, r);                      /* r broadcast over rows */
+        tg_tensor *z = tg_add(t, a, a);                      /* a + a */
+        tg_tensor *w = tg_sub(t, tg_scale(t, x, 1.0f), r);  /* sub: first input takes dy */
+        tg_tensor *v = tg_sub(t, a, a);                      /* a - a: zero gradient */
+        tg_tensor *loss = tg_add(t, tg_add(t, tg_sum(t, tg_mul(t, y, y)), tg_sum(t, u)),
+                                 tg_add(t, tg_add(t, tg_sum(t, z), tg_sum(t, w)),
+                                        tg_sum(t, tg_mul(t, v, v))));
+        tg_backward(t, loss);
+        /* d/dx: y = 2x + r -> 2 * 2y; u -> 2 * 3; z = 4x -> 4; w = x - r -> 1; v = 0 */
+        for (int i = 0; i < 6; i++) {
+            float yv = 2.0f * x->data[i] + r->data[i % 3];
+            float want = 4.0f * yv + 6.0f + 4.0f + 1.0f;
+            cr_expect(fabsf(x->grad[i] - want) < 1e-5f, "step %d dx[%d] = %g, want %g", step,
+                      i, (double)x->grad[i], (double)want);
+        }
+        /* d/dr: y -> sum over rows of 2y; w -> -1 per row */
+        for (int j = 0; j < 3; j++) {
+            float want = 0;
+            for (int i = 0; i < 2; i++) want += 2.0f * (2.0f * x->data[i * 3 + j] + r->data[j]);
+            want -= 2.0f;
+            cr_expect(fabsf(r->grad[j] - want) < 1e-5f, "step %d dr[%d] = %g, want %g", step,
+                      j, (double)r->grad[j], (double)want);
+        }
+    }
+    tg_tape_free(t);
+    tg_tensor_free(x);
+    tg_tensor_free(r);
+}
