@@ -485,6 +485,64 @@ Test(rnn_runner, xw_in_parts_equals_slicing_the_whole_projection)
     }
 }
 
+/* Two copies of one layer trained side by side for 3 SGD steps (lr 0.5: large steps, so
+ * that a stale weight would show); before each step set(v, tape) makes copy v different
+ * (packing off, another thread count). After every step the outputs and every gradient
+ * must have the same bits, and after the update the weights too. */
+typedef void (*rt_setup)(int v, tg_tape *tp);
+static void rt_train_pair_same_bits(const tg_cell_type *cell, int B, int T, int I, int H,
+                                    tg_rnn_opts o, uint64_t seed, rt_setup set)
+{
+    tg_params *ps[2];
+    tg_rnn *r[2];
+    tg_tape *tp[2];
+    tg_optim *opt[2];
+    tg_tensor *x = tg_tensor_new(TG_SHAPE(B, T, I));
+    tg_rng g;
+    tg_rng_seed(&g, 21, seed);
+    tg_fill_uniform(x, &g, -1, 1);
+    tg_sgd_opts so = tg_sgd_defaults();
+    so.lr = 0.5f;
+    for (int v = 0; v < 2; v++) {
+        ps[v] = tg_params_new();
+        r[v] = rt_make(ps[v], cell, I, H, o);
+        tp[v] = tg_tape_new();
+        opt[v] = tg_optim_sgd(ps[v], &so);
+    }
+    for (int step = 0; step < 3; step++) {
+        tg_tensor *y[2];
+        for (int v = 0; v < 2; v++) {
+            set(v, tp[v]);
+            tg_tape_reset(tp[v]);
+            tg_params_zero_grad(ps[v]);
+            y[v] = tg_rnn_forward(tp[v], r[v], x, NULL, NULL);
+            tg_backward(tp[v], tg_mean(tp[v], tg_square(tp[v], y[v])));
+        }
+        cr_assert(memcmp(y[0]->data, y[1]->data, sizeof(float) * (size_t)y[0]->size) == 0,
+                  "%s step %d: outputs differ", cell->name, step);
+        for (int i = 0; i < tg_params_count(ps[0]); i++) {
+            tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
+            cr_assert(memcmp(a->grad, b->grad, sizeof(float) * (size_t)a->size) == 0,
+                      "%s step %d: gradient of parameter %d differs", cell->name, step, i);
+        }
+        for (int v = 0; v < 2; v++) tg_optim_step(opt[v]);
+        for (int i = 0; i < tg_params_count(ps[0]); i++) {
+            tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
+            cr_assert(memcmp(a->data, b->data, sizeof(float) * (size_t)a->size) == 0,
+                      "%s step %d: parameter %d differs after the update", cell->name, step, i);
+        }
+    }
+    for (int v = 0; v < 2; v++) {
+        tg_optim_free(opt[v]);
+        tg_tape_free(tp[v]);
+        tg_rnn_free(r[v]);
+        tg_params_free(ps[v]);
+    }
+    tg_tensor_free(x);
+}
+
+static void packing_on_off(int v, tg_tape *tp) { tg_tape_set_packing(tp, v == 0); }
+
 /* Recurrent weights packed once per pass (the default) against packed per GEMM
  * (tg_tape_set_packing off): the same bits for outputs and every gradient, over training
  * steps with weight updates between them (a cached packed weight must not outlive its
@@ -493,53 +551,11 @@ Test(rnn_runner, xw_in_parts_equals_slicing_the_whole_projection)
 Test(rnn_runner, packing_weights_once_per_pass_changes_no_bit)
 {
     const tg_cell_type *cells[] = {&tg_cell_lstm, &tg_cell_gru, &tg_cell_gru_reset_before};
-    for (int k = 0; k < 3; k++) {
-        tg_params *ps[2];
-        tg_rnn *r[2];
-        tg_tape *tp[2];
-        tg_optim *opt[2];
-        tg_tensor *x = tg_tensor_new(TG_SHAPE(24, 9, 5)); /* (B, T, I) */
-        tg_rng g;
-        tg_rng_seed(&g, 21, (uint64_t)k);
-        tg_fill_uniform(x, &g, -1, 1);
-        tg_sgd_opts so = tg_sgd_defaults();
-        so.lr = 0.5f; /* large steps: stale weights would show */
-        for (int v = 0; v < 2; v++) {
-            ps[v] = tg_params_new();
-            tg_rnn_opts o = tg_rnn_defaults();
-            o.num_layers = 2;
-            o.bidirectional = true;
-            r[v] = rt_make(ps[v], cells[k], 5, 32, o);
-            tp[v] = tg_tape_new();
-            tg_tape_set_packing(tp[v], v == 0);
-            opt[v] = tg_optim_sgd(ps[v], &so);
-        }
-        for (int step = 0; step < 3; step++) {
-            tg_tensor *y[2];
-            for (int v = 0; v < 2; v++) {
-                tg_tape_reset(tp[v]);
-                tg_params_zero_grad(ps[v]);
-                y[v] = tg_rnn_forward(tp[v], r[v], x, NULL, NULL); /* (B, T, 64) */
-                tg_backward(tp[v], tg_mean(tp[v], tg_square(tp[v], y[v])));
-            }
-            cr_assert(memcmp(y[0]->data, y[1]->data, sizeof(float) * (size_t)y[0]->size) == 0,
-                      "%s step %d: outputs differ", cells[k]->name, step);
-            for (int i = 0; i < tg_params_count(ps[0]); i++) {
-                tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
-                cr_assert(memcmp(a->grad, b->grad, sizeof(float) * (size_t)a->size) == 0,
-                          "%s step %d: gradient of parameter %d differs", cells[k]->name,
-                          step, i);
-            }
-            for (int v = 0; v < 2; v++) tg_optim_step(opt[v]);
-        }
-        for (int v = 0; v < 2; v++) {
-            tg_optim_free(opt[v]);
-            tg_tape_free(tp[v]);
-            tg_rnn_free(r[v]);
-            tg_params_free(ps[v]);
-        }
-        tg_tensor_free(x);
-    }
+    tg_rnn_opts o = tg_rnn_defaults();
+    o.num_layers = 2;
+    o.bidirectional = true;
+    for (int k = 0; k < 3; k++) /* (B, T, I) (24, 9, 5), H 32: below the batch shards */
+        rt_train_pair_same_bits(cells[k], 24, 9, 5, 32, o, (uint64_t)k, packing_on_off);
 }
 
 /* ---- forward of the non-PyTorch cells against plain loops in double -------------------
@@ -690,54 +706,19 @@ Test(rnn_learn, every_cell_recalls_the_first_input_over_ten_steps)
 /* A training step at 1 and at 2 threads gives the same bits: outputs, every gradient and
  * the weights after SGD steps. Sizes above the threading thresholds (tensor/parallel.h):
  * (64, 640) LSTM gate tensors, GEMMs of 64 x 640 x 160 and more. */
+static void one_or_two_threads(int v, tg_tape *tp)
+{
+    (void)tp;
+    tg_set_num_threads(v + 1);
+}
+
 Test(rnn_runner, one_and_two_threads_give_the_same_bits)
 {
     const tg_cell_type *cells[] = {&tg_cell_lstm, &tg_cell_gru};
     tg_set_adaptive_threads(false);
-    for (int k = 0; k < 2; k++) {
-        tg_params *ps[2];
-        tg_rnn *r[2];
-        tg_tape *tp[2];
-        tg_optim *opt[2];
-        tg_tensor *x = tg_tensor_new(TG_SHAPE(64, 4, 16)); /* (B, T, I) */
-        tg_rng g;
-        tg_rng_seed(&g, 5, (uint64_t)k);
-        tg_fill_uniform(x, &g, -1, 1);
-        tg_sgd_opts so = tg_sgd_defaults();
-        so.lr = 0.5f;
-        for (int v = 0; v < 2; v++) {
-            ps[v] = tg_params_new();
-            r[v] = rt_make(ps[v], cells[k], 16, 160, tg_rnn_defaults());
-            tp[v] = tg_tape_new();
-            opt[v] = tg_optim_sgd(ps[v], &so);
-        }
-        for (int step = 0; step < 3; step++) {
-            tg_tensor *y[2];
-            for (int v = 0; v < 2; v++) {
-                tg_set_num_threads(v + 1);
-                tg_tape_reset(tp[v]);
-                tg_params_zero_grad(ps[v]);
-                y[v] = tg_rnn_forward(tp[v], r[v], x, NULL, NULL); /* (B, T, 160) */
-                tg_backward(tp[v], tg_mean(tp[v], tg_square(tp[v], y[v])));
-                tg_optim_step(opt[v]);
-            }
-            cr_assert(memcmp(y[0]->data, y[1]->data, sizeof(float) * (size_t)y[0]->size) == 0,
-                      "%s step %d: outputs differ", cells[k]->name, step);
-            for (int i = 0; i < tg_params_count(ps[0]); i++) {
-                tg_tensor *a = tg_params_at(ps[0], i), *b = tg_params_at(ps[1], i);
-                cr_assert(memcmp(a->grad, b->grad, sizeof(float) * (size_t)a->size) == 0 &&
-                              memcmp(a->data, b->data, sizeof(float) * (size_t)a->size) == 0,
-                          "%s step %d: parameter %d differs", cells[k]->name, step, i);
-            }
-        }
-        for (int v = 0; v < 2; v++) {
-            tg_optim_free(opt[v]);
-            tg_tape_free(tp[v]);
-            tg_rnn_free(r[v]);
-            tg_params_free(ps[v]);
-        }
-        tg_tensor_free(x);
-    }
+    for (int k = 0; k < 2; k++) /* (B, T, I) (64, 4, 16), H 160: two batch shards */
+        rt_train_pair_same_bits(cells[k], 64, 4, 16, 160, tg_rnn_defaults(), (uint64_t)k,
+                                one_or_two_threads);
     tg_set_num_threads(2);
     tg_set_adaptive_threads(true);
 }
