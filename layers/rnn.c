@@ -291,14 +291,8 @@ static void shards_backward(tg_tape *t, tg_node *n)
 {
     shard_set *s = n->saved;
     const float *dy = n->out->grad;
-    if (tg_par_go(s->n > 1)) {
-#pragma omp parallel for schedule(static, 1)
-        for (int k = 0; k < s->n; k++)
-            tg_backward_from(s->tape[k], s->y[k], dy + s->b0[k] * s->y_row);
-    } else {
-        for (int k = 0; k < s->n; k++)
-            tg_backward_from(s->tape[k], s->y[k], dy + s->b0[k] * s->y_row);
-    }
+    TG_PAR_FOR(int, k, s->n, s->n > 1, /* a shard per thread; ops inside do not fork */
+        tg_backward_from(s->tape[k], s->y[k], dy + s->b0[k] * s->y_row));
     float *gx = tg_grad_of(t, n->in[0]);
     for (int k = 0; k < s->n; k++) {
         tg__shard_grads_add(t, s->tape[k]);
@@ -327,14 +321,8 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, tg
         xs->grad = NULL, xs->grad_base = NULL, xs->node = NULL, xs->name = NULL;
         s->x[k] = xs;
     }
-    if (tg_par_go(n > 1)) { /* one thread per shard; the ops inside run plainly */
-#pragma omp parallel for schedule(static, 1)
-        for (int k = 0; k < n; k++)
-            s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL, loc);
-    } else {
-        for (int k = 0; k < n; k++)
-            s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL, loc);
-    }
+    TG_PAR_FOR(int, k, n, n > 1, /* a shard per thread; ops inside do not fork */
+        s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL, loc));
     tg_tensor *y0 = s->y[0];
     int shape[TG_MAX_DIMS];
     memcpy(shape, y0->shape, sizeof shape);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static atomic_uint_fast64_t heap_allocs;
 
 uint64_t tg_heap_alloc_count(void) { return (uint64_t)atomic_load(&heap_allocs); }

@@ -235,21 +235,18 @@ static tg_gemm_path env_request(void)
     return (tg_gemm_path)tg_simd_parse(e ? e : getenv("TG_SIMD"));
 }
 
-tg_gemm_path tg_gemm_get_path(void)
-{
-    int p = atomic_load_explicit(&active_path, memory_order_relaxed);
-    if (p == 0) { /* first use: every racing thread computes the same answer */
-        p = (int)resolve(env_request());
-        atomic_store_explicit(&active_path, p, memory_order_relaxed);
-    }
-    return (tg_gemm_path)p;
-}
-
 tg_gemm_path tg_gemm_set_path(tg_gemm_path p)
 {
     tg_gemm_path got = resolve(p);
     atomic_store_explicit(&active_path, (int)got, memory_order_relaxed);
     return got;
+}
+
+tg_gemm_path tg_gemm_get_path(void)
+{
+    int p = atomic_load_explicit(&active_path, memory_order_relaxed);
+    /* first use: every racing thread sets the same answer */
+    return p ? (tg_gemm_path)p : tg_gemm_set_path(env_request());
 }
 
 const char *tg_gemm_path_name(void) { return impl_of(tg_gemm_get_path())->name; }

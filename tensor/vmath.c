@@ -103,21 +103,18 @@ const char *tg_simd_name(tg_simd_path p)
 /* 0 until the first call decides; then the resolved path of the vector math kernels. */
 static atomic_int vmath_path;
 
-tg_simd_path tg_simd_get_path(void)
-{
-    int p = atomic_load_explicit(&vmath_path, memory_order_relaxed);
-    if (p == 0) { /* first use: every racing thread computes the same answer */
-        p = (int)tg_simd_resolve(tg_simd_parse(getenv("TG_SIMD")));
-        atomic_store_explicit(&vmath_path, p, memory_order_relaxed);
-    }
-    return (tg_simd_path)p;
-}
-
 tg_simd_path tg_simd_set_path(tg_simd_path p)
 {
     tg_simd_path got = tg_simd_resolve(p);
     atomic_store_explicit(&vmath_path, (int)got, memory_order_relaxed);
     return got;
+}
+
+tg_simd_path tg_simd_get_path(void)
+{
+    int p = atomic_load_explicit(&vmath_path, memory_order_relaxed);
+    /* first use: every racing thread sets the same answer */
+    return p ? (tg_simd_path)p : tg_simd_set_path(tg_simd_parse(getenv("TG_SIMD")));
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
