@@ -118,14 +118,22 @@ INLINE_T(AVX2_T) void pack_a8_body(bool trans, int m, int kc, float alpha, const
 {
     const __m256 va = _mm256_set1_ps(alpha);
     int p = 0;
-    for (; p + 8 <= m; p += 8, ap += 8 * kc) {
-        if (trans) /* op(A)[r][k] = a[k * lda + p + r] */
-            for (int k = 0; k < kc; k++)
-                _mm256_store_ps(ap + 8 * k,
-                                _mm256_mul_ps(va, _mm256_loadu_ps(a + (ptrdiff_t)k * lda + p)));
-        else /* op(A)[r][k] = a[(p + r) * lda + k] */
-            tpack8(0, kc, alpha, a + (ptrdiff_t)p * lda, lda, ap, 8);
+    if (trans) { /* op(A)[r][k] = a[k * lda + p + r] */
+        int full = m / 8 * 8;
+        /* Row k of A feeds every panel: read it once, left to right, and store a vector
+         * into each panel (panel p starts at ap + p kc). Walking one panel down all kc
+         * rows instead reads with stride lda, which for lda a multiple of 1024 floats
+         * maps every row to the same L1 set and misses on each. */
+        for (int k = 0; k < kc; k++) {
+            const float *src = a + (ptrdiff_t)k * lda;
+            for (int q = 0; q < full; q += 8)
+                _mm256_store_ps(ap + (ptrdiff_t)q * kc + 8 * k,
+                                _mm256_mul_ps(va, _mm256_loadu_ps(src + q)));
+        }
+        p = full, ap += (ptrdiff_t)full * kc;
     }
+    for (; !trans && p + 8 <= m; p += 8, ap += 8 * kc) /* op(A)[r][k] = a[(p + r) * lda + k] */
+        tpack8(0, kc, alpha, a + (ptrdiff_t)p * lda, lda, ap, 8);
     if (p < m)
         tg_gemm_pack_a_ref(8, trans, m - p, kc, alpha, trans ? a + p : a + (ptrdiff_t)p * lda,
                            lda, ap);
@@ -138,12 +146,22 @@ INLINE_T(AVX2_T) void pack_a4_body(bool trans, int m, int kc, float alpha, const
     const __m256 va = _mm256_set1_ps(alpha);
     const __m128 va4 = _mm_set1_ps(alpha);
     int p = 0;
-    for (; p + 4 <= m; p += 4, ap += 4 * kc) {
-        if (trans) {
-            for (int k = 0; k < kc; k++)
-                _mm_store_ps(ap + 4 * k, _mm_mul_ps(va4, _mm_loadu_ps(a + (ptrdiff_t)k * lda + p)));
-            continue;
+    if (trans) { /* by rows of A, as in pack_a8_body: two panels per 8-float load */
+        int full = m / 4 * 4;
+        for (int k = 0; k < kc; k++) {
+            const float *src = a + (ptrdiff_t)k * lda;
+            int q = 0;
+            for (; q + 8 <= full; q += 8) {
+                __m256 v = _mm256_mul_ps(va, _mm256_loadu_ps(src + q));
+                _mm_store_ps(ap + (ptrdiff_t)q * kc + 4 * k, _mm256_castps256_ps128(v));
+                _mm_store_ps(ap + (ptrdiff_t)(q + 4) * kc + 4 * k, _mm256_extractf128_ps(v, 1));
+            }
+            if (q < full)
+                _mm_store_ps(ap + (ptrdiff_t)q * kc + 4 * k, _mm_mul_ps(va4, _mm_loadu_ps(src + q)));
         }
+        p = full, ap += (ptrdiff_t)full * kc;
+    }
+    for (; !trans && p + 4 <= m; p += 4, ap += 4 * kc) {
         const float *row = a + (ptrdiff_t)p * lda;
         int k = 0;
         for (; k + 8 <= kc; k += 8) {
