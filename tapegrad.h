@@ -16,6 +16,7 @@
 #include "autograd/autograd.h"
 #include "autograd/op.h"
 #include "layers/layers.h"
+#include "layers/variants/variants.h"
 #include "optim/optim.h"
 #include "data/data.h"
 #include "train/train.h"

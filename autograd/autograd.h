@@ -197,6 +197,16 @@ tg_tensor *tg_max_axis_at(tg_tape *t, tg_tensor *x, int axis, bool keepdim, tg_l
 tg_tensor *tg_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 tg_tensor *tg_log_softmax_at(tg_tape *t, tg_tensor *x, tg_loc loc);
 
+/* Layer normalization over the last axis (Ba et al. 2016), as PyTorch's
+ * torch.nn.functional.layer_norm(x, (n,), gain, bias, eps): per row of n,
+ * y = (x - mean) / sqrt(var + eps) * gain + bias with the biased variance. gain and bias
+ * are (n) or NULL (1 and 0); eps > 0 (PyTorch's default 1e-5). One op: a fused forward
+ * and a fused backward (autograd/ops_norm.c); the layer that owns gain and bias is
+ * tg_layer_norm_layer (layers/layers.h). */
+#define tg_layer_norm(...) tg_layer_norm_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_layer_norm_at(tg_tape *t, tg_tensor *x, tg_tensor *gain, tg_tensor *bias,
+                            float eps, tg_loc loc);
+
 /* Shape ops.
  * reshape: same number of elements; one entry may be -1 (inferred).
  * transpose: (M, N) -> (N, M); (B, M, N) -> (B, N, M).

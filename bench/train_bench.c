@@ -80,10 +80,11 @@ typedef struct bench_cell {
 /* An LSTM as a researcher writes one from the README's general ops only (linear, add,
  * chunk, sigmoid, tanh, mul): the same equations and parameters as tg_cell_lstm, which uses
  * linear_add, chunk_act and addcmul. Timed beside it to show what a user's variant pays. */
-static void plain_lstm_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+static void plain_lstm_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                             tg_tensor *const *s, tg_tensor **out)
 {
-    tg_tensor *g = tg_add(t, xw, tg_linear(t, s[0], w->weight_hh, w->bias_hh)); /* (B, 4H) */
+    const tg_cell_weights *w = ctx->w;
+    tg_tensor *g = tg_add(t, xw[0], tg_linear(t, s[0], w->weight_hh, w->bias_hh)); /* (B, 4H) */
     tg_tensor *q[4];
     tg_chunk(t, g, 4, 1, q); /* i | f | g | o, (B, H) each */
     tg_tensor *i = tg_sigmoid(t, q[0]), *f = tg_sigmoid(t, q[1]);

@@ -29,12 +29,14 @@
 /* ---- the custom cell: JANET ---------------------------------------------------------------
  *   [f c~] = x W_ih^T + b_ih + h W_hh^T + b_hh        (B, 2H): gate rows f | c~
  *   h' = sigmoid(f) * h + (1 - sigmoid(f)) * tanh(c~)
- * The runner hands each step xw = x W_ih^T + b_ih for that step, computed once for all
- * steps; the cell adds the recurrent part, so it is one GEMM per step. */
-static void janet_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+ * The runner hands each step xw[0] = x W_ih^T + b_ih for that step, computed once for all
+ * steps; the cell adds the recurrent part, so it is one GEMM per step. ctx->w holds the
+ * weights (ctx also has the training flag, an rng and a user pointer, unused here). */
+static void janet_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                        tg_tensor *const *state, tg_tensor **next)
 {
-    tg_tensor *gates = tg_add(t, xw, tg_linear(t, state[0], w->weight_hh, w->bias_hh));
+    const tg_cell_weights *w = ctx->w;
+    tg_tensor *gates = tg_add(t, xw[0], tg_linear(t, state[0], w->weight_hh, w->bias_hh));
     tg_tensor *g[2];
     tg_chunk(t, gates, 2, 1, g); /* (B, H) each */
     tg_tensor *f = tg_sigmoid(t, g[0]);

@@ -13,16 +13,18 @@
 
 /* ---- Elman RNN: h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh) --------------------------- */
 
-static void rnn_tanh_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+static void rnn_tanh_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                           tg_tensor *const *s, tg_tensor **out)
 {
-    out[0] = tg_tanh(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw));
+    const tg_cell_weights *w = ctx->w;
+    out[0] = tg_tanh(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw[0]));
 }
 
-static void rnn_relu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+static void rnn_relu_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                           tg_tensor *const *s, tg_tensor **out)
 {
-    out[0] = tg_relu(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw));
+    const tg_cell_weights *w = ctx->w;
+    out[0] = tg_relu(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw[0]));
 }
 
 const tg_cell_type tg_cell_rnn_tanh = {
@@ -38,10 +40,11 @@ const tg_cell_type tg_cell_rnn_relu = {
 static const tg_activation lstm_acts[4] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID, TG_ACT_TANH,
                                            TG_ACT_SIGMOID};
 
-static void lstm_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw, tg_tensor *const *s,
-                      tg_tensor **out)
+static void lstm_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
+                      tg_tensor *const *s, tg_tensor **out)
 {
-    tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw);
+    const tg_cell_weights *w = ctx->w;
+    tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw[0]);
     tg_tensor *q[4]; /* sigmoid(i), sigmoid(f), tanh(g), sigmoid(o): (B, H) each */
     tg_chunk_act(t, gates, 4, 1, lstm_acts, q);
     tg_tensor *c = tg_addcmul(t, tg_mul(t, q[1], s[1]), q[0], q[2]); /* f c + i g */
@@ -91,9 +94,10 @@ static gru_hh gru_hh_views(tg_tape *t, const tg_cell_weights *w)
     return u;
 }
 
-static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
+static void gru_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                      tg_tensor *const *s, tg_tensor **out)
 {
+    const tg_cell_weights *w = ctx->w;
     gru_hh u = gru_hh_views(t, w);
     tg_tensor *rz = tg_linear_add(t, s[0], u.w_rz, u.b_rz, xw[0]); /* (B, 2H) */
     tg_tensor *q[2];                                           /* r, z */
@@ -105,7 +109,7 @@ static void gru_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
 
 /* xw in parts [r z] | [n]: every slice above is a view. */
 const tg_cell_type tg_cell_gru = {
-    .name = "gru", .gates = 3, .n_state = 1, .xw_parts = {2, 1}, .step_parts = gru_step};
+    .name = "gru", .gates = 3, .n_state = 1, .xw_parts = {2, 1}, .step = gru_step};
 
 /* ---- GRU with the reset gate before the matmul (Cho et al. 2014; Keras reset_after=False)
  *   [hr hz] = h W_{hr,hz}^T + b_{hr,hz},  r, z as above
@@ -113,9 +117,10 @@ const tg_cell_type tg_cell_gru = {
  * Not PyTorch's GRU: the candidate's recurrent matmul waits for r, so it is its own GEMM
  * on the last H rows of weight_hh (a view of the parameter). */
 
-static void gru_reset_before_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
+static void gru_reset_before_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                                   tg_tensor *const *s, tg_tensor **out)
 {
+    const tg_cell_weights *w = ctx->w;
     gru_hh u = gru_hh_views(t, w);
     tg_tensor *q[2]; /* r, z */
     tg_chunk_act(t, tg_linear_add(t, s[0], u.w_rz, u.b_rz, xw[0]), 2, 1, gru_acts, q);
@@ -127,4 +132,4 @@ const tg_cell_type tg_cell_gru_reset_before = {.name = "gru_reset_before",
                                                .gates = 3,
                                                .n_state = 1,
                                                .xw_parts = {2, 1},
-                                               .step_parts = gru_reset_before_step};
+                                               .step = gru_reset_before_step};

@@ -42,6 +42,23 @@ tg_linear_layer tg_linear_layer_new(tg_params *ps, const char *prefix, int in, i
 tg_tensor *tg_linear_layer_forward_at(tg_tape *t, const tg_linear_layer *l, tg_tensor *x,
                                       tg_loc loc);
 
+/* ---- layer norm -------------------------------------------------------------------------
+ * PyTorch's nn.LayerNorm(n, elementwise_affine = affine, bias = bias) over the last axis:
+ * "<prefix>.weight" (n) starts at 1 and "<prefix>.bias" (n) at 0 (NULL without affine, or
+ * bias without bias); eps is 1e-5 (PyTorch's; Keras' LayerNormalization uses 1e-3: set
+ * .eps after making the layer). Forward is tg_layer_norm (autograd/autograd.h). */
+typedef struct tg_layer_norm_layer {
+    tg_tensor *weight; /* (n) gain, or NULL */
+    tg_tensor *bias;   /* (n) or NULL */
+    float eps;         /* 1e-5 */
+} tg_layer_norm_layer;
+
+tg_layer_norm_layer tg_layer_norm_layer_new(tg_params *ps, const char *prefix, int n,
+                                            bool affine, bool bias);
+#define tg_layer_norm_layer_forward(...) tg_layer_norm_layer_forward_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_layer_norm_layer_forward_at(tg_tape *t, const tg_layer_norm_layer *l,
+                                          tg_tensor *x, tg_loc loc);
+
 /* ---- dropout --------------------------------------------------------------------------
  * Inverted dropout: in training each element is zeroed with probability p and the rest are
  * scaled by 1/(1-p), so evaluation is the identity (training == false returns x itself).
@@ -95,26 +112,66 @@ tg_tensor *tg_bce_with_logits_loss_at(tg_tape *t, tg_tensor *logits, tg_tensor *
                                       tg_reduction r, tg_loc loc);
 
 /* ---- recurrent cells -------------------------------------------------------------------
- * A cell type says how many gate blocks its input weights have and how many state tensors
- * it carries, and gives a step function. The runner owns the weights, in PyTorch layout:
+ * A cell type says how many gate blocks its input weights have, how many state tensors it
+ * carries and which parameters of its own it needs, and gives a step function. The runner
+ * owns every weight. The four of every cell, in PyTorch layout:
  *   weight_ih (G*H, I), weight_hh (G*H, H), bias_ih (G*H), bias_hh (G*H)
- * and hands the step the input projection of this time step, already computed for all
- * steps in one GEMM:  xw = x_t weight_ih^T + bias_ih   (B, G*H).
- * The step returns the new state; state[0] is always h, the output of the step. */
+ * and the cell's own (params below: peephole weights, layer-norm gains, ...). The runner
+ * hands the step the input projection of this time step, already computed for all steps
+ * in one GEMM:  xw = x_t weight_ih^T + bias_ih   (B, G*H),
+ * and the step returns the new state; state[0] is always h, the output of the step. */
+enum { TG_CELL_MAX_PARAMS = 8 };
+
 typedef struct tg_cell_weights {
     tg_tensor *weight_ih; /* (G*H, I) */
     tg_tensor *weight_hh; /* (G*H, H) */
     tg_tensor *bias_ih;   /* (G*H) or NULL when the layer has no bias */
     tg_tensor *bias_hh;   /* (G*H) or NULL */
-    int hidden;           /* H */
+    /* The cell's own parameters, in the order of tg_cell_type.params (NULL past them). */
+    tg_tensor *param[TG_CELL_MAX_PARAMS];
+    int hidden; /* H */
+    int input;  /* I of this layer: the input size for layer 0, D*H above it */
 } tg_cell_weights;
 
-typedef void (*tg_cell_step_fn)(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
-                                tg_tensor *const *state, tg_tensor **new_state);
-/* The same with the input projection in parts (see xw_parts below): xw[p] (B, n_p * H). */
-typedef void (*tg_cell_step_parts_fn)(tg_tape *t, const tg_cell_weights *w,
-                                      tg_tensor *const *xw, tg_tensor *const *state,
-                                      tg_tensor **new_state);
+/* What a step sees besides its input projection and state. */
+typedef struct tg_cell_ctx {
+    const tg_cell_weights *w; /* this layer and direction's weights */
+    bool training;            /* tg_rnn_train's flag (false until it is called) */
+    /* A random stream for stochastic cells (zoneout, recurrent dropout), when the cell type
+     * sets uses_rng and the layer is training; else NULL. It is seeded per forward call from
+     * tg_rnn_train's rng, one stream per layer, direction and batch shard, so a seeded run
+     * gives the same bits at any thread count. */
+    tg_rng *rng;
+    void *user;               /* tg_rnn_opts.user */
+    int layer, direction;     /* direction 1 runs over reversed time */
+    int step;                 /* time index of this step, 0..T-1 (T-1 first when reversed) */
+} tg_cell_ctx;
+
+/* One step. xw[0] is the whole projection (B, G*H), or with xw_parts one tensor per part,
+ * xw[p] (B, n_p * H). Write n_state tensors into next; (B, H) each. */
+typedef void (*tg_cell_step_fn)(tg_tape *t, const tg_cell_ctx *c, tg_tensor *const *xw,
+                                tg_tensor *const *state, tg_tensor **next);
+
+/* A size that depends on the layer: hidden * H + input * I + n. {.hidden = 3} is 3H. */
+typedef struct tg_cell_dim {
+    int hidden, input, n;
+} tg_cell_dim;
+
+/* Initializer of a cell's own parameter. hidden is H; rng is tg_rnn_new's. */
+typedef void (*tg_cell_init_fn)(tg_tensor *p, int hidden, tg_rng *rng);
+void tg_cell_init_uniform(tg_tensor *p, int hidden, tg_rng *rng); /* U(-1/sqrt(H), 1/sqrt(H)) */
+void tg_cell_init_zeros(tg_tensor *p, int hidden, tg_rng *rng);
+void tg_cell_init_ones(tg_tensor *p, int hidden, tg_rng *rng);   /* layer-norm gains */
+
+/* A parameter a cell type declares: the runner adds one per layer and direction to the
+ * store as "<prefix>.<name>_l<k>[_reverse]" (PyTorch's pattern, e.g.
+ * "lstm.weight_peephole_l0"), so it trains, saves and loads with the rest, and hands it
+ * to the step as ctx->w->param[i]. */
+typedef struct tg_cell_param {
+    const char *name;     /* [A-Za-z0-9_], unique within the cell type */
+    tg_cell_dim shape[2]; /* 1 or 2 dims: a vector when shape[1] is all zero */
+    tg_cell_init_fn init; /* NULL: tg_cell_init_uniform (as PyTorch's RNN weights) */
+} tg_cell_param;
 
 typedef struct tg_rnn_opts tg_rnn_opts;
 
@@ -123,19 +180,24 @@ typedef struct tg_rnn_opts tg_rnn_opts;
 typedef struct tg_cell_type {
     const char *name;     /* for messages: "lstm", "gru", "cifg", ... */
     int gates;            /* G: blocks of H rows in weight_ih and weight_hh */
-    int n_state;          /* 1 (h) or 2 (h, c) */
+    int n_state;          /* 1 (h) to 4; (h, c) for an LSTM */
     tg_cell_step_fn step;
     /* Optional: adjusts freshly initialized weights (LSTM sets its forget-gate bias under
      * unit_forget_bias). NULL for most cells. */
     void (*after_init)(tg_cell_weights *w, const tg_rnn_opts *opts);
-    /* Optional, instead of step: a cell that uses gate blocks of xw on their own (GRU's n
-     * gate adds x W_in^T + b_in apart from r and z) can have the projection in parts, each
-     * contiguous per step, so it needs no column slice (a copy) of xw. xw_parts lists the
-     * gate blocks per part in weight row order, 0-terminated, summing to G: {2, 1} gives
-     * xw[0] = [r z] (B, 2H) and xw[1] = [n] (B, H). The forward values are those of
-     * slicing xw; the input's gradient sums one GEMM per part, so it may round differently. */
+    /* Optional: the projection in parts, each contiguous per step. A cell that uses gate
+     * blocks of xw on their own (GRU's n gate adds x W_in^T + b_in apart from r and z) then
+     * needs no column slice (a copy) of xw. xw_parts lists the gate blocks per part in
+     * weight row order, 0-terminated, summing to G: {2, 1} gives xw[0] = [r z] (B, 2H) and
+     * xw[1] = [n] (B, H). All zero: one part, xw[0] (B, G*H). The forward values are those
+     * of slicing xw; the input's gradient sums one GEMM per part, so it may round
+     * differently. */
     int xw_parts[4];
-    tg_cell_step_parts_fn step_parts;
+    /* Optional: the cell's own parameters, up to TG_CELL_MAX_PARAMS, ended by a NULL name. */
+    tg_cell_param params[TG_CELL_MAX_PARAMS];
+    /* The step draws random numbers in training: it gets ctx->rng, and tg_rnn_train(r, true,
+     * rng) must be given an rng. */
+    bool uses_rng;
 } tg_cell_type;
 
 /* PyTorch's cells. */
@@ -174,6 +236,7 @@ struct tg_rnn_opts {
      * unsharded run; weight gradients agree with it up to float rounding (summed per
      * shard). Any cell, the library's or a user's, runs this way. */
     int shard_rows;
+    void *user; /* handed to every step of the cell as ctx->user (NULL) */
 };
 tg_rnn_opts tg_rnn_defaults(void);
 
@@ -188,8 +251,10 @@ void tg_rnn_free(tg_rnn *r);
 tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction);
 int tg_rnn_output_size(const tg_rnn *r); /* H, or 2H when bidirectional */
 
-/* Training switch for the dropout between layers and its random source. */
-void tg_rnn_train(tg_rnn *r, bool training, tg_rng *dropout_rng);
+/* Training switch (the layer starts in evaluation mode) and the random source of the
+ * dropout between layers and of a stochastic cell (tg_cell_type.uses_rng); the rng is
+ * needed when training with either, and must outlive the forward calls. */
+void tg_rnn_train(tg_rnn *r, bool training, tg_rng *rng);
 
 /* Runs the layer over x: (B, T, I) when batch_first, else (T, B, I).
  * Returns (B, T, D*H) / (T, B, D*H) with return_sequences, else the last step (B, D*H)

@@ -62,6 +62,35 @@ tg_tensor *tg_linear_layer_forward_at(tg_tape *t, const tg_linear_layer *l, tg_t
     return tg_linear_at(t, x, l->weight, l->bias, loc); /* (..., out) */
 }
 
+/* ---- layer norm --------------------------------------------------------------------------
+ * PyTorch's nn.LayerNorm(n): "<prefix>.weight" (gain, ones) and "<prefix>.bias" (zeros). */
+
+tg_layer_norm_layer tg_layer_norm_layer_new(tg_params *ps, const char *prefix, int n,
+                                            bool affine, bool bias)
+{
+    const char *fn = "tg_layer_norm_layer_new";
+    if (!ps) tg_contract_fail(TG_HERE, fn, "the store is NULL");
+    if (n <= 0) tg_contract_fail(TG_HERE, fn, "n must be > 0, got %d", n);
+    char name[256];
+    tg_layer_norm_layer l = {.eps = 1e-5f};
+    if (!affine) return l;
+    tg__param_name(name, sizeof name, prefix, "weight", fn);
+    l.weight = tg_params_add(ps, name, TG_SHAPE(n));
+    tg_tensor_fill(l.weight, 1.0f);
+    if (bias) {
+        tg__param_name(name, sizeof name, prefix, "bias", fn);
+        l.bias = tg_params_add(ps, name, TG_SHAPE(n)); /* zeros */
+    }
+    return l;
+}
+
+tg_tensor *tg_layer_norm_layer_forward_at(tg_tape *t, const tg_layer_norm_layer *l,
+                                          tg_tensor *x, tg_loc loc)
+{
+    if (!l) tg_contract_fail(loc, "tg_layer_norm_layer_forward", "the layer is NULL");
+    return tg_layer_norm_at(t, x, l->weight, l->bias, l->eps, loc);
+}
+
 /* ---- dropout ----------------------------------------------------------------------------
  * Inverted dropout, as torch.nn.functional.dropout:
  *   m_i = 1/(1-p) with probability 1-p, else 0   (u_i ~ U[0, 1) from rng, kept when u_i >= p)

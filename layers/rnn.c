@@ -17,6 +17,7 @@
 #include "layers/internal.h"
 #include "autograd/internal.h" /* tg_tape_alloc, tg_check_tensor, tg_tape_pack_* */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +26,7 @@ struct tg_rnn {
     int input_size, hidden, layers, dirs;
     tg_rnn_opts opts;
     bool training;
-    tg_rng *dropout_rng;
+    tg_rng *rng;        /* tg_rnn_train's: dropout between layers, stochastic cells */
     tg_cell_weights *w; /* layers * dirs, index l * dirs + d */
 };
 
@@ -70,6 +71,72 @@ static void init_weights(tg_cell_weights *w, const tg_rnn_opts *o, int H, tg_rng
     }
 }
 
+/* Size of one dim of a cell's own parameter for a layer of input I and hidden H. */
+static int64_t param_dim(tg_cell_dim d, int I, int H)
+{
+    return (int64_t)d.hidden * H + (int64_t)d.input * I + d.n;
+}
+
+/* The cell type's declarations: a step, sane gate and state counts, parts summing to the
+ * gates, parameter names that are unique identifiers. */
+static void check_cell(const tg_cell_type *cell, tg_loc here)
+{
+    const char *name = cell->name ? cell->name : "(unnamed)";
+    if (!cell->step)
+        tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" has no step function", name);
+    if (cell->gates < 1 || cell->n_state < 1 || cell->n_state > 4)
+        tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" declares %d gates and %d states "
+                         "(gates >= 1, states 1..4)", name, cell->gates, cell->n_state);
+    int sum = 0, p = 0;
+    for (; p < 4 && cell->xw_parts[p] > 0; p++) sum += cell->xw_parts[p];
+    if ((p > 0 && sum != cell->gates) || (p < 4 && cell->xw_parts[p] < 0) ||
+        (p == 0 && (cell->xw_parts[1] | cell->xw_parts[2] | cell->xw_parts[3])))
+        tg_contract_fail(here, "tg_rnn_new",
+                         "cell \"%s\": xw_parts must be positive gate counts summing to its "
+                         "%d gates (0-terminated), got {%d, %d, %d, %d}",
+                         name, cell->gates, cell->xw_parts[0], cell->xw_parts[1],
+                         cell->xw_parts[2], cell->xw_parts[3]);
+    for (int i = 0; i < TG_CELL_MAX_PARAMS && cell->params[i].name; i++) {
+        const char *pn = cell->params[i].name;
+        size_t len = strlen(pn);
+        bool ok = len > 0 && len < 48;
+        for (size_t k = 0; ok && k < len; k++)
+            ok = isalnum((unsigned char)pn[k]) || pn[k] == '_';
+        for (int j = 0; ok && j < i; j++) ok = strcmp(pn, cell->params[j].name) != 0;
+        if (!ok)
+            tg_contract_fail(here, "tg_rnn_new", "cell \"%s\": parameter %d's name \"%s\" "
+                             "must be 1 to 47 of [A-Za-z0-9_] and unique in the cell",
+                             name, i, pn);
+    }
+}
+
+/* The cell's own parameters of one layer and direction: shapes from its dims, added to the
+ * store under "<prefix>.<name>_l<layer>[_reverse]" and initialized. check_only: only
+ * checks the dims (before anything is allocated). */
+static void add_cell_params(tg_params *ps, const char *prefix, const tg_cell_type *cell,
+                            tg_cell_weights *w, int layer, int dir, tg_rng *rng,
+                            bool check_only, tg_loc here)
+{
+    for (int i = 0; i < TG_CELL_MAX_PARAMS && cell->params[i].name; i++) {
+        const tg_cell_param *cp = &cell->params[i];
+        const tg_cell_dim *d1 = &cp->shape[1];
+        int nd = d1->hidden || d1->input || d1->n ? 2 : 1;
+        int64_t dims[2] = {param_dim(cp->shape[0], w->input, w->hidden),
+                           param_dim(cp->shape[1], w->input, w->hidden)};
+        if (check_only) {
+            for (int k = 0; k < nd; k++)
+                if (dims[k] < 1 || dims[k] > (1 << 28))
+                    tg_contract_fail(here, "tg_rnn_new", "cell \"%s\": parameter \"%s\" dim "
+                                     "%d is %lld for input %d, hidden %d", cell->name, cp->name,
+                                     k, (long long)dims[k], w->input, w->hidden);
+            continue;
+        }
+        w->param[i] = add_param(ps, prefix, cp->name, layer, dir, (int)dims[0],
+                                nd == 2 ? (int)dims[1] : 0);
+        (cp->init ? cp->init : tg_cell_init_uniform)(w->param[i], w->hidden, rng);
+    }
+}
+
 tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, int input_size,
                    int hidden_size, const tg_rnn_opts *opts, tg_rng *rng)
 {
@@ -77,22 +144,7 @@ tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, 
     tg_rnn_opts o = opts ? *opts : tg_rnn_defaults();
     if (!ps || !cell || !rng)
         tg_contract_fail(here, "tg_rnn_new", "the store, the cell type and the rng are needed");
-    if (!cell->step == !cell->step_parts)
-        tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" must set exactly one of step and "
-                         "step_parts", cell->name ? cell->name : "(unnamed)");
-    if (cell->gates < 1 || cell->n_state < 1 || cell->n_state > 4)
-        tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" declares %d gates and %d states",
-                         cell->name, cell->gates, cell->n_state);
-    if (cell->step_parts) {
-        int sum = 0, p = 0;
-        for (; p < 4 && cell->xw_parts[p] > 0; p++) sum += cell->xw_parts[p];
-        if (p == 0 || sum != cell->gates || (p < 4 && cell->xw_parts[p] < 0))
-            tg_contract_fail(here, "tg_rnn_new",
-                             "cell \"%s\": xw_parts must be positive gate counts summing to "
-                             "its %d gates (0-terminated), got {%d, %d, %d, %d}",
-                             cell->name, cell->gates, cell->xw_parts[0], cell->xw_parts[1],
-                             cell->xw_parts[2], cell->xw_parts[3]);
-    }
+    check_cell(cell, here);
     if (input_size < 1 || hidden_size < 1 || o.num_layers < 1)
         tg_contract_fail(here, "tg_rnn_new",
                          "sizes must be positive: input %d, hidden %d, layers %d", input_size,
@@ -100,6 +152,12 @@ tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, 
     if (!(o.dropout >= 0.0f && o.dropout < 1.0f))
         tg_contract_fail(here, "tg_rnn_new", "dropout %g is outside [0, 1)", (double)o.dropout);
 
+    for (int l = 0; l < 2 && l < o.num_layers; l++) { /* the inputs of layer 0 and above */
+        tg_cell_weights probe = {.hidden = hidden_size,
+                                 .input = l == 0 ? input_size
+                                                 : hidden_size * (o.bidirectional ? 2 : 1)};
+        add_cell_params(ps, "", cell, &probe, l, 0, rng, true, here);
+    }
     tg_rnn *r = tg_calloc(sizeof *r);
     r->cell = cell;
     r->input_size = input_size;
@@ -110,12 +168,14 @@ tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, 
     r->w = tg_calloc((size_t)r->layers * r->dirs * sizeof *r->w);
     const char *pre = prefix ? prefix : "";
     int GH = cell->gates * hidden_size;
-    /* PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh. */
+    /* PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh;
+     * then the cell's own parameters. */
     for (int l = 0; l < r->layers; l++) {
         int in = l == 0 ? input_size : hidden_size * r->dirs;
         for (int d = 0; d < r->dirs; d++) {
             tg_cell_weights *w = &r->w[l * r->dirs + d];
             w->hidden = hidden_size;
+            w->input = in;
             w->weight_ih = add_param(ps, pre, "weight_ih", l, d, GH, in);
             w->weight_hh = add_param(ps, pre, "weight_hh", l, d, GH, hidden_size);
             if (o.bias) {
@@ -123,6 +183,7 @@ tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, 
                 w->bias_hh = add_param(ps, pre, "bias_hh", l, d, GH, 0);
             }
             init_weights(w, &o, hidden_size, rng);
+            add_cell_params(ps, pre, cell, w, l, d, rng, false, here);
             if (cell->after_init) cell->after_init(w, &o);
         }
     }
@@ -146,13 +207,34 @@ tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction)
 
 int tg_rnn_output_size(const tg_rnn *r) { return r->hidden * r->dirs; }
 
-void tg_rnn_train(tg_rnn *r, bool training, tg_rng *dropout_rng)
+void tg_rnn_train(tg_rnn *r, bool training, tg_rng *rng)
 {
-    if (training && r->opts.dropout > 0.0f && r->layers > 1 && !dropout_rng)
+    if (!r) tg_contract_fail(TG_HERE, "tg_rnn_train", "the layer is NULL");
+    if (training && r->opts.dropout > 0.0f && r->layers > 1 && !rng)
         tg_contract_fail(TG_HERE, "tg_rnn_train", "dropout %g between layers needs an rng",
                          (double)r->opts.dropout);
+    if (training && r->cell->uses_rng && !rng)
+        tg_contract_fail(TG_HERE, "tg_rnn_train", "cell \"%s\" draws random numbers in "
+                         "training (uses_rng) and needs an rng", r->cell->name);
     r->training = training;
-    r->dropout_rng = dropout_rng;
+    r->rng = rng;
+}
+
+/* ---- the cell's own initializers --------------------------------------------------------- */
+
+void tg_cell_init_uniform(tg_tensor *p, int hidden, tg_rng *rng)
+{
+    tg_init_uniform_fan(p, rng, hidden);
+}
+void tg_cell_init_zeros(tg_tensor *p, int hidden, tg_rng *rng)
+{
+    (void)hidden, (void)rng;
+    tg_tensor_fill(p, 0.0f);
+}
+void tg_cell_init_ones(tg_tensor *p, int hidden, tg_rng *rng)
+{
+    (void)hidden, (void)rng;
+    tg_tensor_fill(p, 1.0f);
 }
 
 /* Initial state s of (layer, direction): row l*D+d of the user's (L*D, B, H) tensor, as a
@@ -176,17 +258,26 @@ static tg_tensor *initial_state(tg_tape *t, const tg_rnn *r, tg_tensor *const *i
     return tg_reshape_at(t, v, 2, (int[]){B, r->hidden}, loc);
 }
 
+/* Random streams of one forward call: seeded once per call from the layer's rng (only
+ * for a stochastic cell in training), one stream per shard, layer and direction. */
+typedef struct run_seed {
+    bool on;
+    uint64_t seed;
+    int shard;
+} run_seed;
+
 /* Runs one direction of one layer over x (T, B, I). Fills hs[0..T-1] with h_t in time
  * order and last[0..n_state-1] with the state after the final step. A cell with xw_parts
  * gets one projection per part, from the part's rows of W_ih and b_ih (views). */
-static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w, tg_tensor *x,
-                          bool reverse, tg_tensor **state, tg_tensor **hs, tg_loc loc)
+static void run_direction(tg_tape *t, const tg_rnn *r, int layer, int dir, tg_tensor *x,
+                          run_seed rs, tg_tensor **state, tg_tensor **hs, tg_loc loc)
 {
     const tg_cell_type *cell = r->cell;
+    const tg_cell_weights *w = &r->w[layer * r->dirs + dir];
     int T = x->shape[0], B = x->shape[1], H = r->hidden;
     int n_parts = 0, width[4];
     tg_tensor *proj[4]; /* (T, B, width[p]) each */
-    if (cell->step_parts) {
+    if (cell->xw_parts[0] > 0) {
         for (int g0 = 0; n_parts < 4 && cell->xw_parts[n_parts] > 0; n_parts++) {
             int rows = cell->xw_parts[n_parts] * H;
             tg_tensor *wp = tg_slice_at(t, w->weight_ih, 0, g0 * H, rows, loc);
@@ -200,20 +291,29 @@ static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w,
         width[0] = cell->gates * H;
         n_parts = 1;
     }
+    tg_cell_ctx c = {.w = w, .training = r->training, .user = r->opts.user, .layer = layer,
+                     .direction = dir};
+    if (rs.on) {
+        c.rng = tg_tape_alloc(t, sizeof *c.rng);
+        tg_rng_seed(c.rng, rs.seed, ((uint64_t)rs.shard * (uint64_t)r->layers + layer) * 2 + dir);
+    }
     tg_tensor *xw[4], *next[4];
     /* weight_hh stays put during the loop: the cell's GEMMs on it (or on views of it) may
      * use one packed copy for all steps */
     tg_tape_pack_begin(t, w->weight_hh->data, w->weight_hh->data + w->weight_hh->size);
     for (int k = 0; k < T; k++) {
-        int step = reverse ? T - 1 - k : k;
+        int step = dir ? T - 1 - k : k;
         for (int p = 0; p < n_parts; p++) /* (B, width[p]), a view */
             xw[p] = tg_reshape_at(t, tg_slice_at(t, proj[p], 0, step, 1, loc), 2,
                                   (int[]){B, width[p]}, loc);
-        if (cell->step_parts)
-            cell->step_parts(t, w, xw, state, next);
-        else
-            cell->step(t, w, xw[0], state, next);
-        for (int s = 0; s < cell->n_state; s++) state[s] = next[s];
+        c.step = step;
+        next[0] = next[1] = next[2] = next[3] = NULL;
+        cell->step(t, &c, xw, state, next);
+        for (int s = 0; s < cell->n_state; s++) {
+            if (!next[s]) tg_contract_fail(loc, "tg_rnn_forward", "cell \"%s\" left state "
+                                           "%d unset at step %d", cell->name, s, step);
+            state[s] = next[s];
+        }
         if (hs) hs[step] = state[0];
     }
     tg_tape_pack_end(t);
@@ -221,7 +321,7 @@ static void run_direction(tg_tape *t, const tg_rnn *r, const tg_cell_weights *w,
 
 /* The runner on one tape, all rows of x at once. */
 static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
-                                tg_tensor **final, tg_loc loc)
+                                tg_tensor **final, run_seed rs, tg_loc loc)
 {
     const char *op = "tg_rnn_forward";
     if (!r) tg_contract_fail(loc, op, "the layer is NULL");
@@ -249,15 +349,14 @@ static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *
             tg_tensor *state[4];
             for (int s = 0; s < n_state; s++)
                 state[s] = initial_state(t, r, init, s, l * D + d, B, loc);
-            run_direction(t, r, &r->w[l * D + d], seq, d == 1, state, need_seq ? hs : NULL,
-                          loc);
+            run_direction(t, r, l, d, seq, rs, state, need_seq ? hs : NULL, loc);
             for (int s = 0; s < n_state; s++) last[s * L * D + l * D + d] = state[s];
             if (need_seq) dir_out[d] = tg_stack_at(t, T, hs, 0, loc); /* (T, B, H) */
         }
         if (!need_seq) break;
         out = D == 2 ? tg_concat_at(t, 2, dir_out, 2, loc) : dir_out[0]; /* (T, B, D*H) */
         if (l + 1 < L && r->training && r->opts.dropout > 0.0f)
-            out = tg_dropout_at(t, out, r->opts.dropout, true, r->dropout_rng, loc);
+            out = tg_dropout_at(t, out, r->opts.dropout, true, r->rng, loc);
         seq = out;
     }
 
@@ -302,7 +401,8 @@ static void shards_backward(tg_tape *t, tg_node *n)
 }
 static const tg_op shards_op = {"rnn_shards", shards_backward};
 
-static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, tg_loc loc)
+static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, run_seed rs,
+                                  tg_loc loc)
 {
     int B = x->shape[0];
     shard_set *s = tg_tape_alloc(t, sizeof *s);
@@ -322,7 +422,8 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, tg
         s->x[k] = xs;
     }
     TG_PAR_FOR(int, k, n, n > 1, /* a shard per thread; ops inside do not fork */
-        s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL, loc));
+        s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL,
+                                (run_seed){rs.on, rs.seed, k}, loc));
     tg_tensor *y0 = s->y[0];
     int shape[TG_MAX_DIMS];
     memcpy(shape, y0->shape, sizeof shape);
@@ -334,13 +435,14 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, tg
                sizeof(float) * (size_t)s->y[k]->size);
     /* inputs: x and every weight, so that y requires grad when any of them does */
     int nw = r->layers * r->dirs, n_in = 1;
-    tg_tensor **in = tg_tape_alloc(t, sizeof *in * (size_t)(1 + 4 * nw));
+    tg_tensor **in = tg_tape_alloc(t, sizeof *in * (size_t)(1 + (4 + TG_CELL_MAX_PARAMS) * nw));
     in[0] = x;
     for (int i = 0; i < nw; i++) {
         tg_cell_weights *w = &r->w[i];
         tg_tensor *ws[4] = {w->weight_ih, w->weight_hh, w->bias_ih, w->bias_hh};
         for (int j = 0; j < 4; j++)
             if (ws[j]) in[n_in++] = ws[j];
+        for (int j = 0; j < TG_CELL_MAX_PARAMS && w->param[j]; j++) in[n_in++] = w->param[j];
     }
     tg_node *node = tg_record(t, &shards_op, y, n_in, in);
     if (node) node->saved = s;
@@ -350,13 +452,21 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, tg
 tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
                              tg_tensor **final, tg_loc loc)
 {
+    run_seed rs = {false, 0, 0};
+    if (r && r->training && r->cell->uses_rng) {
+        if (!r->rng)
+            tg_contract_fail(loc, "tg_rnn_forward", "cell \"%s\" draws random numbers in "
+                             "training: give tg_rnn_train an rng", r->cell->name);
+        rs.on = true;
+        rs.seed = (uint64_t)tg_rng_u32(r->rng) << 32 | tg_rng_u32(r->rng);
+    }
     if (r && x && r->opts.batch_first && !init && !final && r->opts.shard_rows > 0 &&
         x->ndim == 3 && x->shape[2] == r->input_size && x->shape[1] > 0 &&
         !(r->training && r->opts.dropout > 0.0f && r->layers > 1)) {
         int B = x->shape[0], n = B / r->opts.shard_rows;
         if (n < 2 && B >= r->opts.shard_rows) n = 2; /* B 32..63: two halves */
         if (n > MAX_SHARDS) n = MAX_SHARDS;
-        if (n >= 2) return forward_sharded(t, r, x, n, loc);
+        if (n >= 2) return forward_sharded(t, r, x, n, rs, loc);
     }
-    return forward_plain(t, r, x, init, final, loc);
+    return forward_plain(t, r, x, init, final, rs, loc);
 }

@@ -214,6 +214,32 @@ void tg_kernel_log_naive(const float *x, float *y, int64_t n);
 void tg_kernel_sigmoid_naive(const float *x, float *y, int64_t n);
 void tg_kernel_tanh_naive(const float *x, float *y, int64_t n);
 
+/* Layer norm of `rows` contiguous rows of n floats (tensor/norm.c), as PyTorch's
+ * torch.nn.functional.layer_norm over the last axis: per row mean[r] and
+ * rstd[r] = 1 / sqrt(var + eps) with the biased variance, and
+ * y = (x - mean) rstd gain + bias (gain and bias (n) may be NULL: 1 and 0).
+ * backward: dx += rstd (g - mean(g) - xhat mean(g xhat)) with g = dy gain and
+ * xhat = (x - mean) rstd, from forward's mean and rstd (Ba et al. 2016).
+ * param_grads: for columns [j0, j1): dgain[j] += sum_r dy xhat, dbias[j] += sum_r dy, over
+ * rows in order (either may be NULL). On the path of tg_simd_get_path, sums in float lanes;
+ * the naive twins sum in double. No threads, no allocation. */
+void tg_kernel_layer_norm(const float *x, const float *gain, const float *bias, float *y,
+                          float *mean, float *rstd, int64_t rows, int n, float eps);
+void tg_kernel_layer_norm_backward(const float *x, const float *dy, const float *gain,
+                                   const float *mean, const float *rstd, float *dx,
+                                   int64_t rows, int n);
+void tg_kernel_layer_norm_param_grads(const float *x, const float *dy, const float *mean,
+                                      const float *rstd, float *dgain, float *dbias,
+                                      int64_t rows, int n, int j0, int j1);
+void tg_kernel_layer_norm_naive(const float *x, const float *gain, const float *bias, float *y,
+                                float *mean, float *rstd, int64_t rows, int n, float eps);
+void tg_kernel_layer_norm_backward_naive(const float *x, const float *dy, const float *gain,
+                                         const float *mean, const float *rstd, float *dx,
+                                         int64_t rows, int n);
+void tg_kernel_layer_norm_param_grads_naive(const float *x, const float *dy, const float *mean,
+                                            const float *rstd, float *dgain, float *dbias,
+                                            int64_t rows, int n, int j0, int j1);
+
 /* Reductions over one axis of a contiguous tensor viewed as (outer, n, inner): out has
  * (outer, inner) elements. argmax (may be NULL) receives the index along the axis of the
  * first maximum. */

@@ -382,42 +382,44 @@ Test(rnn_contract, wrong_input_size_and_initial_state_shape_name_the_layer)
     tg_params_free(ps);
 }
 
-/* A cell type must give exactly one step function, and xw_parts must cover its gates. */
-static void rt_noop_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+/* A cell type must give a step function, xw_parts must cover its gates, and its own
+ * parameters need usable, unique names. */
+static void rt_noop_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                          tg_tensor *const *s, tg_tensor **out)
 {
-    (void)t, (void)w, (void)xw;
-    out[0] = s[0];
-}
-static void rt_noop_parts(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
-                          tg_tensor *const *s, tg_tensor **out)
-{
-    (void)t, (void)w, (void)xw;
+    (void)t, (void)ctx, (void)xw;
     out[0] = s[0];
 }
 
-Test(rnn_contract, cell_types_need_one_step_and_parts_that_sum_to_the_gates)
+Test(rnn_contract, cell_types_need_a_step_and_parts_that_sum_to_the_gates_and_named_params)
 {
     const tg_cell_type none = {.name = "none", .gates = 2, .n_state = 1};
-    const tg_cell_type both = {.name = "both", .gates = 2, .n_state = 1, .step = rt_noop_step,
-                               .xw_parts = {1, 1}, .step_parts = rt_noop_parts};
     const tg_cell_type short_parts = {.name = "short", .gates = 3, .n_state = 1,
-                                      .xw_parts = {1, 1}, .step_parts = rt_noop_parts};
-    const tg_cell_type no_parts = {.name = "noparts", .gates = 2, .n_state = 1,
-                                   .step_parts = rt_noop_parts};
+                                      .xw_parts = {1, 1}, .step = rt_noop_step};
+    const tg_cell_type gap = {.name = "gap", .gates = 2, .n_state = 1, .xw_parts = {0, 2},
+                              .step = rt_noop_step};
+    const tg_cell_type dup = {.name = "dup", .gates = 1, .n_state = 1, .step = rt_noop_step,
+                              .params = {{"p", {{.hidden = 1}}}, {"p", {{.hidden = 1}}}}};
+    const tg_cell_type dot = {.name = "dot", .gates = 1, .n_state = 1, .step = rt_noop_step,
+                              .params = {{"a.b", {{.hidden = 1}}}}};
+    const tg_cell_type empty = {.name = "empty", .gates = 1, .n_state = 1,
+                                .step = rt_noop_step, .params = {{"w", {{.n = 0}}}}};
     tg_params *ps = tg_params_new();
     tg_rng rng;
     tg_rng_seed(&rng, 1, 0);
     EXPECT_RAISES(tg_rnn_new(ps, "a", &none, 3, 4, NULL, &rng));
-    EXPECT_MSG_HAS("exactly one of step and step_parts");
-    EXPECT_MSG_HAS("\"none\"");
-    EXPECT_RAISES(tg_rnn_new(ps, "b", &both, 3, 4, NULL, &rng));
-    EXPECT_MSG_HAS("exactly one");
+    EXPECT_MSG_HAS("\"none\" has no step function");
     EXPECT_RAISES(tg_rnn_new(ps, "c", &short_parts, 3, 4, NULL, &rng));
     EXPECT_MSG_HAS("summing to its 3 gates");
     EXPECT_MSG_HAS("{1, 1, 0, 0}");
-    EXPECT_RAISES(tg_rnn_new(ps, "d", &no_parts, 3, 4, NULL, &rng));
+    EXPECT_RAISES(tg_rnn_new(ps, "d", &gap, 3, 4, NULL, &rng));
     EXPECT_MSG_HAS("xw_parts");
+    EXPECT_RAISES(tg_rnn_new(ps, "e", &dup, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("\"p\" must be");
+    EXPECT_RAISES(tg_rnn_new(ps, "f", &dot, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("\"a.b\"");
+    EXPECT_RAISES(tg_rnn_new(ps, "g", &empty, 3, 4, NULL, &rng));
+    EXPECT_MSG_HAS("\"w\" dim 0 is 0 for input 3, hidden 4");
     tg_params_free(ps);
 }
 
@@ -425,18 +427,19 @@ Test(rnn_contract, cell_types_need_one_step_and_parts_that_sum_to_the_gates)
  * whole xw (as a user's cell would) must give the same bits: outputs and weight gradients
  * exactly, the input gradient up to rounding. */
 static const tg_activation rt_sig2[2] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID};
-static void rt_gru_sliced(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+static void rt_gru_sliced(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                           tg_tensor *const *s, tg_tensor **out)
 {
+    const tg_cell_weights *w = ctx->w;
     int H = w->hidden;
     tg_tensor *rz = tg_linear_add(t, s[0], tg_slice(t, w->weight_hh, 0, 0, 2 * H),
                                   tg_slice(t, w->bias_hh, 0, 0, 2 * H),
-                                  tg_slice(t, xw, 1, 0, 2 * H)); /* a copy of the columns */
+                                  tg_slice(t, xw[0], 1, 0, 2 * H)); /* a copy of the columns */
     tg_tensor *q[2];
     tg_chunk_act(t, rz, 2, 1, rt_sig2, q);
     tg_tensor *hn = tg_linear(t, s[0], tg_slice(t, w->weight_hh, 0, 2 * H, H),
                               tg_slice(t, w->bias_hh, 0, 2 * H, H));
-    tg_tensor *n = tg_tanh(t, tg_addcmul(t, tg_slice(t, xw, 1, 2 * H, H), q[0], hn));
+    tg_tensor *n = tg_tanh(t, tg_addcmul(t, tg_slice(t, xw[0], 1, 2 * H, H), q[0], hn));
     out[0] = tg_lerp(t, n, s[0], q[1]);
 }
 

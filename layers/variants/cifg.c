@@ -7,10 +7,11 @@
  * lerp(c, g, i) = c + i (g - c) is the coupled update in one op. */
 static const tg_activation cifg_acts[3] = {TG_ACT_SIGMOID, TG_ACT_TANH, TG_ACT_SIGMOID};
 
-static void cifg_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *xw,
+static void cifg_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                       tg_tensor *const *s, tg_tensor **out)
 {
-    tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw); /* (B, 3H) */
+    const tg_cell_weights *w = ctx->w;
+    tg_tensor *gates = tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw[0]); /* (B, 3H) */
     tg_tensor *q[3]; /* sigmoid(i), tanh(g), sigmoid(o): (B, H) each */
     tg_chunk_act(t, gates, 3, 1, cifg_acts, q);
     tg_tensor *c = tg_lerp(t, s[1], q[1], q[0]);

@@ -6,9 +6,10 @@
 /* f = sigmoid(x_f + h U_f^T + b_f);  n = tanh(x_n + (f * h) U_n^T + b_n);  h' = (1 - f) h + f n
  * xw comes in parts [f] | [n] (xw_parts), so both are contiguous views, and linear_add folds
  * each into its GEMM; lerp(h, n, f) = h + f (n - h). */
-static void mgu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
+static void mgu_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                      tg_tensor *const *s, tg_tensor **out)
 {
+    const tg_cell_weights *w = ctx->w;
     int H = w->hidden;
     tg_tensor *u_f = tg_slice(t, w->weight_hh, 0, 0, H), *u_n = tg_slice(t, w->weight_hh, 0, H, H);
     tg_tensor *b_f = w->bias_hh ? tg_slice(t, w->bias_hh, 0, 0, H) : NULL;
@@ -19,4 +20,4 @@ static void mgu_step(tg_tape *t, const tg_cell_weights *w, tg_tensor *const *xw,
 }
 
 const tg_cell_type tg_cell_mgu = {
-    .name = "mgu", .gates = 2, .n_state = 1, .xw_parts = {1, 1}, .step_parts = mgu_step};
+    .name = "mgu", .gates = 2, .n_state = 1, .xw_parts = {1, 1}, .step = mgu_step};
