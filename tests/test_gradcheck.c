@@ -82,6 +82,9 @@ F1(f_softplus, softplus(t, x[0]))
 F1(f_linear_add, tg_linear_add(t, x[0], x[1], x[2], x[3]))
 F1(f_slice_act_sig, tg_slice_act(t, x[0], 1, 1, 3, TG_ACT_SIGMOID))
 F1(f_slice_act_tanh0, tg_slice_act(t, x[0], 0, 1, 2, TG_ACT_TANH))
+F1(f_layer_norm, tg_layer_norm(t, x[0], x[1], x[2], 1e-5f))
+F1(f_layer_norm_plain, tg_layer_norm(t, x[0], NULL, NULL, 1e-5f))
+F1(f_layer_norm_gain, tg_layer_norm(t, x[0], x[1], NULL, 1e-5f))
 
 static tg_tensor *f_chunk_act(tg_tape *t, tg_tensor **x, void *c)
 {
@@ -201,6 +204,10 @@ static const gc_case cases[] = {
     {"slice_act sigmoid axis 1", f_slice_act_sig, 1, {{3, 2, 5, 2}}, {0}},
     {"slice_act tanh axis 0", f_slice_act_tanh0, 1, {{2, 4, 3}}, {0}},
     {"chunk_act sig|tanh|relu|none", f_chunk_act, 1, {{2, 3, 8}}, {AWAY}},
+    {"layer_norm gain, bias", f_layer_norm, 3, {{2, 3, 5}, {1, 5}, {1, 5}}, {0}},
+    /* 19 = 16 + 3 (16 + 2 + 1 for SSE): whole vectors and a scalar tail on every path */
+    {"layer_norm n 19, gain", f_layer_norm_gain, 2, {{3, 2, 2, 19}, {1, 19}}, {0}},
+    {"layer_norm plain 3-D", f_layer_norm_plain, 1, {{3, 2, 3, 4}}, {0}},
     {"lstm step from ops", f_lstm_step, 6,
      {{2, 2, 3}, {2, 2, 4}, {2, 2, 4}, {2, 16, 3}, {2, 16, 4}, {1, 16}}, {0}},
 };

@@ -7,18 +7,25 @@
 static const tg_activation zo_acts[4] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID, TG_ACT_TANH,
                                          TG_ACT_SIGMOID};
 
-/* (B, H) with each element 1 with probability p, else 0: a constant (no gradient). */
-static tg_tensor *bernoulli(tg_tape *t, tg_rng *rng, int B, int H, float p)
+/* Masks (B, H), constants (no gradient): keep[k] = 1 with probability p, else 0, and
+ * take = 1 - keep, so that x' = take x~ + keep x picks one of the two exactly. */
+static void zoneout_masks(tg_tape *t, tg_rng *rng, int B, int H, float p, tg_tensor **keep,
+                          tg_tensor **take)
 {
-    tg_tensor *m = tg_tape_tensor(t, 2, (int[]){B, H}, NULL);
-    for (int64_t k = 0; k < m->size; k++) m->data[k] = tg_rng_uniform(rng) < p ? 1.0f : 0.0f;
-    return m;
+    *keep = tg_tape_tensor(t, 2, (int[]){B, H}, NULL);
+    *take = tg_tape_tensor(t, 2, (int[]){B, H}, NULL);
+    for (int64_t k = 0; k < (*keep)->size; k++) {
+        bool kept = tg_rng_uniform(rng) < p;
+        (*keep)->data[k] = kept ? 1.0f : 0.0f;
+        (*take)->data[k] = kept ? 0.0f : 1.0f;
+    }
 }
 
 /* The LSTM's c~, h~ (tg_cell_lstm's equations), then each unit keeps its old value with
- * probability z (training: a 0/1 mask m, x' = x~ + m (x - x~)) or in expectation
- * (evaluation: x' = (1 - z) x~ + z x). Rates from ctx->user (tg_zoneout_rates), else
- * 0.15 for c and 0.05 for h (Krueger et al.'s character-level Penn Treebank setting). */
+ * probability z: in training x' = take x~ + keep x with fresh random masks per step, in
+ * evaluation the expectation x' = (1 - z) x~ + z x. Rates from ctx->user
+ * (tg_zoneout_rates), else 0.15 for c and 0.05 for h (Krueger et al.'s character-level Penn
+ * Treebank setting). */
 static void zoneout_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
                          tg_tensor *const *s, tg_tensor **out)
 {
@@ -29,10 +36,12 @@ static void zoneout_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *x
     tg_chunk_act(t, tg_linear_add(t, s[0], w->weight_hh, w->bias_hh, xw[0]), 4, 1, zo_acts, q);
     tg_tensor *c = tg_addcmul(t, tg_mul(t, q[1], s[1]), q[0], q[2]);
     tg_tensor *h = tg_mul(t, q[3], tg_tanh(t, c));
-    int B = h->shape[0], H = h->shape[1];
     if (ctx->training) {
-        out[1] = tg_lerp(t, c, s[1], bernoulli(t, ctx->rng, B, H, zc));
-        out[0] = tg_lerp(t, h, s[0], bernoulli(t, ctx->rng, B, H, zh));
+        tg_tensor *keep, *take;
+        zoneout_masks(t, ctx->rng, h->shape[0], h->shape[1], zc, &keep, &take);
+        out[1] = tg_addcmul(t, tg_mul(t, c, take), s[1], keep);
+        zoneout_masks(t, ctx->rng, h->shape[0], h->shape[1], zh, &keep, &take);
+        out[0] = tg_addcmul(t, tg_mul(t, h, take), s[0], keep);
     } else {
         out[1] = tg_add(t, tg_scale(t, c, 1.0f - zc), tg_scale(t, s[1], zc));
         out[0] = tg_add(t, tg_scale(t, h, 1.0f - zh), tg_scale(t, s[0], zh));
