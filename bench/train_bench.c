@@ -1,7 +1,7 @@
 /* bench/train_bench.c — times tapegrad training steps and inference on fixed recurrent
  * configurations, LSTM and GRU each, with nothing but the library's public API.
  *
- *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|plainlstm|both] [--threads N]
+ *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N]
  *               [--steps N] [--warmup N] [--json] [--train-only]
  *
  * Configurations (batch-first input x (B, T, I), target y (B, 1), both random and fixed):
@@ -95,9 +95,13 @@ static void plain_lstm_step(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const
 static const tg_cell_type plain_lstm = {.name = "plainlstm", .gates = 4, .n_state = 2,
                                         .step = plain_lstm_step};
 
-/* "both" runs the first two (the ones PyTorch has); "plainlstm" only when asked for. */
+/* "both" runs the first two (the ones PyTorch has); the others only when asked for: the
+ * plain-op LSTM and the variants of layers/variants/ (their training mode: zoneout draws
+ * its masks, at its default rates). */
 static const bench_cell cells[] = {
-    {"lstm", &tg_cell_lstm}, {"gru", &tg_cell_gru}, {"plainlstm", &plain_lstm}};
+    {"lstm", &tg_cell_lstm},           {"gru", &tg_cell_gru},
+    {"plainlstm", &plain_lstm},        {"peephole", &tg_cell_peephole_lstm},
+    {"lnlstm", &tg_cell_ln_lstm},      {"zoneout", &tg_cell_zoneout_lstm}};
 enum { N_CELLS = sizeof cells / sizeof cells[0], N_BOTH = 2 };
 
 /* FLOPs of the recurrent GEMMs in one forward pass: per layer 2 T B G H (I + H). */
@@ -161,6 +165,7 @@ static tg_tensor *model_forward(tg_tape *tp, model *m, tg_tensor *x, bool traini
     const bench_config *c = m->cfg;
     tg_tensor *h = x;
     for (int l = 0; l < c->n_rnn; l++) {
+        tg_rnn_train(m->rnn[l], training, &m->dropout_rng); /* as tg_model does */
         h = tg_rnn_forward(tp, m->rnn[l], h, NULL, NULL); /* (B, T, H) or (B, H) */
         if (c->dropout > 0.0f) h = tg_dropout(tp, h, c->dropout, training, &m->dropout_rng);
     }
@@ -345,7 +350,7 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: train_bench [--config seed|medium|large|all]\n"
-               "                   [--cell lstm|gru|plainlstm|both] [--threads N]\n"
+               "                   [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N]\n"
                "                   [--steps N] [--warmup N] [--json]\n"
                "                   [--train-only]   (skip the inference timing, for profiles)\n");
 }
