@@ -23,6 +23,7 @@
 #      large GEMM (3200x2048x256 NN) measured in the same run;
 #   5. build/bench/vmath_bench: elements/ns of exp/log/sigmoid/tanh on every SIMD path;
 #   6. the plain-op LSTM (train_bench --cell plainlstm) beside tg_cell_lstm, seed and medium;
+#      the variants of layers/variants/ (peephole, lnlstm, zoneout) on medium;
 #   7. prints the combined table and whether each target holds. Raw JSON lines go to
 #      build/bench/results.jsonl and the printed report to build/bench/results.txt.
 #
@@ -158,6 +159,10 @@ for round in $(seq 1 "$REPEATS"); do
         echo "round $round/$REPEATS: $config plainlstm: tapegrad ($THREADS threads)" >&2
         run_tg "$config" plainlstm "$THREADS"
     done
+    for cell in peephole lnlstm zoneout; do
+        echo "round $round/$REPEATS: medium $cell: tapegrad ($THREADS threads)" >&2
+        run_tg medium "$cell" "$THREADS"
+    done
     if [ "$THREADS" != 1 ]; then # else the rows above are the 1-thread ones
         for cell in $CELLS; do
             echo "round $round/$REPEATS: large $cell: tapegrad, 1 thread" >&2
@@ -271,6 +276,14 @@ for config in ["seed", "medium"]:
               f"inference {q['infer_ms']:.1f} / {t['infer_ms']:.1f} ms = {ri:.2f}x")
         checks.append((f"{config}: plain-op LSTM within 1.2x of tg_cell_lstm", r <= 1.2,
                        f"{r:.2f}x training, {ri:.2f}x inference"))
+
+print("\nThe gate variants (layers/variants/) / tg_cell_lstm, medium, training:")
+for cell in ["peephole", "lnlstm", "zoneout"]:
+    t, q = find("tapegrad", "medium", "lstm", threads), find("tapegrad", "medium", cell, threads)
+    if t and q:
+        r = q["train_ms"] / t["train_ms"]
+        print(f"  {cell:9} {q['train_ms']:.1f} / {t['train_ms']:.1f} ms = {r:.2f}x")
+        checks.append((f"medium: {cell} within 1.3x of tg_cell_lstm", r <= 1.3, f"{r:.2f}x"))
 
 print()
 for config in ["seed", "medium", "large"]:

@@ -28,5 +28,5 @@ const tg_cell_type tg_cell_peephole_lstm = {
     .gates = 4,
     .n_state = 2,
     .step = peephole_step,
-    .params = {{"weight_peephole", {{.hidden = 3}}}}, /* (3H), U(+-1/sqrt(H)) */
+    .params = {{.name = "weight_peephole", .shape = {{.hidden = 3}}}}, /* (3H), U(+-1/sqrt(H)) */
 };
