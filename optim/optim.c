@@ -1,105 +1,40 @@
-/* optim/optim.c — the optimizer object: option defaults and checks, per-parameter state
- * made on first use, the step that walks the store, the learning rate.
+/* optim/optim.c — the optimizer object, for any tg_optim_type: a copy of the options, one
+ * slot per store entry (its state buffers and step count t), the step that walks the store,
+ * and state access by parameter and buffer name.
  *
- * One struct serves every formula: a kind, a copy of that formula's options, and one slot
- * per store entry holding the parameter's state block and its step count t. The state
- * block is allocated (zeroed) on the parameter's first step and reused after, so only a
- * first step, or the first step after the store grew, touches the heap.
+ * A parameter's buffers are one block of nbuf * size floats, made on its first step (or
+ * on first access through tg_optim_state) and reused after, so only a first step, or the
+ * first step after the store grew, touches the heap. Which buffers exist depends on the
+ * options (states_used), fixed when the optimizer is made.
  *
- * What this file deliberately is not: the update arithmetic (update.c), clipping
- * (clip.c) or schedules (schedule.c). It never looks at layers, only at the store.
+ * What this file deliberately is not: any formula (builtins.c), clipping (clip.c) or
+ * schedules (schedule.c). It never looks at layers, only at the store.
  */
 #include "optim/internal.h"
+#include "tensor/parallel.h" /* TG_PAR_OPTIM */
 
 #include <math.h>
 #include <string.h>
 
-typedef enum kind {
-    K_SGD,
-    K_RMSPROP,
-    K_RMSPROP_KERAS,
-    K_ADAM,
-    K_ADAMW,
-    K_ADAM_KERAS,
-    K_ADAGRAD,
-} kind;
+/* Elements per call of an elementwise update when a parameter is split across threads. */
+#define OPTIM_CHUNK ((int64_t)1 << 14)
 
-static const char *const kind_names[] = {
-    [K_SGD] = "SGD",         [K_RMSPROP] = "RMSprop", [K_RMSPROP_KERAS] = "RMSprop (Keras)",
-    [K_ADAM] = "Adam",       [K_ADAMW] = "AdamW",     [K_ADAM_KERAS] = "Adam (Keras)",
-    [K_ADAGRAD] = "Adagrad",
-};
-
-/* A parameter's state: nbuf * size floats (NULL until its first step, or when the
- * formula keeps none) and the number of steps it has taken. */
 typedef struct slot {
-    float *state;
-    int64_t t;
+    float *state; /* nbuf * size floats, or NULL until made */
+    int64_t t;    /* steps this parameter has taken */
 } slot;
 
 struct tg_optim {
-    kind kind;
+    const tg_optim_type *type;
     tg_params *ps;
-    double lr;     /* starts as the options' lr; tg_optim_set_lr changes it */
-    int nbuf;      /* state buffers of `size` floats per parameter */
+    void *opts;    /* type->opts_size bytes, the caller's options */
+    double lr;     /* starts as opts' lr; tg_optim_set_lr changes it */
+    int nbuf;      /* buffers per parameter with these options */
+    int used[TG_OPTIM_MAX_STATE]; /* their indices into type->state_names */
     int64_t steps; /* tg_optim_step calls */
     slot *slots;   /* one per store entry seen so far, in store order */
     int nslots;
-    union {
-        tg_sgd_opts sgd;
-        tg_rmsprop_opts rmsprop;
-        tg_rmsprop_keras_opts rmsprop_keras;
-        tg_adam_opts adam;
-        tg_adam_keras_opts adam_keras;
-        tg_adagrad_opts adagrad;
-    } o;
 };
-
-/* ---- defaults (PyTorch 1.13's, Keras 3's for the Keras variants) --------------------- */
-
-tg_sgd_opts tg_sgd_defaults(void)
-{
-    return (tg_sgd_opts){.lr = 1e-2, .momentum = 0, .dampening = 0, .weight_decay = 0,
-                         .nesterov = false};
-}
-
-tg_rmsprop_opts tg_rmsprop_defaults(void)
-{
-    return (tg_rmsprop_opts){.lr = 1e-2, .alpha = 0.99, .eps = 1e-8, .weight_decay = 0,
-                             .momentum = 0, .centered = false};
-}
-
-tg_rmsprop_keras_opts tg_rmsprop_keras_defaults(void)
-{
-    return (tg_rmsprop_keras_opts){.lr = 1e-3, .rho = 0.9, .eps = 1e-7, .momentum = 0,
-                                   .centered = false};
-}
-
-tg_adam_opts tg_adam_defaults(void)
-{
-    return (tg_adam_opts){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
-                          .weight_decay = 0};
-}
-
-tg_adam_opts tg_adamw_defaults(void)
-{
-    tg_adam_opts o = tg_adam_defaults();
-    o.weight_decay = 1e-2;
-    return o;
-}
-
-tg_adam_keras_opts tg_adam_keras_defaults(void)
-{
-    return (tg_adam_keras_opts){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-7};
-}
-
-tg_adagrad_opts tg_adagrad_defaults(void)
-{
-    return (tg_adagrad_opts){.lr = 1e-2, .lr_decay = 0, .weight_decay = 0,
-                             .initial_accumulator_value = 0, .eps = 1e-10};
-}
-
-/* ---- option checks: contract violations naming the field and its value ---------------- */
 
 void optim_need_nonneg(tg_loc loc, const char *op, const char *field, double v)
 {
@@ -107,127 +42,61 @@ void optim_need_nonneg(tg_loc loc, const char *op, const char *field, double v)
         tg_contract_fail(loc, op, "%s must be a finite number >= 0 (got %g)", field, v);
 }
 
-static void need_unit(tg_loc loc, const char *op, const char *field, double v)
+static void check_type(const tg_optim_type *t, tg_loc loc)
 {
-    if (!(v >= 0 && v < 1))
-        tg_contract_fail(loc, op, "%s must be in [0, 1) (got %g)", field, v);
+    if (!t || !t->name || !t->update || t->opts_size < sizeof(double) || !t->defaults)
+        tg_contract_fail(loc, "tg_optim_new", "an optimizer type needs a name, an update "
+                         "function, options starting with double lr (opts_size >= %zu) and "
+                         "defaults", sizeof(double));
+    int n = 0;
+    while (n <= TG_OPTIM_MAX_STATE && t->state_names[n]) n++;
+    if (n > TG_OPTIM_MAX_STATE)
+        tg_contract_fail(loc, "tg_optim_new", "%s: state_names holds more than %d names "
+                         "(NULL-terminated)", t->name, TG_OPTIM_MAX_STATE);
 }
 
-static tg_optim *optim_new(tg_params *ps, kind k, double lr, int nbuf, tg_loc loc,
-                           const char *op)
+tg_optim *optim_make(tg_params *ps, const tg_optim_type *type, const void *opts,
+                     const char *fn, tg_loc loc)
 {
+    check_type(type, loc);
     if (!ps)
-        tg_contract_fail(loc, op, "the parameter store is NULL (make one with "
+        tg_contract_fail(loc, fn, "the parameter store is NULL (make one with "
                                   "tg_params_new and add the model's weights first)");
-    optim_need_nonneg(loc, op, "lr", lr);
+    const void *src = opts ? opts : type->defaults;
+    double lr;
+    memcpy(&lr, src, sizeof lr);
+    optim_need_nonneg(loc, fn, "lr", lr);
+    if (type->check) type->check(src, fn, loc);
     tg_optim *o = tg_calloc(sizeof *o);
-    o->kind = k;
+    o->type = type;
     o->ps = ps;
+    o->opts = tg_calloc(type->opts_size);
+    memcpy(o->opts, src, type->opts_size);
     o->lr = lr;
-    o->nbuf = nbuf;
+    if (type->states_used) {
+        o->nbuf = type->states_used(o->opts, o->used);
+    } else {
+        while (o->nbuf < TG_OPTIM_MAX_STATE && type->state_names[o->nbuf]) {
+            o->used[o->nbuf] = o->nbuf;
+            o->nbuf++;
+        }
+    }
     return o;
 }
 
-/* ---- constructors ------------------------------------------------------------------- */
-
-tg_optim *tg_optim_sgd_at(tg_params *ps, const tg_sgd_opts *opts, tg_loc loc)
+tg_optim *tg_optim_new_at(tg_params *ps, const tg_optim_type *type, const void *opts,
+                          tg_loc loc)
 {
-    const char *op = "tg_optim_sgd";
-    tg_sgd_opts c = opts ? *opts : tg_sgd_defaults();
-    optim_need_nonneg(loc, op, "momentum", c.momentum);
-    optim_need_nonneg(loc, op, "dampening", c.dampening);
-    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
-    if (c.nesterov && !(c.momentum > 0 && c.dampening == 0))
-        tg_contract_fail(loc, op,
-                         "Nesterov momentum needs momentum > 0 and dampening 0 (got "
-                         "momentum %g, dampening %g)",
-                         c.momentum, c.dampening);
-    tg_optim *o = optim_new(ps, K_SGD, c.lr, c.momentum != 0 ? 1 : 0, loc, op);
-    o->o.sgd = c;
-    return o;
-}
-
-tg_optim *tg_optim_rmsprop_at(tg_params *ps, const tg_rmsprop_opts *opts, tg_loc loc)
-{
-    const char *op = "tg_optim_rmsprop";
-    tg_rmsprop_opts c = opts ? *opts : tg_rmsprop_defaults();
-    need_unit(loc, op, "alpha", c.alpha);
-    optim_need_nonneg(loc, op, "eps", c.eps);
-    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
-    optim_need_nonneg(loc, op, "momentum", c.momentum);
-    int nbuf = 1 + (c.centered ? 1 : 0) + (c.momentum > 0 ? 1 : 0);
-    tg_optim *o = optim_new(ps, K_RMSPROP, c.lr, nbuf, loc, op);
-    o->o.rmsprop = c;
-    return o;
-}
-
-tg_optim *tg_optim_rmsprop_keras_at(tg_params *ps, const tg_rmsprop_keras_opts *opts,
-                                    tg_loc loc)
-{
-    const char *op = "tg_optim_rmsprop_keras";
-    tg_rmsprop_keras_opts c = opts ? *opts : tg_rmsprop_keras_defaults();
-    need_unit(loc, op, "rho", c.rho);
-    optim_need_nonneg(loc, op, "eps", c.eps);
-    optim_need_nonneg(loc, op, "momentum", c.momentum);
-    int nbuf = 1 + (c.centered ? 1 : 0) + (c.momentum > 0 ? 1 : 0);
-    tg_optim *o = optim_new(ps, K_RMSPROP_KERAS, c.lr, nbuf, loc, op);
-    o->o.rmsprop_keras = c;
-    return o;
-}
-
-static tg_optim *adam_new(tg_params *ps, const tg_adam_opts *opts, kind k, tg_loc loc,
-                          const char *op)
-{
-    tg_adam_opts c = opts ? *opts : k == K_ADAMW ? tg_adamw_defaults() : tg_adam_defaults();
-    need_unit(loc, op, "beta1", c.beta1);
-    need_unit(loc, op, "beta2", c.beta2);
-    optim_need_nonneg(loc, op, "eps", c.eps);
-    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
-    tg_optim *o = optim_new(ps, k, c.lr, 2, loc, op);
-    o->o.adam = c;
-    return o;
-}
-
-tg_optim *tg_optim_adam_at(tg_params *ps, const tg_adam_opts *opts, tg_loc loc)
-{
-    return adam_new(ps, opts, K_ADAM, loc, "tg_optim_adam");
-}
-
-tg_optim *tg_optim_adamw_at(tg_params *ps, const tg_adam_opts *opts, tg_loc loc)
-{
-    return adam_new(ps, opts, K_ADAMW, loc, "tg_optim_adamw");
-}
-
-tg_optim *tg_optim_adam_keras_at(tg_params *ps, const tg_adam_keras_opts *opts, tg_loc loc)
-{
-    const char *op = "tg_optim_adam_keras";
-    tg_adam_keras_opts c = opts ? *opts : tg_adam_keras_defaults();
-    need_unit(loc, op, "beta1", c.beta1);
-    need_unit(loc, op, "beta2", c.beta2);
-    optim_need_nonneg(loc, op, "eps", c.eps);
-    tg_optim *o = optim_new(ps, K_ADAM_KERAS, c.lr, 2, loc, op);
-    o->o.adam_keras = c;
-    return o;
-}
-
-tg_optim *tg_optim_adagrad_at(tg_params *ps, const tg_adagrad_opts *opts, tg_loc loc)
-{
-    const char *op = "tg_optim_adagrad";
-    tg_adagrad_opts c = opts ? *opts : tg_adagrad_defaults();
-    optim_need_nonneg(loc, op, "lr_decay", c.lr_decay);
-    optim_need_nonneg(loc, op, "weight_decay", c.weight_decay);
-    optim_need_nonneg(loc, op, "initial_accumulator_value", c.initial_accumulator_value);
-    optim_need_nonneg(loc, op, "eps", c.eps);
-    tg_optim *o = optim_new(ps, K_ADAGRAD, c.lr, 1, loc, op);
-    o->o.adagrad = c;
-    return o;
+    return optim_make(ps, type, opts, "tg_optim_new", loc);
 }
 
 /* ---- the step ----------------------------------------------------------------------- */
 
-/* Slots for store entries added since the last step (all of them on the first step). */
-static void grow_slots(tg_optim *o, int n)
+/* Slots for store entries added since the last look (all of them at first). */
+static void grow_slots(tg_optim *o)
 {
+    int n = tg_params_count(o->ps);
+    if (n <= o->nslots) return;
     slot *s = tg_calloc((size_t)n * sizeof *s);
     if (o->nslots) memcpy(s, o->slots, (size_t)o->nslots * sizeof *s);
     tg_free(o->slots);
@@ -235,39 +104,105 @@ static void grow_slots(tg_optim *o, int n)
     o->nslots = n;
 }
 
-static void update(tg_optim *o, int64_t t, float *p, const float *g, float *state,
-                   int64_t n)
+/* Parameter i's buffers, made and initialized on first use. */
+static float *slot_state(tg_optim *o, int i)
 {
-    switch (o->kind) {
-    case K_SGD: optim_sgd_update(&o->o.sgd, o->lr, t, p, g, state, n); break;
-    case K_RMSPROP: optim_rmsprop_update(&o->o.rmsprop, o->lr, p, g, state, n); break;
-    case K_RMSPROP_KERAS:
-        optim_rmsprop_keras_update(&o->o.rmsprop_keras, o->lr, p, g, state, n);
-        break;
-    case K_ADAM: optim_adam_update(&o->o.adam, false, o->lr, t, p, g, state, n); break;
-    case K_ADAMW: optim_adam_update(&o->o.adam, true, o->lr, t, p, g, state, n); break;
-    case K_ADAM_KERAS:
-        optim_adam_keras_update(&o->o.adam_keras, o->lr, t, p, g, state, n);
-        break;
-    case K_ADAGRAD: optim_adagrad_update(&o->o.adagrad, o->lr, t, p, g, state, n); break;
+    slot *s = &o->slots[i];
+    if (o->nbuf > 0 && !s->state) {
+        int64_t n = tg_params_at(o->ps, i)->size;
+        s->state = tg_calloc((size_t)o->nbuf * (size_t)n * sizeof(float));
+        if (o->type->init_state) {
+            float *bufs[TG_OPTIM_MAX_STATE] = {0};
+            for (int k = 0; k < o->nbuf; k++) bufs[k] = s->state + (int64_t)k * n;
+            o->type->init_state(o->opts, bufs, n);
+        }
     }
+    return s->state;
+}
+
+/* One update call over elements [i0, i0 + len) of a parameter. */
+static void update_range(const tg_optim *o, tg_tensor *w, float *state, int64_t t, int64_t i0,
+                         int64_t len)
+{
+    tg_optim_update u = {.param = w->data + i0, .grad = w->grad + i0, .n = len, .step = t,
+                         .lr = o->lr, .opts = o->opts};
+    for (int k = 0; k < o->nbuf; k++) u.state[k] = state + (int64_t)k * w->size + i0;
+    o->type->update(&u);
 }
 
 void tg_optim_step(tg_optim *o)
 {
     if (!o) tg_contract_fail(TG_HERE, "tg_optim_step", "the optimizer is NULL");
+    grow_slots(o);
     int n = tg_params_count(o->ps);
-    if (n > o->nslots) grow_slots(o, n);
     for (int i = 0; i < n; i++) {
         tg_tensor *w = tg_params_at(o->ps, i);
         if (!optim_active(w)) continue; /* frozen */
-        slot *s = &o->slots[i];
-        if (o->nbuf > 0 && !s->state)
-            s->state = tg_calloc((size_t)o->nbuf * (size_t)w->size * sizeof(float));
-        s->t++;
-        update(o, s->t, w->data, w->grad, s->state, w->size);
+        float *state = slot_state(o, i);
+        int64_t t = ++o->slots[i].t, size = w->size;
+        if (o->type->whole || size < TG_PAR_OPTIM) {
+            update_range(o, w, state, t, 0, size);
+            continue;
+        }
+        int64_t chunks = (size + OPTIM_CHUNK - 1) / OPTIM_CHUNK;
+        TG_PAR_FOR(int64_t, c, chunks, true, /* elementwise: disjoint chunks, same bits */
+            int64_t i0 = c * OPTIM_CHUNK;
+            update_range(o, w, state, t, i0, size - i0 < OPTIM_CHUNK ? size - i0 : OPTIM_CHUNK));
     }
     o->steps++;
+}
+
+/* ---- state by name ---------------------------------------------------------------------- */
+
+static int param_index(const tg_optim *o, const char *param)
+{
+    if (!param) return -1;
+    int n = tg_params_count(o->ps);
+    for (int i = 0; i < n; i++) {
+        const char *nm = tg_params_at(o->ps, i)->name;
+        if (nm && strcmp(nm, param) == 0) return i;
+    }
+    return -1;
+}
+
+int tg_optim_state_names(const tg_optim *o, const char **names)
+{
+    if (!o) tg_contract_fail(TG_HERE, "tg_optim_state_names", "the optimizer is NULL");
+    for (int k = 0; names && k < o->nbuf; k++) names[k] = o->type->state_names[o->used[k]];
+    return o->nbuf;
+}
+
+float *tg_optim_state(tg_optim *o, const char *param, const char *buffer)
+{
+    if (!o) tg_contract_fail(TG_HERE, "tg_optim_state", "the optimizer is NULL");
+    int i = param_index(o, param), k = 0;
+    while (buffer && k < o->nbuf && strcmp(o->type->state_names[o->used[k]], buffer) != 0) k++;
+    if (i < 0 || !buffer || k == o->nbuf) return NULL;
+    grow_slots(o);
+    return slot_state(o, i) + (int64_t)k * tg_params_at(o->ps, i)->size;
+}
+
+int64_t tg_optim_param_step(const tg_optim *o, const char *param)
+{
+    if (!o) tg_contract_fail(TG_HERE, "tg_optim_param_step", "the optimizer is NULL");
+    int i = param_index(o, param);
+    if (i < 0) return -1;
+    return i < o->nslots ? o->slots[i].t : 0;
+}
+
+tg_status tg_optim_set_param_step(tg_optim *o, const char *param, int64_t t)
+{
+    if (!o) tg_contract_fail(TG_HERE, "tg_optim_set_param_step", "the optimizer is NULL");
+    int i = param_index(o, param);
+    if (i < 0)
+        return tg_fail(TG_ERR_ARG, "tg_optim_set_param_step: no parameter \"%s\" in the store",
+                       param ? param : "(null)");
+    if (t < 0)
+        return tg_fail(TG_ERR_ARG, "tg_optim_set_param_step: step %lld of \"%s\" is negative",
+                       (long long)t, param);
+    grow_slots(o);
+    o->slots[i].t = t;
+    return TG_OK;
 }
 
 /* ---- small accessors ---------------------------------------------------------------- */
@@ -293,12 +228,15 @@ double tg_optim_get_lr(const tg_optim *o)
 
 int64_t tg_optim_steps(const tg_optim *o) { return o ? o->steps : 0; }
 
-const char *tg_optim_name(const tg_optim *o) { return o ? kind_names[o->kind] : "(null)"; }
+const char *tg_optim_name(const tg_optim *o) { return o ? o->type->name : "(null)"; }
+
+const void *tg_optim_opts(const tg_optim *o) { return o ? o->opts : NULL; }
 
 void tg_optim_free(tg_optim *o)
 {
     if (!o) return;
     for (int i = 0; i < o->nslots; i++) tg_free(o->slots[i].state);
     tg_free(o->slots);
+    tg_free(o->opts);
     tg_free(o);
 }

@@ -30,7 +30,7 @@
  *     tg_sgd_opts so = tg_sgd_defaults();  so.momentum = 0.9;  so.nesterov = true;
  *
  * (A compound literal such as &(tg_adam_opts){.lr = 0.1} sets every field it omits to 0,
- * betas included: start from the defaults function instead.)
+ * eps included, and the constructor rejects it: start from the defaults function.)
  *
  * Formulas follow PyTorch 1.13 (torch/optim/adam.py and its siblings) unless the name
  * says Keras. The Keras variants follow Keras 3 / tf.keras >= 2.11 and differ where the
@@ -65,8 +65,8 @@
  * corrections) are computed in double, the elementwise math in float32 like PyTorch.
  *
  * What this is not: per-parameter-group options (make two stores and two optimizers),
- * AMSGrad, maximize, sparse gradients, saving optimizer state, or thread safety per
- * optimizer.
+ * AMSGrad, maximize, sparse gradients, or thread safety per optimizer. Saving state is
+ * the checkpoint's job (train/); the accessors below give it the buffers by name.
  */
 #ifndef TG_OPTIM_H
 #define TG_OPTIM_H
@@ -158,7 +158,11 @@ tg_adagrad_opts tg_adagrad_defaults(void);
 /* ---- optimizers ----------------------------------------------------------------------
  * Constructors copy the options (NULL: that constructor's defaults) and allocate only the
  * small optimizer object; the store must outlive the optimizer. Each is a macro adding
- * the caller's file:line for contract messages. */
+ * the caller's file:line for contract messages. Options no one means are contract
+ * violations naming the field: a negative or non-finite lr, eps <= 0, a beta, alpha or rho
+ * outside [0, 1), ... A struct written as a compound literal with only some fields set has
+ * zeros in the rest (eps 0 among them) and is rejected this way: start from the defaults
+ * function. */
 #define tg_optim_sgd(...) tg_optim_sgd_at(__VA_ARGS__, TG_HERE)
 #define tg_optim_rmsprop(...) tg_optim_rmsprop_at(__VA_ARGS__, TG_HERE)
 #define tg_optim_rmsprop_keras(...) tg_optim_rmsprop_keras_at(__VA_ARGS__, TG_HERE)
@@ -186,10 +190,94 @@ void tg_optim_set_lr_at(tg_optim *o, double lr, tg_loc loc);
 double tg_optim_get_lr(const tg_optim *o);
 /* Steps taken by this optimizer (tg_optim_step calls). */
 int64_t tg_optim_steps(const tg_optim *o);
-/* "SGD", "RMSprop", "RMSprop (Keras)", "Adam", "AdamW", "Adam (Keras)", "Adagrad". */
+/* Its type's name: "SGD", "RMSprop", "RMSprop (Keras)", "Adam", "AdamW", "Adam (Keras)",
+ * "Adagrad", or a user type's. */
 const char *tg_optim_name(const tg_optim *o);
 /* Frees the optimizer and its state; NULL is fine. */
 void tg_optim_free(tg_optim *o);
+
+/* ---- optimizer state, by name ----------------------------------------------------------
+ * Each parameter has its own buffers, named as PyTorch's optimizer.state_dict() names them:
+ *   SGD             momentum_buffer (only with momentum)
+ *   RMSprop         square_avg, then grad_avg (centered), momentum_buffer (momentum > 0)
+ *   RMSprop (Keras) the same names for Keras' velocity, average_gradient and momentum
+ *   Adam, AdamW     exp_avg, exp_avg_sq;  Adam (Keras): the same, for its m and v
+ *   Adagrad         sum
+ * and a step count t (PyTorch's state["step"]). Buffers are made on a parameter's first
+ * step, or on first access here, and hold floats in the parameter's shape. */
+/* Writes up to TG_OPTIM_MAX_STATE buffer names into names (may be NULL); returns the count. */
+int tg_optim_state_names(const tg_optim *o, const char **names);
+/* The buffer `buffer` of the store's parameter `param`, param's size floats, to read or
+ * write (a checkpoint loader writes them before the first step). Made, and initialized as
+ * on a first step, if the parameter has none yet. NULL when the store has no such
+ * parameter or the optimizer no such buffer. */
+float *tg_optim_state(tg_optim *o, const char *param, const char *buffer);
+/* A parameter's step count t (0 before its first step), or -1 for a name not in the store. */
+int64_t tg_optim_param_step(const tg_optim *o, const char *param);
+/* Sets it (t >= 0), as a checkpoint loader does. TG_ERR_ARG with a message for a name
+ * not in the store or a negative t. */
+tg_status tg_optim_set_param_step(tg_optim *o, const char *param, int64_t t);
+
+/* ---- writing an optimizer -----------------------------------------------------------------
+ * An optimizer is a descriptor: its name, its options (a struct whose first member is
+ * `double lr`, and its defaults), its per-parameter buffers and an update function. The
+ * built-in ones below are written with it; yours works the same way:
+ *
+ *     typedef struct lion_opts { double lr, beta1, beta2, weight_decay; } lion_opts;
+ *     static const lion_opts lion_defaults = {1e-4, 0.9, 0.99, 0.0};
+ *     static void lion_update(const tg_optim_update *u) {      // Chen et al. 2023
+ *         const lion_opts *o = u->opts;
+ *         float *m = u->state[0];
+ *         for (int64_t i = 0; i < u->n; i++) { ... m[i], u->param[i], u->grad[i] ... }
+ *     }
+ *     static const tg_optim_type lion = {.name = "Lion", .opts_size = sizeof(lion_opts),
+ *         .defaults = &lion_defaults, .state_names = {"exp_avg"}, .update = lion_update};
+ *     tg_optim *opt = tg_optim_new(ps, &lion, NULL);          // or &my_opts
+ *
+ * The update is elementwise unless `whole` is set: the library may call it on disjoint
+ * chunks of a large parameter from several threads (param, grad and the state pointers
+ * then point at the chunk and n is its length), which gives the same bits as one call. */
+enum { TG_OPTIM_MAX_STATE = 4 };
+
+typedef struct tg_optim_update {
+    float *param;                     /* (n), updated in place */
+    const float *grad;                /* (n) */
+    float *state[TG_OPTIM_MAX_STATE]; /* the parameter's buffers, in state_names order, (n) */
+    int64_t n;
+    int64_t step;     /* this parameter's step count t, this step included (1 first) */
+    double lr;        /* the current learning rate (tg_optim_set_lr) */
+    const void *opts; /* the optimizer's copy of its options */
+} tg_optim_update;
+
+typedef struct tg_optim_type {
+    const char *name;
+    size_t opts_size;     /* sizeof the options struct; it starts with double lr */
+    const void *defaults; /* opts_size bytes: the options used for NULL */
+    /* Buffers per parameter, PyTorch names, NULL-terminated (at most TG_OPTIM_MAX_STATE). */
+    const char *state_names[TG_OPTIM_MAX_STATE + 1];
+    void (*update)(const tg_optim_update *u);
+    /* Optional: checks options; a value no one means calls tg_contract_fail(loc, ...). */
+    void (*check)(const void *opts, const char *fn, tg_loc loc);
+    /* Optional: which of state_names these options use (their indices in order into
+     * used[]; returns the count); NULL: all of them. */
+    int (*states_used)(const void *opts, int *used);
+    /* Optional: fills new buffers (state[k], n floats each); NULL: zeros. */
+    void (*init_state)(const void *opts, float *const *state, int64_t n);
+    bool whole; /* the update needs the whole parameter in one call (a norm, say) */
+} tg_optim_type;
+
+/* The built-in types (the typed constructors above use them). */
+extern const tg_optim_type tg_optim_sgd_type, tg_optim_rmsprop_type,
+    tg_optim_rmsprop_keras_type, tg_optim_adam_type, tg_optim_adamw_type,
+    tg_optim_adam_keras_type, tg_optim_adagrad_type;
+
+/* An optimizer of any type over ps, with a copy of opts (NULL: type->defaults), checked by
+ * type->check. The options must start with a finite lr >= 0. */
+#define tg_optim_new(...) tg_optim_new_at(__VA_ARGS__, TG_HERE)
+tg_optim *tg_optim_new_at(tg_params *ps, const tg_optim_type *type, const void *opts,
+                          tg_loc loc);
+/* The optimizer's options (its copy; lr there is the initial one: see tg_optim_get_lr). */
+const void *tg_optim_opts(const tg_optim *o);
 
 /* ---- gradient clipping (call between backward and step) -------------------------------
  * By global norm, as torch.nn.utils.clip_grad_norm_: total = sqrt(sum of every squared

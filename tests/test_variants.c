@@ -159,7 +159,7 @@ Test(layer_norm, layer_has_pytorch_names_and_defaults_and_rejects_bad_eps)
     tg_params_free(ps);
 }
 
-/* ---- the variants against their PyTorch references ----------------------------------------- */
+/* ---- the variants against their PyTorch references ------------------------------------- */
 
 typedef struct vt_case {
     const char *name;
@@ -232,7 +232,7 @@ Test(variants, match_their_pytorch_references_outputs_and_every_gradient, .init 
     }
 }
 
-/* ---- the cell's own parameters ----------------------------------------------------------------- */
+/* ---- the cell's own parameters ------------------------------------------------------- */
 
 Test(variants, own_parameters_are_named_per_layer_and_direction_and_initialized)
 {
@@ -267,7 +267,8 @@ Test(variants, own_parameters_are_named_per_layer_and_direction_and_initialized)
     memcpy(cell.params, wide, sizeof wide);
     tg_params *ps2 = tg_params_new();
     tg_rnn *r2 = tg_rnn_new(ps2, "x", &cell, 5, 8, &o, &rng);
-    tg_tensor *e0 = tg_params_get(ps2, "x.weight_extra_l0"), *e1 = tg_params_get(ps2, "x.weight_extra_l1");
+    tg_tensor *e0 = tg_params_get(ps2, "x.weight_extra_l0");
+    tg_tensor *e1 = tg_params_get(ps2, "x.weight_extra_l1");
     cr_assert(e0 && e1);
     cr_expect(e0->ndim == 2 && e0->shape[0] == 8 && e0->shape[1] == 6);
     cr_expect(e1->ndim == 2 && e1->shape[0] == 8 && e1->shape[1] == 17);
@@ -334,7 +335,7 @@ Test(variants, own_parameters_get_gradients_through_batch_shards)
     }
 }
 
-/* ---- the step's context ------------------------------------------------------------------------ */
+/* ---- the step's context ---------------------------------------------------------------- */
 
 typedef struct vt_log {
     int n;
