@@ -178,6 +178,35 @@ enum { N_VARIANTS = sizeof VARIANTS / sizeof VARIANTS[0] };
 
 /* ---- parity with PyTorch, step by step ------------------------------------------------ */
 
+/* After step 3: the same buffers as torch.optim's state (PyTorch names, same count), equal
+ * values, and the step count where PyTorch keeps one. */
+static void check_state(const fixture *f, const char *variant, tg_optim *o)
+{
+    const char *names[TG_OPTIM_MAX_STATE];
+    int nbuf = tg_optim_state_names(o, names);
+    for (int k = 0; k < 2; k++) {
+        const char *pn = PARAM_NAMES[k];
+        cr_expect_eq(nbuf, (int)need(f, "%s.state3.%s.nbuf", variant, pn)->data[0],
+                     "%s: buffer count", variant);
+        for (int b = 0; b < nbuf; b++) {
+            char key[160];
+            snprintf(key, sizeof key, "%s.state3.%s.%s", variant, pn, names[b]);
+            const fx_tensor *want = fx_get(f, key);
+            cr_expect_not_null(want, "%s: PyTorch has no buffer %s", variant, names[b]);
+            const float *got = tg_optim_state(o, pn, names[b]);
+            cr_assert_not_null(got);
+            if (want) {
+                double e = fx_rel_err(got, want);
+                cr_expect_lt(e, 1e-5, "%s %s %s: relative error %.3g", variant, pn, names[b], e);
+            }
+        }
+        char key[160];
+        snprintf(key, sizeof key, "%s.state3.%s.step", variant, pn);
+        const fx_tensor *step = fx_get(f, key);
+        if (step) cr_expect_eq(tg_optim_param_step(o, pn), (int64_t)step->data[0]);
+    }
+}
+
 static void check_parity(const char *variant)
 {
     fixture *f = load();
@@ -200,6 +229,7 @@ static void check_parity(const char *variant)
             worst = fmax(worst, e);
             worst_upd = fmax(worst_upd, u);
         }
+        if (s == 3) check_state(f, variant, o);
     }
     cr_expect_eq(tg_optim_steps(o), STEPS);
     cr_log_info("parity %-32s max rel err %.2e   (of the update %.2e)", variant, worst,
@@ -676,4 +706,145 @@ Test(contract, bad_schedule_arguments)
     p.patience = -1;
     EXPECT_CONTRACT(tg_plateau_new(0.1, &p), "patience and cooldown must be >= 0");
     EXPECT_CONTRACT(tg_plateau_step(NULL, 1.0), "the schedule is NULL");
+}
+
+/* ---- options: zeros no one means ------------------------------------------------------- */
+
+Test(contract, a_zero_filled_struct_is_rejected_naming_eps_and_the_defaults)
+{
+    tg_params *ps = tg_params_new();
+    EXPECT_CONTRACT(tg_optim_adam(ps, &(tg_adam_opts){.lr = 0.1}),
+                    "eps must be a finite number > 0 (got 0); start from tg_adam_defaults()");
+    EXPECT_CONTRACT(tg_optim_rmsprop(ps, &(tg_rmsprop_opts){.lr = 0.1}),
+                    "tg_optim_rmsprop: eps must be");
+    EXPECT_CONTRACT(tg_optim_rmsprop_keras(ps, &(tg_rmsprop_keras_opts){.lr = 0.1}),
+                    "tg_rmsprop_keras_defaults()");
+    EXPECT_CONTRACT(tg_optim_adagrad(ps, &(tg_adagrad_opts){.lr = 0.1}), "eps");
+    EXPECT_CONTRACT(tg_optim_adam_keras(ps, &(tg_adam_keras_opts){.lr = 0.1}), "eps");
+    tg_optim *o = tg_optim_sgd(ps, &(tg_sgd_opts){.lr = 0.1}); /* SGD's zeros are its defaults */
+    tg_optim_free(o);
+    tg_params_free(ps);
+}
+
+/* ---- an optimizer written by a user: Lion (Chen et al. 2023) ------------------------------ */
+
+typedef struct lion_opts {
+    double lr, beta1, beta2, weight_decay;
+} lion_opts;
+static const lion_opts lion_defaults = {1e-4, 0.9, 0.99, 0.0};
+
+/* c = b1 m + (1 - b1) g;  p -= lr (sign(c) + wd p);  m = b2 m + (1 - b2) g */
+static void lion_update(const tg_optim_update *u)
+{
+    const lion_opts *o = u->opts;
+    const float b1 = (float)o->beta1, b2 = (float)o->beta2, lr = (float)u->lr;
+    const float wd = (float)o->weight_decay;
+    float *m = u->state[0];
+    for (int64_t i = 0; i < u->n; i++) {
+        float c = b1 * m[i] + (1 - b1) * u->grad[i];
+        u->param[i] -= lr * ((float)((c > 0) - (c < 0)) + wd * u->param[i]);
+        m[i] = b2 * m[i] + (1 - b2) * u->grad[i];
+    }
+}
+static const tg_optim_type lion = {.name = "Lion", .opts_size = sizeof(lion_opts),
+                                   .defaults = &lion_defaults, .state_names = {"exp_avg"},
+                                   .update = lion_update};
+
+/* A parameter of 70000 (above TG_PAR_OPTIM, so split into chunks across threads) against
+ * the formula in double, 3 steps, at 1 and 2 threads; then its state read back by name. */
+Test(user_optimizer, lion_trains_by_its_formula_at_any_thread_count)
+{
+    enum { N = 70000 };
+    static double ref_p[N], ref_m[N];
+    lion_opts lo = {0.01, 0.9, 0.99, 0.1};
+    float *out[2];
+    for (int v = 0; v < 2; v++) {
+        tg_set_num_threads(v + 1);
+        tg_params *ps = tg_params_new();
+        tg_tensor *w = tg_params_add(ps, "w", TG_SHAPE(N));
+        tg_optim *o = tg_optim_new(ps, &lion, &lo);
+        cr_expect_str_eq(tg_optim_name(o), "Lion");
+        tg_rng r;
+        tg_rng_seed(&r, 4, 0);
+        for (int i = 0; i < N; i++) ref_p[i] = w->data[i] = tg_rng_uniform(&r) - 0.5f;
+        for (int i = 0; i < N; i++) ref_m[i] = 0.0;
+        tg_params_zero_grad(ps);
+        for (int step = 0; step < 3; step++) {
+            for (int i = 0; i < N; i++) w->grad[i] = tg_rng_uniform(&r) - 0.5f;
+            tg_optim_step(o);
+            for (int i = 0; i < N; i++) {
+                double c = lo.beta1 * ref_m[i] + (1 - lo.beta1) * w->grad[i];
+                ref_p[i] -= lo.lr * ((c > 0) - (c < 0) + lo.weight_decay * ref_p[i]);
+                ref_m[i] = lo.beta2 * ref_m[i] + (1 - lo.beta2) * w->grad[i];
+            }
+        }
+        double err = 0, merr = 0;
+        const float *m = tg_optim_state(o, "w", "exp_avg");
+        cr_assert_not_null(m);
+        for (int i = 0; i < N; i++) {
+            err = fmax(err, fabs(w->data[i] - ref_p[i]));
+            merr = fmax(merr, fabs(m[i] - ref_m[i]));
+        }
+        cr_expect_lt(err, 1e-6, "parameters differ from the formula by %g", err);
+        cr_expect_lt(merr, 1e-6, "exp_avg differs from the formula by %g", merr);
+        cr_expect_eq(tg_optim_param_step(o, "w"), 3);
+        out[v] = tg_malloc(sizeof(float) * N);
+        memcpy(out[v], w->data, sizeof(float) * N);
+        tg_optim_free(o);
+        tg_params_free(ps);
+    }
+    cr_expect_arr_eq(out[0], out[1], sizeof(float) * N, "1 and 2 threads differ");
+    tg_free(out[0]), tg_free(out[1]);
+    tg_set_num_threads(0);
+}
+
+/* ---- state written back: what a checkpoint does ------------------------------------------- */
+
+/* Optimizer A takes 2 steps; B, over a copy of the parameters, gets A's buffers and step
+ * counts by name before its first step; then both take a third: the same bits. */
+Test(state, written_back_by_name_resumes_the_same_bits)
+{
+    const char *variants[] = {"adam_eps_wd", "sgd_momentum", "adagrad_decay",
+                              "rmsprop_centered_momentum", "adam_keras_eps"};
+    fixture *f = load();
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        tg_params *pa = tg_params_new(), *pb = tg_params_new();
+        tg_tensor *wa[2] = {add_param(pa, f, "a"), add_param(pa, f, "b")};
+        tg_tensor *wb[2] = {add_param(pb, f, "a"), add_param(pb, f, "b")};
+        tg_optim *a = make_variant(variants[v], pa), *b = make_variant(variants[v], pb);
+        for (int s = 1; s <= 2; s++) {
+            for (int k = 0; k < 2; k++) set_grad(wa[k], need(f, "grad.s%d.%s", s, PARAM_NAMES[k]));
+            tg_optim_step(a);
+        }
+        const char *names[TG_OPTIM_MAX_STATE];
+        int nbuf = tg_optim_state_names(a, names);
+        for (int k = 0; k < 2; k++) {
+            memcpy(wb[k]->data, wa[k]->data, sizeof(float) * (size_t)wa[k]->size);
+            for (int j = 0; j < nbuf; j++)
+                memcpy(tg_optim_state(b, PARAM_NAMES[k], names[j]),
+                       tg_optim_state(a, PARAM_NAMES[k], names[j]),
+                       sizeof(float) * (size_t)wa[k]->size);
+            cr_expect_eq(tg_optim_set_param_step(b, PARAM_NAMES[k],
+                                                 tg_optim_param_step(a, PARAM_NAMES[k])),
+                         TG_OK);
+        }
+        for (int k = 0; k < 2; k++) {
+            set_grad(wa[k], need(f, "grad.s3.%s", PARAM_NAMES[k]));
+            set_grad(wb[k], need(f, "grad.s3.%s", PARAM_NAMES[k]));
+        }
+        tg_optim_step(a);
+        tg_optim_step(b);
+        for (int k = 0; k < 2; k++)
+            cr_expect_arr_eq(wa[k]->data, wb[k]->data, sizeof(float) * (size_t)wa[k]->size,
+                             "%s: resumed step differs", variants[v]);
+        cr_expect_null(tg_optim_state(a, "a", "no_such_buffer"));
+        cr_expect_null(tg_optim_state(a, "no_such_param", names[0]));
+        cr_expect_eq(tg_optim_param_step(a, "no_such_param"), -1);
+        cr_expect_eq(tg_optim_set_param_step(a, "nope", 1), TG_ERR_ARG);
+        cr_expect(strstr(tg_last_error(), "no parameter \"nope\""));
+        cr_expect_eq(tg_optim_set_param_step(a, "a", -2), TG_ERR_ARG);
+        tg_optim_free(a), tg_optim_free(b);
+        tg_params_free(pa), tg_params_free(pb);
+    }
+    fx_free(f);
 }

@@ -10,6 +10,8 @@ What it records, all in float64 and deterministic (torch.manual_seed):
     Keras is not installed here, so KerasRMSprop and KerasAdam below write out the update
     rules of Keras 3 / tf.keras >= 2.11 in float64 torch arithmetic. Those fixtures check
     the C code against that formula, not against Keras itself.
+  * every variant's per-parameter state after STATE_AT steps, under PyTorch's buffer names
+    (<variant>.state3.<param>.<buffer>, .nbuf, .step where PyTorch keeps a step).
   * a parameter added to the store after two steps (torch: add_param_group).
   * clip_grad_norm_ (clipping and not clipping) and clip_grad_value_.
   * StepLR, ExponentialLR, CosineAnnealingLR and ReduceLROnPlateau, as the lr PyTorch's
@@ -26,6 +28,7 @@ from fixtures import Writer
 
 DT = torch.float64
 STEPS = 4
+STATE_AT = 3  # the step after which every variant's state is written
 SHAPES = {"a": (3, 4), "b": (5,)}
 
 
@@ -112,6 +115,25 @@ VARIANTS = [
 ]
 
 
+# The Keras classes' buffers under the PyTorch names tapegrad gives them.
+KERAS_NAMES = {"v": "square_avg", "mg": "grad_avg", "m": "momentum_buffer"}
+KERAS_ADAM_NAMES = {"m": "exp_avg", "v": "exp_avg_sq"}
+
+
+def state_of(opt, p):
+    """{buffer name: tensor} and the step count of p's optimizer state, PyTorch names."""
+    if isinstance(opt, KerasRMSprop):
+        st = opt.state[p]
+        keep = ["v"] + (["mg"] if opt.centered else []) + (["m"] if opt.momentum > 0 else [])
+        return {KERAS_NAMES[k]: st[k] for k in keep}, None
+    if isinstance(opt, KerasAdam):
+        return {KERAS_ADAM_NAMES[k]: v for k, v in opt.state[p].items()}, opt.t
+    st = opt.state[p]
+    bufs = {k: v for k, v in st.items() if k != "step" and v is not None}
+    step = st.get("step")
+    return bufs, None if step is None else int(step)
+
+
 def run_variant(w, name, ctor, kw, init, grads):
     params = {k: init[k].clone().requires_grad_(True) for k in SHAPES}
     opt = ctor(list(params.values()), **kw)
@@ -121,6 +143,14 @@ def run_variant(w, name, ctor, kw, init, grads):
         opt.step()
         for k, p in params.items():
             w.add(f"{name}.s{s + 1}.{k}", p.detach())
+        if s + 1 == STATE_AT:  # the optimizer's state by PyTorch's names
+            for k, p in params.items():
+                bufs, step = state_of(opt, p)
+                w.add(f"{name}.state{STATE_AT}.{k}.nbuf", torch.tensor(float(len(bufs))))
+                for b, v in bufs.items():
+                    w.add(f"{name}.state{STATE_AT}.{k}.{b}", v)
+                if step is not None:
+                    w.add(f"{name}.state{STATE_AT}.{k}.step", torch.tensor(float(step)))
 
 
 def run_late_param(w, init, grads, init_c, grads_c):
