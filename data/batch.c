@@ -30,6 +30,8 @@ struct tg_batcher {
     int64_t row[MAX_ATTACHED]; /* elements per sample of each attachment */
 };
 
+tg_batcher_opts tg_batcher_defaults(void) { return (tg_batcher_opts){.shuffle = false}; }
+
 tg_status tg_batcher_new(int n, int batch_size, const tg_batcher_opts *opts, tg_batcher **out)
 {
     if (!out) tg_contract_fail(TG_HERE, "tg_batcher_new", "out is NULL");

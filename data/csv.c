@@ -584,6 +584,8 @@ done:
     return st;
 }
 
+tg_csv_opts tg_csv_defaults(void) { return (tg_csv_opts){.delimiter = ','}; }
+
 tg_status tg_csv_read(const char *path, const tg_csv_opts *opts, tg_csv **out)
 {
     if (!out) tg_contract_fail(TG_HERE, "tg_csv_read", "out is NULL");

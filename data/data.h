@@ -101,6 +101,8 @@ typedef struct tg_csv_opts {
     tg_missing missing;
     char delimiter; /* 0 means ',' */
 } tg_csv_opts;
+/* The zeros above, for code that starts every options struct from its defaults. */
+tg_csv_opts tg_csv_defaults(void);
 
 typedef struct tg_csv {
     int nrows;             /* data rows kept */
@@ -185,6 +187,8 @@ typedef struct tg_window_opts {
     const int *targets; /* feature indices in y, or NULL for all */
     int ntargets;
 } tg_window_opts;
+/* window 1, horizon 1, every feature in and out: set window to your look-back. */
+tg_window_opts tg_window_defaults(void);
 
 /* N - W - h + 1, the number of samples (may be <= 0 when the series is too short). */
 int tg_window_count(int n, int window, int horizon);
@@ -240,6 +244,8 @@ typedef struct tg_batcher_opts {
     bool drop_last; /* drop a last batch smaller than batch_size */
     uint64_t seed;
 } tg_batcher_opts;
+/* No shuffle, keep the last batch, seed 0 (the zeros; also what NULL options mean). */
+tg_batcher_opts tg_batcher_defaults(void);
 
 /* opts may be NULL (no shuffle, keep the last batch). TG_ERR_ARG when n < 1,
  * batch_size < 1, or drop_last leaves no batch at all (batch_size > n). */

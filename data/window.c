@@ -31,6 +31,8 @@ static tg_status check_features(const char *what, const int *idx, int n, int f)
     return TG_OK;
 }
 
+tg_window_opts tg_window_defaults(void) { return (tg_window_opts){.window = 1, .horizon = 1}; }
+
 tg_status tg_make_windows(const tg_tensor *series, const tg_window_opts *o, tg_tensor **X,
                           tg_tensor **y)
 {

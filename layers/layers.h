@@ -244,8 +244,10 @@ typedef struct tg_rnn tg_rnn;
 
 /* Adds the weights of every layer and direction to `ps` as "<prefix>.weight_ih_l<k>[_reverse]"
  * etc. (prefix may be "" for bare PyTorch names) and initializes them from rng. */
-tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, int input_size,
-                   int hidden_size, const tg_rnn_opts *opts, tg_rng *rng);
+#define tg_rnn_new(...) tg_rnn_new_at(__VA_ARGS__, TG_HERE)
+tg_rnn *tg_rnn_new_at(tg_params *ps, const char *prefix, const tg_cell_type *cell,
+                      int input_size, int hidden_size, const tg_rnn_opts *opts, tg_rng *rng,
+                      tg_loc loc);
 void tg_rnn_free(tg_rnn *r);
 /* Weights of layer `layer`, direction 0 (forward) or 1 (reverse). */
 tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction);

@@ -137,10 +137,10 @@ static void add_cell_params(tg_params *ps, const char *prefix, const tg_cell_typ
     }
 }
 
-tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, int input_size,
-                   int hidden_size, const tg_rnn_opts *opts, tg_rng *rng)
+tg_rnn *tg_rnn_new_at(tg_params *ps, const char *prefix, const tg_cell_type *cell,
+                      int input_size, int hidden_size, const tg_rnn_opts *opts, tg_rng *rng,
+                      tg_loc here)
 {
-    tg_loc here = TG_HERE;
     tg_rnn_opts o = opts ? *opts : tg_rnn_defaults();
     if (!ps || !cell || !rng)
         tg_contract_fail(here, "tg_rnn_new", "the store, the cell type and the rng are needed");
@@ -151,6 +151,13 @@ tg_rnn *tg_rnn_new(tg_params *ps, const char *prefix, const tg_cell_type *cell, 
                          hidden_size, o.num_layers);
     if (!(o.dropout >= 0.0f && o.dropout < 1.0f))
         tg_contract_fail(here, "tg_rnn_new", "dropout %g is outside [0, 1)", (double)o.dropout);
+    if (o.shard_rows < 0)
+        tg_contract_fail(here, "tg_rnn_new", "shard_rows %d is negative (0: never shard)",
+                         o.shard_rows);
+    if (o.dropout > 0.0f && o.num_layers == 1) /* as PyTorch's nn.RNNBase warns */
+        tg_warn(here, "tg_rnn_new", "dropout %g acts between stacked layers and this one has "
+                "a single layer, so it does nothing; put tg_dropout after the layer instead",
+                (double)o.dropout);
 
     for (int l = 0; l < 2 && l < o.num_layers; l++) { /* the inputs of layer 0 and above */
         tg_cell_weights probe = {.hidden = hidden_size,

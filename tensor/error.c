@@ -1,5 +1,5 @@
-/* tensor/error.c — contract-violation handler and the last-error message.
- * Not a logger: one thread-local message buffer and one process-wide handler. */
+/* tensor/error.c — contract-violation handler, warnings and the last-error message.
+ * Not a logger: one thread-local message buffer and two process-wide handlers. */
 #include "tensor/error.h"
 
 #include <stdarg.h>
@@ -51,4 +51,38 @@ _Noreturn void tg_contract_fail(tg_loc loc, const char *op, const char *fmt, ...
     handler(msg, handler_user);
     /* A handler that returns cannot give the op a result: stop here. */
     abort();
+}
+
+/* ---- warnings: a call that works but cannot do what was asked ----------------------------- */
+
+static void default_warning(const char *message, void *user)
+{
+    (void)user;
+    fprintf(stderr, "%s\n", message);
+    fflush(stderr);
+}
+
+static tg_warning_handler warn_handler = default_warning;
+static void *warn_user;
+
+tg_warning_handler tg_set_warning_handler(tg_warning_handler h, void *user)
+{
+    tg_warning_handler old = warn_handler;
+    warn_handler = h ? h : default_warning;
+    warn_user = h ? user : NULL;
+    return old;
+}
+
+void tg_warn(tg_loc loc, const char *op, const char *fmt, ...)
+{
+    char msg[768];
+    int n = snprintf(msg, sizeof msg, "tapegrad: warning: %s: ", op);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof msg) n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n > 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n, " (called at %s:%d)",
+                 loc.file ? loc.file : "?", loc.line);
+    warn_handler(msg, warn_user);
 }

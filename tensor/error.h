@@ -49,6 +49,15 @@ tg_contract_handler tg_set_contract_handler(tg_contract_handler h, void *user);
 _Noreturn void tg_contract_fail(tg_loc loc, const char *op, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Warnings: the call goes on, but an option cannot act as asked (a dropout between the
+ * layers of a one-layer RNN, say). Printed once, where the option is given, as
+ * "tapegrad: warning: <op>: <message> (called at file:line)" to stderr, or handed to
+ * `h` (NULL restores the default). Returns the old handler. */
+typedef void (*tg_warning_handler)(const char *message, void *user);
+tg_warning_handler tg_set_warning_handler(tg_warning_handler h, void *user);
+void tg_warn(tg_loc loc, const char *op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #ifdef __cplusplus
 }
 #endif

@@ -1055,3 +1055,27 @@ Test(pipeline, bitcoin_study_example)
     tg_tensor *bufs[] = {series, X, y, x_train, x_test, y_train, y_test};
     for (int k = 0; k < 7; k++) tg_tensor_free(bufs[k]);
 }
+
+/* Every options struct has a defaults function; here they equal what zeros or NULL mean. */
+Test(defaults, data_options_have_defaults_functions)
+{
+    tg_csv_opts c = tg_csv_defaults();
+    cr_expect_eq(c.delimiter, ',');
+    cr_expect_null(c.columns);
+    cr_expect_eq(c.missing, TG_MISSING_ERROR);
+    tg_window_opts w = tg_window_defaults();
+    cr_expect(w.window == 1 && w.horizon == 1 && !w.inputs && !w.targets);
+    tg_batcher_opts bo = tg_batcher_defaults();
+    cr_expect(!bo.shuffle && !bo.drop_last && bo.seed == 0);
+    /* the defaults run: windows of a 5-step series, batches of its samples */
+    tg_tensor *s = tg_tensor_new(1, (int[]){5});
+    for (int i = 0; i < 5; i++) s->data[i] = (float)i;
+    tg_tensor *X, *y;
+    cr_assert_eq(tg_make_windows(s, &w, &X, &y), TG_OK);
+    cr_expect_eq(X->shape[0], 4);
+    cr_expect_eq(y->data[3], 4.0f);
+    tg_batcher *b;
+    cr_assert_eq(tg_batcher_new(4, 3, &bo, &b), TG_OK);
+    tg_batcher_free(b);
+    tg_tensor_free(X), tg_tensor_free(y), tg_tensor_free(s);
+}

@@ -458,3 +458,45 @@ Test(layer_norm, rows_of_one_give_the_shift_and_no_input_gradient)
     tg_tape_free(tp);
     tg_tensor_free(x), tg_tensor_free(b);
 }
+
+/* ---- options that cannot act say so, once ------------------------------------------------ */
+
+static int vt_warnings;
+static char vt_warning[512];
+static void vt_on_warning(const char *message, void *user)
+{
+    (void)user;
+    vt_warnings++;
+    snprintf(vt_warning, sizeof vt_warning, "%s", message);
+}
+
+Test(rnn_options, dropout_on_one_layer_warns_once_at_construction)
+{
+    tg_warning_handler old = tg_set_warning_handler(vt_on_warning, NULL);
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 1, 0);
+    tg_rnn_opts o = tg_rnn_defaults();
+    o.dropout = 0.2f;
+    vt_warnings = 0;
+    tg_rnn *one = tg_rnn_new(ps, "one", &tg_cell_gru, 3, 4, &o, &rng);
+    cr_expect_eq(vt_warnings, 1);
+    cr_expect(strstr(vt_warning, "warning: tg_rnn_new: dropout 0.2"), "%s", vt_warning);
+    cr_expect(strstr(vt_warning, "test_variants.c:"), "the caller's line: %s", vt_warning);
+    tg_rnn_train(one, true, &rng);
+    tg_tensor *x = tg_tensor_new(3, (int[]){2, 3, 3});
+    tg_tape *tp = tg_tape_new();
+    tg_rnn_forward(tp, one, x, NULL, NULL);
+    cr_expect_eq(vt_warnings, 1, "forward does not warn again");
+    o.num_layers = 2;
+    tg_rnn *two = tg_rnn_new(ps, "two", &tg_cell_gru, 3, 4, &o, &rng);
+    cr_expect_eq(vt_warnings, 1, "two layers: the dropout acts");
+    o.shard_rows = -1;
+    EXPECT_RAISES(tg_rnn_new(ps, "bad", &tg_cell_gru, 3, 4, &o, &rng));
+    EXPECT_MSG_HAS("shard_rows -1 is negative");
+    tg_set_warning_handler(old, NULL);
+    tg_tape_free(tp);
+    tg_tensor_free(x);
+    tg_rnn_free(one), tg_rnn_free(two);
+    tg_params_free(ps);
+}
