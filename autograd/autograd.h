@@ -118,6 +118,13 @@ tg_tensor *tg_div_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_loc loc);
 tg_tensor *tg_addcmul_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *c, tg_loc loc);
 tg_tensor *tg_lerp_at(tg_tape *t, tg_tensor *a, tg_tensor *b, tg_tensor *w, tg_loc loc);
 
+/* where: y = cond ? a : b elementwise (b NULL: 0), as torch.where. A choice, not a blend: a
+ * NaN or inf on the side not taken reaches neither y nor a gradient. cond has a's shape, or
+ * a's shape with the last axis 1 (one flag per row); nonzero is true; it gets no gradient.
+ * b has a's shape. */
+#define tg_where(...) tg_where_at(__VA_ARGS__, TG_HERE) /* (t, cond, a, b) */
+tg_tensor *tg_where_at(tg_tape *t, tg_tensor *cond, tg_tensor *a, tg_tensor *b, tg_loc loc);
+
 /* Unary elementwise. */
 #define tg_neg(...) tg_neg_at(__VA_ARGS__, TG_HERE)
 #define tg_scale(...) tg_scale_at(__VA_ARGS__, TG_HERE)           /* (t, x, s): s * x */

@@ -267,6 +267,19 @@ void tg_rnn_train(tg_rnn *r, bool training, tg_rng *rng);
 tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
                              tg_tensor **final, tg_loc loc);
 
+/* The same for a batch of sequences padded to T, with lengths[b] in 1..T the real steps of
+ * sample b (NULL: all T), as PyTorch's pack_padded_sequence / pad_packed_sequence and
+ * Keras' masking. Steps past a sample's length leave its state unchanged and output zeros
+ * (choices, not blends: the padding's values, NaN included, reach neither the result nor a
+ * gradient, and x gets zero gradient there); its final
+ * state (h_n, and the last step when return_sequences is false) is its own last real
+ * step's; the reverse direction starts at each sample's last real step. Stacked layers see
+ * the same lengths. The cost: one tg_where per state and step past the shortest length. */
+#define tg_rnn_forward_padded(...) tg_rnn_forward_padded_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_rnn_forward_padded_at(tg_tape *t, tg_rnn *r, tg_tensor *x,
+                                    const int32_t *lengths, tg_tensor *const *init,
+                                    tg_tensor **final, tg_loc loc);
+
 #ifdef __cplusplus
 }
 #endif

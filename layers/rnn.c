@@ -265,19 +265,22 @@ static tg_tensor *initial_state(tg_tape *t, const tg_rnn *r, tg_tensor *const *i
     return tg_reshape_at(t, v, 2, (int[]){B, r->hidden}, loc);
 }
 
-/* Random streams of one forward call: seeded once per call from the layer's rng (only
- * for a stochastic cell in training), one stream per shard, layer and direction. */
+/* What one forward call passes down to each tape's run: the random streams (seeded once
+ * per call from the layer's rng, only for a stochastic cell in training; one stream per
+ * shard, layer and direction) and the samples' lengths (NULL: all T). */
 typedef struct run_seed {
     bool on;
     uint64_t seed;
     int shard;
+    const int32_t *lengths; /* (B) of this tape's rows, 1..T */
 } run_seed;
 
 /* Runs one direction of one layer over x (T, B, I). Fills hs[0..T-1] with h_t in time
  * order and last[0..n_state-1] with the state after the final step. A cell with xw_parts
  * gets one projection per part, from the part's rows of W_ih and b_ih (views). */
 static void run_direction(tg_tape *t, const tg_rnn *r, int layer, int dir, tg_tensor *x,
-                          run_seed rs, tg_tensor **state, tg_tensor **hs, tg_loc loc)
+                          run_seed rs, tg_tensor *const *active, tg_tensor **state,
+                          tg_tensor **hs, tg_loc loc)
 {
     const tg_cell_type *cell = r->cell;
     const tg_cell_weights *w = &r->w[layer * r->dirs + dir];
@@ -316,14 +319,34 @@ static void run_direction(tg_tape *t, const tg_rnn *r, int layer, int dir, tg_te
         c.step = step;
         next[0] = next[1] = next[2] = next[3] = NULL;
         cell->step(t, &c, xw, state, next);
+        tg_tensor *m = active ? active[step] : NULL; /* (B, 1), or NULL: all rows run */
         for (int s = 0; s < cell->n_state; s++) {
             if (!next[s]) tg_contract_fail(loc, "tg_rnn_forward", "cell \"%s\" left state "
                                            "%d unset at step %d", cell->name, s, step);
-            state[s] = next[s];
+            /* past its length a sample keeps its state (a choice: padding never leaks) */
+            state[s] = m ? tg_where_at(t, m, next[s], state[s], loc) : next[s];
         }
-        if (hs) hs[step] = state[0];
+        if (hs) hs[step] = m ? tg_where_at(t, m, state[0], NULL, loc) : state[0]; /* 0 past */
     }
     tg_tape_pack_end(t);
+}
+
+/* Per time step t, a (B, 1) flag tensor: 1 where t < lengths[b]. NULL where every sample
+ * is still running (t below the shortest length), and NULL altogether without lengths. */
+static tg_tensor **active_masks(tg_tape *t, const int32_t *lengths, int T, int B)
+{
+    if (!lengths) return NULL;
+    int shortest = T;
+    for (int b = 0; b < B; b++) shortest = lengths[b] < shortest ? lengths[b] : shortest;
+    if (shortest == T) return NULL;
+    tg_tensor **m = tg_tape_alloc(t, sizeof *m * (size_t)T);
+    for (int k = 0; k < T; k++) {
+        m[k] = NULL;
+        if (k < shortest) continue;
+        m[k] = tg_tape_empty(t, 2, (int[]){B, 1});
+        for (int b = 0; b < B; b++) m[k]->data[b] = k < lengths[b] ? 1.0f : 0.0f;
+    }
+    return m;
 }
 
 /* The runner on one tape, all rows of x at once. */
@@ -344,6 +367,13 @@ static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *
     int T = seq->shape[0], B = seq->shape[1], D = r->dirs, L = r->layers;
     int n_state = r->cell->n_state;
     if (T < 1) tg_contract_fail(loc, op, "the sequence is empty (T = 0)");
+    tg_tensor **active = active_masks(t, rs.lengths, T, B);
+    if (active) { /* zero the padding of x: no value there reaches a gradient either */
+        tg_tensor *m = tg_tape_empty(t, 3, (int[]){T, B, 1});
+        for (int k = 0; k < T; k++)
+            for (int b = 0; b < B; b++) m->data[k * B + b] = k < rs.lengths[b] ? 1.0f : 0.0f;
+        seq = tg_where_at(t, m, seq, NULL, loc);
+    }
 
     /* Final states in (layer, direction) order: last[s][l * D + d]. */
     tg_tensor **last = tg_tape_alloc(t, sizeof(tg_tensor *) * (size_t)(n_state * L * D));
@@ -356,7 +386,7 @@ static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *
             tg_tensor *state[4];
             for (int s = 0; s < n_state; s++)
                 state[s] = initial_state(t, r, init, s, l * D + d, B, loc);
-            run_direction(t, r, l, d, seq, rs, state, need_seq ? hs : NULL, loc);
+            run_direction(t, r, l, d, seq, rs, active, state, need_seq ? hs : NULL, loc);
             for (int s = 0; s < n_state; s++) last[s * L * D + l * D + d] = state[s];
             if (need_seq) dir_out[d] = tg_stack_at(t, T, hs, 0, loc); /* (T, B, H) */
         }
@@ -430,7 +460,9 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, ru
     }
     TG_PAR_FOR(int, k, n, n > 1, /* a shard per thread; ops inside do not fork */
         s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL,
-                                (run_seed){rs.on, rs.seed, k}, loc));
+                                (run_seed){rs.on, rs.seed, k,
+                                           rs.lengths ? rs.lengths + s->b0[k] : NULL},
+                                loc));
     tg_tensor *y0 = s->y[0];
     int shape[TG_MAX_DIMS];
     memcpy(shape, y0->shape, sizeof shape);
@@ -456,10 +488,24 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, ru
     return y;
 }
 
-tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
-                             tg_tensor **final, tg_loc loc)
+/* lengths[b] in 1..T for every sample b, with T and B from x's layout. */
+static void check_lengths(const tg_rnn *r, const tg_tensor *x, const int32_t *lengths,
+                          tg_loc loc)
 {
-    run_seed rs = {false, 0, 0};
+    if (!lengths || !r || !x || x->ndim != 3) return; /* forward_plain reports a bad x */
+    int T = x->shape[r->opts.batch_first ? 1 : 0], B = x->shape[r->opts.batch_first ? 0 : 1];
+    for (int b = 0; b < B; b++)
+        if (lengths[b] < 1 || lengths[b] > T)
+            tg_contract_fail(loc, "tg_rnn_forward_padded", "lengths[%d] = %d is outside 1..%d "
+                             "(T of x %s)", b, (int)lengths[b], T, SHAPE(x));
+}
+
+tg_tensor *tg_rnn_forward_padded_at(tg_tape *t, tg_rnn *r, tg_tensor *x,
+                                    const int32_t *lengths, tg_tensor *const *init,
+                                    tg_tensor **final, tg_loc loc)
+{
+    check_lengths(r, x, lengths, loc);
+    run_seed rs = {false, 0, 0, lengths};
     if (r && r->training && r->cell->uses_rng) {
         if (!r->rng)
             tg_contract_fail(loc, "tg_rnn_forward", "cell \"%s\" draws random numbers in "
@@ -476,4 +522,10 @@ tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *con
         if (n >= 2) return forward_sharded(t, r, x, n, rs, loc);
     }
     return forward_plain(t, r, x, init, final, rs, loc);
+}
+
+tg_tensor *tg_rnn_forward_at(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *const *init,
+                             tg_tensor **final, tg_loc loc)
+{
+    return tg_rnn_forward_padded_at(t, r, x, NULL, init, final, loc);
 }
