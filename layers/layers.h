@@ -103,9 +103,22 @@ tg_tensor *tg_huber_loss_at(tg_tape *t, tg_tensor *pred, tg_tensor *target, floa
 /* PyTorch SmoothL1Loss(beta) = HuberLoss(beta) / beta. */
 tg_tensor *tg_smooth_l1_loss_at(tg_tape *t, tg_tensor *pred, tg_tensor *target, float beta,
                                 tg_reduction r, tg_loc loc);
-/* logits (N, C), classes[N] in 0..C-1: -log softmax(logits)[n, classes[n]]. */
+/* logits (N, C), classes[N] in 0..C-1: -log softmax(logits)[n, classes[n]]. A row whose
+ * class is TG_IGNORE_INDEX (-100, PyTorch's ignore_index) is skipped, and TG_MEAN averages
+ * over the rest (padded positions of a sequence); all rows skipped: 0 with no gradient. */
+enum { TG_IGNORE_INDEX = -100 };
 tg_tensor *tg_cross_entropy_loss_at(tg_tape *t, tg_tensor *logits, const int32_t *classes,
                                     tg_reduction r, tg_loc loc);
+/* (pred - target)^2 where mask is nonzero (Keras' masking; PyTorch: loss * mask summed and
+ * divided by the selected count). mask has pred's shape, or pred's with the last axis 1 (one
+ * flag per row, e.g. tg_length_mask's (B, T, 1) for outputs (B, T, F)). TG_MEAN divides by
+ * the number of selected elements; none selected: 0. Values outside the mask, NaN included,
+ * reach neither the loss nor a gradient. */
+#define tg_mse_loss_masked(...) tg_mse_loss_masked_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_mse_loss_masked_at(tg_tape *t, tg_tensor *pred, tg_tensor *target,
+                                 tg_tensor *mask, tg_reduction r, tg_loc loc);
+/* (B, T, 1) on the tape: 1 where step k < lengths[b], else 0 (for tg_mse_loss_masked). */
+tg_tensor *tg_length_mask(tg_tape *t, const int32_t *lengths, int B, int T);
 /* Binary cross-entropy on logits x with targets y in [0, 1], in the stable form
  * max(x, 0) - x y + log(1 + exp(-|x|)). */
 tg_tensor *tg_bce_with_logits_loss_at(tg_tape *t, tg_tensor *logits, tg_tensor *target,

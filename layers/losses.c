@@ -6,7 +6,7 @@
  * ops (passing the caller's loc to every inner builder) and reduces it with tg_mean or
  * tg_sum. Values and gradients match PyTorch's nn.*Loss (tests/fixtures/losses.txt).
  * What this is not: new backward code (the ops differentiate the losses), class weights,
- * ignore_index, label smoothing or pos_weight.
+ * label smoothing or pos_weight.
  */
 #include "autograd/op.h"
 #include "layers/layers.h"
@@ -130,18 +130,55 @@ tg_tensor *tg_cross_entropy_loss_at(tg_tape *t, tg_tensor *logits, const int32_t
         tg_contract_fail(loc, fn, "classes is NULL (needs N = %d class indices for logits "
                          "%s)", logits->shape[0], ls_text);
     const int N = logits->shape[0], C = logits->shape[1];
-    for (int n = 0; n < N; n++)
+    int kept = 0;
+    for (int n = 0; n < N; n++) {
+        if (classes[n] == TG_IGNORE_INDEX) continue;
+        kept++;
         if (classes[n] < 0 || classes[n] >= C)
             tg_contract_fail(loc, fn, "class %d of row %d is outside 0..%d for logits %s "
-                             "(classes (%d))", (int)classes[n], n, C - 1, ls_text, N);
+                             "(classes (%d); TG_IGNORE_INDEX = %d skips a row)",
+                             (int)classes[n], n, C - 1, ls_text, N, TG_IGNORE_INDEX);
+    }
     check_reduction(r, fn, loc);
+    if (kept == 0) /* every row ignored: nothing to learn from (PyTorch: NaN for the mean) */
+        return tg_tape_tensor(t, 0, NULL, NULL);
 
     tg_tensor *lsm = tg_log_softmax_at(t, logits, loc);                  /* (N, C) */
     tg_tensor *flat = tg_reshape_at(t, lsm, TG_SHAPE(N * C, 1), loc);    /* (N*C, 1) */
-    int32_t *rows = tg_tape_alloc(t, (size_t)N * sizeof(int32_t));       /* N */
-    for (int n = 0; n < N; n++) rows[n] = n * C + classes[n];
-    tg_tensor *picked = tg_index_select_at(t, flat, rows, N, loc);       /* (N, 1) */
+    int32_t *rows = tg_tape_alloc(t, (size_t)kept * sizeof(int32_t));    /* kept */
+    for (int n = 0, k = 0; n < N; n++)
+        if (classes[n] != TG_IGNORE_INDEX) rows[k++] = n * C + classes[n];
+    tg_tensor *picked = tg_index_select_at(t, flat, rows, kept, loc);    /* (kept, 1) */
     return tg_scale_at(t, reduce(t, picked, r, loc), -1.0f, loc);        /* scalar */
+}
+
+/* ---- masked regression: only where mask is nonzero ------------------------------------- */
+
+tg_tensor *tg_mse_loss_masked_at(tg_tape *t, tg_tensor *pred, tg_tensor *target,
+                                 tg_tensor *mask, tg_reduction r, tg_loc loc)
+{
+    const char *fn = "tg_mse_loss_masked";
+    check_pair(pred, target, "pred", r, fn, loc);
+    tg_check_tensor(mask, fn, "mask", loc);
+    /* where checks mask's shape: pred's, or pred's with the last axis 1 */
+    tg_tensor *d = tg_where_at(t, mask, tg_sub_at(t, pred, target, loc), NULL, loc);
+    tg_tensor *sum = tg_sum_at(t, tg_square_at(t, d, loc), loc);
+    if (r == TG_SUM) return sum;
+    int64_t per = mask->size == pred->size ? 1 : pred->shape[pred->ndim - 1], count = 0;
+    for (int64_t i = 0; i < mask->size; i++) count += mask->data[i] != 0.0f;
+    if (count == 0) return sum; /* nothing selected: 0 (PyTorch's mean would be NaN) */
+    return tg_scale_at(t, sum, (float)(1.0 / (double)(count * per)), loc);
+}
+
+tg_tensor *tg_length_mask(tg_tape *t, const int32_t *lengths, int B, int T)
+{
+    if (!t || !lengths || B < 1 || T < 1)
+        tg_contract_fail(TG_HERE, "tg_length_mask", "needs a tape, lengths and B, T >= 1 "
+                         "(got B %d, T %d)", B, T);
+    tg_tensor *m = tg_tape_tensor(t, 3, (int[]){B, T, 1}, NULL);
+    for (int b = 0; b < B; b++)
+        for (int k = 0; k < T && k < lengths[b]; k++) m->data[(int64_t)b * T + k] = 1.0f;
+    return m;
 }
 
 /* x logits, y targets (same shape):  e = max(x, 0) - x y + log(1 + exp(-|x|)),
