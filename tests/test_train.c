@@ -378,3 +378,99 @@ Test(model, seed_study_models_have_keras_names_and_parameter_counts)
         tg_model_free(m);
     }
 }
+
+/* ---- variable-length sequences through the model ------------------------------------------ */
+
+/* x (N, T, 1): sample i has lengths[i] real steps of a sine, NaN past them; y (N, T, 1) the
+ * next value of the sine, NaN past the length too. */
+static void tt_padded_data(int N, int T, int32_t *lengths, tg_tensor **x, tg_tensor **y)
+{
+    *x = tg_tensor_new(3, (int[]){N, T, 1});
+    *y = tg_tensor_new(3, (int[]){N, T, 1});
+    for (int i = 0; i < N; i++) {
+        lengths[i] = 2 + (i * 5) % (T - 1);
+        for (int k = 0; k < T; k++) {
+            bool real = k < lengths[i];
+            (*x)->data[i * T + k] = real ? sinf(0.3f * (float)(i + k)) : NAN;
+            (*y)->data[i * T + k] = real ? sinf(0.3f * (float)(i + k + 1)) : NAN;
+        }
+    }
+}
+
+Test(fit, variable_lengths_train_evaluate_and_predict_with_nan_padding)
+{
+    enum { N = 48, T = 10 };
+    int32_t lengths[N];
+    tg_tensor *x, *y;
+    tt_padded_data(N, T, lengths, &x, &y);
+    tg_model *m = tg_model_new(3);
+    tg_model_input(m, T, 1);
+    tg_model_rnn(m, &tg_cell_gru, 12, true); /* (B, T, 12) */
+    tg_model_dense(m, 1, TG_ACT_NONE);       /* (B, T, 1) */
+    tg_adam_opts ao = tg_adam_defaults();
+    ao.lr = 1e-2;
+    tg_model_compile(m, TG_LOSS_MSE, tg_optim_adam(tg_model_params(m), &ao));
+    tg_fit_opts fo = tg_fit_defaults();
+    fo.epochs = 30, fo.batch_size = 16, fo.verbose = 0, fo.lengths = lengths;
+    fo.validation_split = 0.25;
+    tg_history h;
+    cr_assert_eq(tg_model_fit(m, x, y, &fo, &h), TG_OK, "%s", tg_last_error());
+    cr_expect(isfinite(h.loss[h.epochs - 1]) && isfinite(h.val_loss[h.epochs - 1]));
+    cr_expect_lt(h.loss[h.epochs - 1], 0.5f * h.loss[0], "%g -> %g", h.loss[0],
+                 h.loss[h.epochs - 1]);
+    /* evaluate = the mean squared error over the real steps of predict's outputs */
+    tg_tensor *pred;
+    cr_assert_eq(tg_model_predict_padded(m, x, lengths, 16, &pred), TG_OK);
+    double sum = 0;
+    int64_t count = 0;
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < T; k++) {
+            float p = pred->data[i * T + k];
+            if (k >= lengths[i]) {
+                cr_expect(isfinite(p), "a padded step's output should be finite");
+                continue;
+            }
+            double d = (double)p - y->data[i * T + k];
+            sum += d * d, count++;
+        }
+    float loss;
+    cr_assert_eq(tg_model_evaluate_padded(m, x, y, lengths, 16, &loss), TG_OK);
+    cr_expect(fabs(loss - sum / (double)count) < 1e-5 * (1 + sum / count), "%g vs %g",
+              (double)loss, sum / (double)count);
+    lengths[3] = T + 1;
+    cr_expect_eq(tg_model_evaluate_padded(m, x, y, lengths, 16, &loss), TG_ERR_ARG);
+    cr_expect(strstr(tg_last_error(), "lengths[3] = 11 is outside 1..10"), "%s", tg_last_error());
+    tg_tensor_free(pred);
+    tg_history_free(&h);
+    tg_model_free(m);
+    tg_tensor_free(x), tg_tensor_free(y);
+}
+
+/* A last-step model on padded samples predicts what it predicts for each sample alone,
+ * cut to its length. */
+Test(model, padded_last_step_predictions_equal_each_sample_alone)
+{
+    enum { N = 6, T = 7 };
+    int32_t lengths[N];
+    tg_tensor *x, *y;
+    tt_padded_data(N, T, lengths, &x, &y);
+    tg_model *m = tg_model_new(9);
+    tg_model_input(m, T, 1);
+    tg_model_rnn(m, &tg_cell_lstm, 8, false);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_tensor *pred;
+    cr_assert_eq(tg_model_predict_padded(m, x, lengths, 4, &pred), TG_OK);
+    tg_tape *tp = tg_tape_new();
+    tg_tape_set_grad(tp, false);
+    for (int i = 0; i < N; i++) {
+        tg_tape_reset(tp);
+        tg_tensor *xi = tg_tape_tensor(tp, 3, (int[]){1, lengths[i], 1}, x->data + i * T);
+        float alone = tg_model_forward(tp, m, xi, false)->data[0];
+        cr_expect(fabsf(pred->data[i] - alone) <= 1e-6f * (1 + fabsf(alone)), "sample %d: %g vs %g",
+                  i, pred->data[i], alone);
+    }
+    tg_tape_free(tp);
+    tg_tensor_free(pred);
+    tg_model_free(m);
+    tg_tensor_free(x), tg_tensor_free(y);
+}

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autograd/op.h" /* tg_tape_alloc */
 #include "data/data.h"
 #include "train/internal.h"
 
@@ -90,21 +91,77 @@ static tg_status check_xy(const char *fn, const tg_tensor *x, const tg_tensor *y
     return TG_OK;
 }
 
-/* One pass over batcher b (its attached xb, yb) without dropout or gradients: the mean
- * loss into *loss and/or the predictions into out. */
+/* ---- variable lengths ---------------------------------------------------------------------
+ * Lengths travel with their samples as a float tensor (N) attached to the same batcher, so
+ * shuffling and splitting keep them with their rows; each batch's are turned back into
+ * int32 in the tape's memory. */
+
+/* lengths[begin .. begin + count) as a new (count) tensor, each checked against T (x's
+ * axis 1). NULL lengths: NULL and TG_OK. */
+static tg_status lengths_tensor(const char *fn, const int32_t *lengths, const tg_tensor *x,
+                                int begin, int count, tg_tensor **out)
+{
+    *out = NULL;
+    if (!lengths) return TG_OK;
+    if (x->ndim != 3)
+        return tg_fail(TG_ERR_ARG, "%s: lengths need x of (samples, T, features)", fn);
+    int T = x->shape[1];
+    for (int i = begin; i < begin + count; i++)
+        if (lengths[i] < 1 || lengths[i] > T)
+            return tg_fail(TG_ERR_ARG, "%s: lengths[%d] = %d is outside 1..%d", fn, i,
+                           (int)lengths[i], T);
+    *out = tg_tensor_new(1, (int[]){count});
+    for (int i = 0; i < count; i++) (*out)->data[i] = (float)lengths[begin + i];
+    return TG_OK;
+}
+
+/* The current batch's lengths as int32 on the tape, or NULL. */
+static const int32_t *batch_lengths(tg_tape *tp, const tg_tensor *lenb)
+{
+    if (!lenb) return NULL;
+    int32_t *lb = tg_tape_alloc(tp, sizeof(int32_t) * (size_t)lenb->shape[0]);
+    for (int i = 0; i < lenb->shape[0]; i++) lb[i] = (int32_t)lenb->data[i];
+    return lb;
+}
+
+/* The model's loss; for sequence outputs (B, T, F) with lengths, padded steps of both the
+ * prediction and the target are set to 0 (where: no loss, no gradient, NaN-proof) and the
+ * mean is rescaled from all B T F elements to the real ones. *weight: what this batch
+ * counts for in an epoch's mean (its samples, or its real steps / T), so that the mean over
+ * batches is the mean over every real element. */
+static tg_tensor *batch_loss(tg_tape *tp, tg_model *m, tg_tensor *pred, tg_tensor *yb,
+                             const int32_t *lb, double *weight)
+{
+    *weight = pred->shape[0]; /* samples; with lengths, the real steps of their samples / T */
+    if (!lb || pred->ndim != 3 || yb->ndim != 3) return loss_of(tp, tg__model_loss(m), pred, yb);
+    int B = pred->shape[0], T = pred->shape[1];
+    int64_t real = 0;
+    for (int b = 0; b < B; b++) real += lb[b] < T ? lb[b] : T;
+    *weight = (double)real / T;
+    tg_tensor *mask = tg_length_mask(tp, lb, B, T); /* (B, T, 1) */
+    tg_tensor *loss = loss_of(tp, tg__model_loss(m), tg_where(tp, mask, pred, NULL),
+                              tg_where(tp, mask, yb, NULL));
+    return tg_scale(tp, loss, (float)((double)B * T / (double)real));
+}
+
+/* One pass over batcher b (its attached xb, yb, lengths lenb) without dropout or
+ * gradients: the mean loss into *loss and/or the predictions into out. */
 static tg_status eval_batches(tg_model *m, tg_batcher *b, tg_tensor *xb, tg_tensor *yb,
-                              float *loss, tg_tensor *out)
+                              tg_tensor *lenb, float *loss, tg_tensor *out)
 {
     tg_tape *tp = tg__model_tape(m);
     bool grad = tg_tape_set_grad(tp, false);
     tg_status st = TG_OK;
-    double sum = 0;
+    double sum = 0, weights = 0;
     int64_t done = 0;
     while (tg_batcher_next(b)) {
         if (st != TG_OK) continue; /* finish the pass so the batcher ends its epoch */
         tg_tape_reset(tp);
-        tg_tensor *pred = tg_model_forward(tp, m, xb, false);
-        if (yb) sum += (double)loss_of(tp, tg__model_loss(m), pred, yb)->data[0] * xb->shape[0];
+        const int32_t *lb = batch_lengths(tp, lenb);
+        tg_tensor *pred = tg_model_forward_padded(tp, m, xb, lb, false);
+        double wt = 0;
+        if (yb) sum += (double)batch_loss(tp, m, pred, yb, lb, &wt)->data[0] * wt;
+        weights += wt;
         if (out) {
             int64_t row = pred->size / pred->shape[0];
             if (row != out->size / out->shape[0])
@@ -115,37 +172,57 @@ static tg_status eval_batches(tg_model *m, tg_batcher *b, tg_tensor *xb, tg_tens
         done += xb->shape[0];
     }
     tg_tape_set_grad(tp, grad);
-    if (loss && st == TG_OK) *loss = (float)(sum / (double)done);
+    if (loss && st == TG_OK) *loss = (float)(sum / weights);
     return st;
 }
 
-/* The same over x/y with a batcher made for this pass. */
-static tg_status run_eval(tg_model *m, const tg_tensor *x, const tg_tensor *y, int batch_size,
-                          float *loss, tg_tensor *out)
+/* The same over x/y (lengths: a (N) tensor or NULL) with a batcher made for this pass. */
+static tg_status run_eval(tg_model *m, const tg_tensor *x, const tg_tensor *y,
+                          const tg_tensor *lengths, int batch_size, float *loss, tg_tensor *out)
 {
     tg_batcher *b;
     tg_status st = tg_batcher_new(x->shape[0], batch_size, NULL, &b);
     if (st != TG_OK) return st;
     tg_tensor *xb = tg_batcher_attach(b, x);
     tg_tensor *yb = y ? tg_batcher_attach(b, y) : NULL;
-    st = eval_batches(m, b, xb, yb, loss, out);
+    tg_tensor *lenb = lengths ? tg_batcher_attach(b, lengths) : NULL;
+    st = eval_batches(m, b, xb, yb, lenb, loss, out);
     tg_batcher_free(b);
+    return st;
+}
+
+tg_status tg_model_evaluate_padded(tg_model *m, const tg_tensor *x, const tg_tensor *y,
+                                   const int32_t *lengths, int batch_size, float *loss)
+{
+    tg_status st = check_xy("tg_model_evaluate", x, y);
+    tg_tensor *lt = NULL;
+    if (st == TG_OK)
+        st = lengths_tensor("tg_model_evaluate", lengths, x, 0, x->shape[0], &lt);
+    if (st == TG_OK) st = run_eval(m, x, y, lt, batch_size > 0 ? batch_size : 32, loss, NULL);
+    tg_tensor_free(lt);
     return st;
 }
 
 tg_status tg_model_evaluate(tg_model *m, const tg_tensor *x, const tg_tensor *y,
                             int batch_size, float *loss)
 {
-    tg_status st = check_xy("tg_model_evaluate", x, y);
-    if (st != TG_OK) return st;
-    return run_eval(m, x, y, batch_size > 0 ? batch_size : 32, loss, NULL);
+    return tg_model_evaluate_padded(m, x, y, NULL, batch_size, loss);
 }
 
 tg_status tg_model_predict(tg_model *m, const tg_tensor *x, int batch_size, tg_tensor **out)
 {
+    return tg_model_predict_padded(m, x, NULL, batch_size, out);
+}
+
+tg_status tg_model_predict_padded(tg_model *m, const tg_tensor *x, const int32_t *lengths,
+                                  int batch_size, tg_tensor **out)
+{
     *out = NULL;
     if (!x || x->ndim < 1 || x->shape[0] < 1)
         return tg_fail(TG_ERR_ARG, "tg_model_predict: x has no samples");
+    tg_tensor *lt = NULL;
+    tg_status st = lengths_tensor("tg_model_predict", lengths, x, 0, x->shape[0], &lt);
+    if (st != TG_OK) return st;
     /* One sample through the model gives the per-sample output shape. */
     tg_tape *tp = tg__model_tape(m);
     tg_tape_reset(tp);
@@ -158,7 +235,8 @@ tg_status tg_model_predict(tg_model *m, const tg_tensor *x, int batch_size, tg_t
     tg_tape_set_grad(tp, grad);
     tg_tensor_free(one);
     tg_tensor *res = tg_tensor_new(p1->ndim, shape);
-    tg_status st = run_eval(m, x, NULL, batch_size > 0 ? batch_size : 32, NULL, res);
+    st = run_eval(m, x, NULL, lt, batch_size > 0 ? batch_size : 32, NULL, res);
+    tg_tensor_free(lt);
     if (st != TG_OK) {
         tg_tensor_free(res);
         return st;
@@ -238,17 +316,25 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         val_y = yv = rows(y, n, n_val);
     }
     const tg_tensor *train_x = xt ? xt : x, *train_y = yt ? yt : y;
+    tg_tensor *lt = NULL, *lv = NULL; /* lengths of the training and validation samples */
+    st = lengths_tensor("tg_model_fit", o.lengths, x, 0, n, &lt);
+    if (st == TG_OK && val_x)
+        st = o.val_x ? lengths_tensor("tg_model_fit (val_lengths)", o.val_lengths, val_x, 0,
+                                      val_x->shape[0], &lv)
+                     : lengths_tensor("tg_model_fit", o.lengths, x, n, val_x->shape[0], &lv);
 
     tg_batcher *b = NULL, *vb = NULL; /* made once: epochs after the first allocate nothing */
     tg_batcher_opts bo = {.shuffle = o.shuffle, .seed = o.seed ? o.seed : tg__model_seed(m)};
-    st = tg_batcher_new(n, o.batch_size, &bo, &b);
+    if (st == TG_OK) st = tg_batcher_new(n, o.batch_size, &bo, &b);
     tg_tensor *xb = st == TG_OK ? tg_batcher_attach(b, train_x) : NULL;
     tg_tensor *yb = st == TG_OK ? tg_batcher_attach(b, train_y) : NULL;
-    tg_tensor *vxb = NULL, *vyb = NULL;
+    tg_tensor *lenb = st == TG_OK && lt ? tg_batcher_attach(b, lt) : NULL;
+    tg_tensor *vxb = NULL, *vyb = NULL, *vlenb = NULL;
     if (st == TG_OK && val_x &&
         (st = tg_batcher_new(val_x->shape[0], o.batch_size, NULL, &vb)) == TG_OK) {
         vxb = tg_batcher_attach(vb, val_x);
         vyb = tg_batcher_attach(vb, val_y);
+        vlenb = lv ? tg_batcher_attach(vb, lv) : NULL;
     }
 
     tg_params *ps = tg_model_params(m);
@@ -266,14 +352,15 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
 
     for (int epoch = 0; st == TG_OK && epoch < o.epochs; epoch++) {
         if (o.verbose == 1 && tty) printf("Epoch %d/%d\n", epoch + 1, o.epochs);
-        double t0 = now(), sum = 0;
-        int64_t seen = 0;
+        double t0 = now(), sum = 0, seen = 0;
         int batch = 0;
         while (tg_batcher_next(b)) {
             tg_tape_reset(tp);
             tg_params_zero_grad(ps);
-            tg_tensor *pred = tg_model_forward(tp, m, xb, true);
-            tg_tensor *loss = loss_of(tp, tg__model_loss(m), pred, yb);
+            const int32_t *lb = batch_lengths(tp, lenb);
+            tg_tensor *pred = tg_model_forward_padded(tp, m, xb, lb, true);
+            double wt;
+            tg_tensor *loss = batch_loss(tp, m, pred, yb, lb, &wt);
             float lv = loss->data[0];
             if (!isfinite(lv)) {
                 st = tg_fail(TG_ERR_NUMERIC,
@@ -284,8 +371,8 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
             }
             tg_backward(tp, loss);
             tg_optim_step(opt);
-            sum += (double)lv * xb->shape[0];
-            seen += xb->shape[0];
+            sum += (double)lv * wt;
+            seen += wt;
             batch++;
             progress(tty, o.verbose, batch, batches, now() - t0, (float)(sum / (double)seen));
         }
@@ -295,7 +382,7 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         }
         tg_epoch_info e = {.epoch = epoch, .epochs = o.epochs, .loss = (float)(sum / (double)seen),
                            .val_loss = NAN};
-        if (vb && (st = eval_batches(m, vb, vxb, vyb, &e.val_loss, NULL)) != TG_OK)
+        if (vb && (st = eval_batches(m, vb, vxb, vyb, vlenb, &e.val_loss, NULL)) != TG_OK)
             break;
         e.seconds = now() - t0;
         h.loss[epoch] = e.loss;
@@ -326,6 +413,8 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     tg_tensor_free(yt);
     tg_tensor_free(xv);
     tg_tensor_free(yv);
+    tg_tensor_free(lt);
+    tg_tensor_free(lv);
     if (history)
         *history = h;
     else

@@ -220,6 +220,12 @@ static tg_tensor *activate(tg_tape *t, tg_tensor *x, tg_activation a, tg_loc loc
 
 tg_tensor *tg_model_forward_at(tg_tape *t, tg_model *m, tg_tensor *x, bool training, tg_loc loc)
 {
+    return tg_model_forward_padded_at(t, m, x, NULL, training, loc);
+}
+
+tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
+                                      const int32_t *lengths, bool training, tg_loc loc)
+{
     if (!m || m->n == 0) tg_contract_fail(loc, "tg_model_forward", "the model has no layers");
     tg_tensor *h = x;
     for (int i = 0; i < m->n; i++) {
@@ -227,7 +233,7 @@ tg_tensor *tg_model_forward_at(tg_tape *t, tg_model *m, tg_tensor *x, bool train
         switch (l->kind) {
         case LAYER_RNN:
             tg_rnn_train(l->rnn, training, &m->dropout_rng);
-            h = tg_rnn_forward_at(t, l->rnn, h, NULL, NULL, loc);
+            h = tg_rnn_forward_padded_at(t, l->rnn, h, lengths, NULL, NULL, loc);
             break;
         case LAYER_DROPOUT:
             h = tg_dropout_at(t, h, l->p, training, &m->dropout_rng, loc);

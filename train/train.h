@@ -97,6 +97,11 @@ int64_t tg_model_param_count(const tg_model *m);
 #define tg_model_forward(...) tg_model_forward_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_model_forward_at(tg_tape *t, tg_model *m, tg_tensor *x, bool training,
                                tg_loc loc);
+/* The same for sequences padded to T with lengths[b] real steps each (NULL: all T): every
+ * recurrent layer runs as tg_rnn_forward_padded, so outputs past a length are 0. */
+#define tg_model_forward_padded(...) tg_model_forward_padded_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
+                                      const int32_t *lengths, bool training, tg_loc loc);
 
 /* ---- fit, evaluate, predict ------------------------------------------------------------- */
 
@@ -123,6 +128,12 @@ typedef struct tg_fit_opts {
     /* Called after every epoch; return false to stop training. */
     bool (*on_epoch)(const tg_epoch_info *e, void *user);
     void *user;
+    /* Variable-length sequences: x's samples are padded to T and sample i has lengths[i]
+     * real steps (1..T); NULL: all T. val_lengths goes with val_x (a validation_split
+     * takes its part of lengths). With a model that returns sequences (y (N, T, F)), steps
+     * past a length count in neither the loss nor its mean (Keras' masking). */
+    const int32_t *lengths;
+    const int32_t *val_lengths;
 } tg_fit_opts;
 tg_fit_opts tg_fit_defaults(void);
 
@@ -146,6 +157,11 @@ tg_status tg_model_evaluate(tg_model *m, const tg_tensor *x, const tg_tensor *y,
                             int batch_size, float *loss);
 /* Outputs for x in evaluation mode, as a new heap tensor (N, ...) in *out. */
 tg_status tg_model_predict(tg_model *m, const tg_tensor *x, int batch_size, tg_tensor **out);
+/* evaluate and predict for padded sequences with lengths[N] (see tg_fit_opts.lengths). */
+tg_status tg_model_evaluate_padded(tg_model *m, const tg_tensor *x, const tg_tensor *y,
+                                   const int32_t *lengths, int batch_size, float *loss);
+tg_status tg_model_predict_padded(tg_model *m, const tg_tensor *x, const int32_t *lengths,
+                                  int batch_size, tg_tensor **out);
 
 #ifdef __cplusplus
 }
