@@ -165,8 +165,7 @@ static tg_status chart(const config *cf, const task *tk, const result *res)
 {
     tg_chart *c = tg_chart_new(1100, 600);
     char title[160], path[1024];
-    snprintf(title, sizeof title, "%s: validation MSE per epoch, every cell (H %d)", tk->title,
-             cf->hidden);
+    snprintf(title, sizeof title, "%s: validation MSE, H %d", tk->title, cf->hidden);
     tg_chart_set_title(c, title);
     tg_chart_set_xlabel(c, "epoch");
     tg_chart_set_ylabel(c, "validation MSE");
@@ -222,7 +221,7 @@ int main(int argc, char **argv)
     config cf;
     int rc = parse(argc, argv, &cf);
     if (rc) return rc;
-    task tasks[2] = {{.name = "sunspots", .title = "Sunspots, next year from 20"},
+    task tasks[2] = {{.name = "sunspots", .title = "Sunspots, 20 years -> 1"},
                      {.name = "adding", .title = "Adding problem"}};
     if (sunspots(cf.data, &tasks[0]) != TG_OK) {
         fprintf(stderr, "%s\n", tg_last_error());
