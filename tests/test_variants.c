@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "contract.h"
 #include "fixture.h"
@@ -499,4 +500,28 @@ Test(rnn_options, dropout_on_one_layer_warns_once_at_construction)
     tg_tensor_free(x);
     tg_rnn_free(one), tg_rnn_free(two);
     tg_params_free(ps);
+}
+
+/* A cell's own parameters save and load with the rest (safetensors, PyTorch-style names). */
+Test(variants, own_parameters_save_and_load_with_the_layer)
+{
+    char path[] = "/tmp/tg_variants_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    tg_rng rng;
+    tg_rng_seed(&rng, 12, 0);
+    tg_params *a = tg_params_new(), *b = tg_params_new();
+    tg_rnn *ra = tg_rnn_new(a, "pp", &tg_cell_peephole_lstm, 3, 5, NULL, &rng);
+    tg_rnn *rb = tg_rnn_new(b, "pp", &tg_cell_peephole_lstm, 3, 5, NULL, &rng); /* other values */
+    tg_tensor *pa = tg_params_get(a, "pp.weight_peephole_l0");
+    tg_tensor *pb = tg_params_get(b, "pp.weight_peephole_l0");
+    cr_assert(pa && pb);
+    cr_expect(memcmp(pa->data, pb->data, sizeof(float) * 15) != 0);
+    cr_assert_eq(tg_params_save(a, path), TG_OK, "%s", tg_last_error());
+    cr_assert_eq(tg_params_load(b, path), TG_OK, "%s", tg_last_error());
+    cr_expect_arr_eq(pa->data, pb->data, sizeof(float) * 15);
+    remove(path);
+    tg_rnn_free(ra), tg_rnn_free(rb);
+    tg_params_free(a), tg_params_free(b);
 }
