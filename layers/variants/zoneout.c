@@ -4,18 +4,23 @@
  * stream and the user pointer (the rates). */
 #include "layers/variants/variants.h"
 
+#include <math.h>
+
 static const tg_activation zo_acts[4] = {TG_ACT_SIGMOID, TG_ACT_SIGMOID, TG_ACT_TANH,
                                          TG_ACT_SIGMOID};
 
 /* Masks (B, H), constants (no gradient): keep[k] = 1 with probability p, else 0, and
- * take = 1 - keep, so that x' = take x~ + keep x picks one of the two exactly. */
+ * take = 1 - keep, so that x' = take x~ + keep x picks one of the two exactly. Each 32-bit
+ * draw gives two 16-bit uniforms (p is used to the nearest 2^-16), half the rng calls. */
 static void zoneout_masks(tg_tape *t, tg_rng *rng, int B, int H, float p, tg_tensor **keep,
                           tg_tensor **take)
 {
     *keep = tg_tape_tensor(t, 2, (int[]){B, H}, NULL);
     *take = tg_tape_tensor(t, 2, (int[]){B, H}, NULL);
+    uint32_t below = (uint32_t)lrintf(p * 65536.0f), r = 0; /* keep when u16 < below */
     for (int64_t k = 0; k < (*keep)->size; k++) {
-        bool kept = tg_rng_uniform(rng) < p;
+        r = k % 2 ? r >> 16 : tg_rng_u32(rng);
+        bool kept = (r & 0xffffu) < below;
         (*keep)->data[k] = kept ? 1.0f : 0.0f;
         (*take)->data[k] = kept ? 0.0f : 1.0f;
     }
