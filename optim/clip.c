@@ -13,7 +13,6 @@
 
 #include <math.h>
 
-
 static double sum_squares(const float *g, int64_t n)
 {
     if (n < TG_PAR_OPTIM) {
@@ -34,13 +33,10 @@ static double sum_squares(const float *g, int64_t n)
     return s;
 }
 
-tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_norm,
-                               tg_loc loc)
+/* The global norm of the store's gradients; on a non-finite norm, a TG_ERR_NUMERIC
+ * message naming the first parameter whose gradient holds NaN or Inf. */
+static tg_status global_norm(tg_params *ps, const char *op, double *total)
 {
-    const char *op = "tg_clip_grad_norm";
-    if (!ps) tg_contract_fail(loc, op, "the parameter store is NULL");
-    if (!(max_norm > 0) || isinf(max_norm))
-        tg_contract_fail(loc, op, "max_norm must be a finite number > 0 (got %g)", max_norm);
     int np = tg_params_count(ps);
     double sq = 0;
     const char *bad = NULL; /* the first parameter with a non-finite gradient */
@@ -51,17 +47,39 @@ tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_nor
         if (!bad && !isfinite(s)) bad = w->name ? w->name : "(unnamed)";
         sq += s;
     }
-    double total = sqrt(sq);
-    if (total_norm) *total_norm = total;
-    if (!isfinite(total))
+    *total = sqrt(sq);
+    if (!isfinite(*total))
         return tg_fail(TG_ERR_NUMERIC,
                        "%s: the gradient norm is %g (the gradient of \"%s\" holds NaN or "
                        "Inf); gradients left unscaled",
-                       op, total, bad ? bad : "?");
+                       op, *total, bad ? bad : "?");
+    return TG_OK;
+}
+
+tg_status tg_grad_norm_at(tg_params *ps, double *total_norm, tg_loc loc)
+{
+    if (!ps) tg_contract_fail(loc, "tg_grad_norm", "the parameter store is NULL");
+    double total;
+    tg_status st = global_norm(ps, "tg_grad_norm", &total);
+    if (total_norm) *total_norm = total;
+    return st;
+}
+
+tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_norm,
+                               tg_loc loc)
+{
+    const char *op = "tg_clip_grad_norm";
+    if (!ps) tg_contract_fail(loc, op, "the parameter store is NULL");
+    if (!(max_norm > 0)) /* +inf is fine: it reads the norm and scales nothing (PyTorch) */
+        tg_contract_fail(loc, op, "max_norm must be > 0 (got %g)", max_norm);
+    double total;
+    tg_status st = global_norm(ps, op, &total);
+    if (total_norm) *total_norm = total;
+    if (st != TG_OK) return st;
     double coef = max_norm / (total + 1e-6);
     if (coef >= 1) return TG_OK;
     const float c = (float)coef;
-    for (int i = 0; i < np; i++) {
+    for (int i = 0; i < tg_params_count(ps); i++) {
         tg_tensor *w = tg_params_at(ps, i);
         if (!optim_active(w)) continue;
         float *g = w->grad;

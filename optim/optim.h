@@ -284,11 +284,16 @@ const void *tg_optim_opts(const tg_optim *o);
  * grad element of the store) (accumulated in double); when max_norm / (total + 1e-6) < 1,
  * every grad is scaled by that factor. *total_norm (may be NULL) receives the norm before
  * clipping. A non-finite total leaves the grads untouched and returns TG_ERR_NUMERIC
- * (message in tg_last_error()); PyTorch would scale them all to NaN. max_norm > 0.
+ * (message in tg_last_error(), naming the first parameter whose gradient is not finite);
+ * PyTorch would scale them all to NaN. max_norm > 0; +INFINITY clips nothing and only reads
+ * the norm (PyTorch's idiom), as tg_grad_norm does.
  * By value: every grad element is clamped to [-clip_value, clip_value] (NaN stays NaN);
  * clip_value >= 0. */
 #define tg_clip_grad_norm(...) tg_clip_grad_norm_at(__VA_ARGS__, TG_HERE)
 #define tg_clip_grad_value(...) tg_clip_grad_value_at(__VA_ARGS__, TG_HERE)
+#define tg_grad_norm(...) tg_grad_norm_at(__VA_ARGS__, TG_HERE)
+/* The global gradient norm only (grads untouched); TG_ERR_NUMERIC as above when not finite. */
+tg_status tg_grad_norm_at(tg_params *ps, double *total_norm, tg_loc loc);
 tg_status tg_clip_grad_norm_at(tg_params *ps, double max_norm, double *total_norm,
                                tg_loc loc);
 void tg_clip_grad_value_at(tg_params *ps, double clip_value, tg_loc loc);

@@ -688,7 +688,7 @@ Test(contract, bad_options_name_the_field_and_value)
     EXPECT_CONTRACT(tg_optim_set_lr(o, -1.0), "tg_optim_set_lr: lr must be");
     cr_expect_eq(tg_optim_get_lr(o), 1e-2, "a rejected lr leaves the old one");
     tg_optim_free(o);
-    EXPECT_CONTRACT(tg_clip_grad_norm(ps, 0.0, NULL), "max_norm must be a finite number > 0");
+    EXPECT_CONTRACT(tg_clip_grad_norm(ps, 0.0, NULL), "max_norm must be > 0 (got 0)");
     EXPECT_CONTRACT(tg_clip_grad_value(ps, -1.0), "clip_value must be >= 0 (got -1)");
     tg_params_free(ps);
 }
@@ -846,5 +846,26 @@ Test(state, written_back_by_name_resumes_the_same_bits)
         tg_optim_free(a), tg_optim_free(b);
         tg_params_free(pa), tg_params_free(pb);
     }
+    fx_free(f);
+}
+
+/* PyTorch's idiom max_norm = inf reads the norm and scales nothing; tg_grad_norm too. */
+Test(clip, infinite_max_norm_and_grad_norm_only_read)
+{
+    fixture *f = load();
+    tg_tensor *w[2];
+    tg_params *ps = clip_store(f, w);
+    float before[12];
+    memcpy(before, w[0]->grad, sizeof before);
+    double total = -1, norm = -1, want = need(f, "clip.norm.total")->data[0];
+    cr_expect_eq(tg_clip_grad_norm(ps, INFINITY, &total), TG_OK);
+    cr_expect_eq(tg_grad_norm(ps, &norm), TG_OK);
+    cr_expect_leq(fabs(total - want), 1e-6 * want);
+    cr_expect_eq(total, norm);
+    cr_expect_arr_eq(before, w[0]->grad, sizeof before, "the grads were changed");
+    w[1]->grad[2] = NAN;
+    cr_expect_eq(tg_grad_norm(ps, &norm), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "\"b\""), "%s", tg_last_error());
+    tg_params_free(ps);
     fx_free(f);
 }
