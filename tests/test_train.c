@@ -325,21 +325,32 @@ Test(fit, early_stopping_restores_the_best_epoch)
     tg_tensor_free(y);
 }
 
-Test(fit, a_nan_loss_stops_training_with_a_message)
+Test(fit, a_nan_in_the_data_is_named_at_its_source)
 {
     tg_tensor *x, *y;
     tt_sine(64, 12, &x, &y);
-    y->data[40] = NAN; /* in the second batch of 32 (no shuffling) */
+    y->data[40] = NAN; /* in the second batch of 32 */
     tg_model *m = tt_small_model(&tg_cell_gru, 1e-3);
     tg_fit_opts o = tg_fit_defaults();
     o.epochs = 5;
-    o.verbose = 0;
-    o.shuffle = false;
+    o.verbose = 0; /* shuffled: the message still names the sample's index in y */
     tg_history h;
     cr_expect_eq(tg_model_fit(m, x, y, &o, &h), TG_ERR_NUMERIC);
-    cr_expect(strstr(tg_last_error(), "NaN") && strstr(tg_last_error(), "epoch 1, batch 2"),
-              "%s", tg_last_error());
+    cr_expect(strstr(tg_last_error(), "y holds NaN at sample 40"), "%s", tg_last_error());
     cr_expect_eq(h.epochs, 0);
+    tg_history_free(&h);
+    y->data[40] = 0.5f;
+    x->data[7 * 12 + 5] = INFINITY; /* sample 7, step 5 */
+    float loss;
+    cr_expect_eq(tg_model_evaluate(m, x, y, 16, &loss), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "x holds Inf at sample 7, step 5, feature 0"), "%s",
+              tg_last_error());
+    o.validation_split = 0.25; /* the last 16 samples validate: sample 60 is one of them */
+    x->data[7 * 12 + 5] = 0.0f;
+    x->data[60 * 12 + 2] = NAN;
+    cr_expect_eq(tg_model_fit(m, x, y, &o, &h), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "validation x holds NaN at sample 60, step 2"), "%s",
+              tg_last_error());
     tg_history_free(&h);
     tg_model_free(m);
     tg_tensor_free(x);
@@ -472,5 +483,143 @@ Test(model, padded_last_step_predictions_equal_each_sample_alone)
     tg_tape_free(tp);
     tg_tensor_free(pred);
     tg_model_free(m);
+    tg_tensor_free(x), tg_tensor_free(y);
+}
+
+/* ---- restore_best as Keras 3: however the fit ends, from a buffer that was written --------- */
+
+typedef struct tt_snap {
+    tg_model *m;
+    float w[8][512];
+    int64_t n;
+    int stop_after;
+} tt_snap;
+
+static bool tt_snapshot(const tg_epoch_info *e, void *user)
+{
+    tt_snap *s = user;
+    tg_params *ps = tg_model_params(s->m);
+    int64_t k = 0;
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        const tg_tensor *p = tg_params_at(ps, i);
+        memcpy(s->w[e->epoch] + k, p->data, sizeof(float) * (size_t)p->size);
+        k += p->size;
+    }
+    s->n = k;
+    return e->epoch + 1 < s->stop_after;
+}
+
+static void tt_weights(tg_model *m, float *out)
+{
+    tg_params *ps = tg_model_params(m);
+    for (int i = 0, k = 0; i < tg_params_count(ps); i++) {
+        const tg_tensor *p = tg_params_at(ps, i);
+        memcpy(out + k, p->data, sizeof(float) * (size_t)p->size);
+        k += (int)p->size;
+    }
+}
+
+Test(fit, restore_best_acts_however_the_fit_ends)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    static tt_snap snap;
+    static float now_w[512];
+    for (int how = 0; how < 2; how++) { /* 0: the epochs run out; 1: on_epoch says stop */
+        tg_model *m = tt_small_model(&tg_cell_gru, 0.3); /* a large lr: the loss wanders */
+        tg_fit_opts o = tg_fit_defaults();
+        o.epochs = how == 0 ? 8 : 50, o.verbose = 0, o.restore_best = true;
+        o.validation_split = 0.25;
+        snap = (tt_snap){.m = m, .stop_after = how == 0 ? 100 : 6};
+        o.on_epoch = tt_snapshot, o.user = &snap;
+        tg_history h;
+        cr_assert_eq(tg_model_fit(m, x, y, &o, &h), TG_OK, "%s", tg_last_error());
+        cr_assert_leq(snap.n, 512);
+        cr_expect_eq(h.epochs, how == 0 ? 8 : 6);
+        float lowest = INFINITY;
+        int best = -1;
+        for (int e = 0; e < h.epochs; e++)
+            if (h.val_loss[e] < lowest) lowest = h.val_loss[e], best = e;
+        cr_expect_eq(h.best_epoch, best);
+        cr_expect_neq(best, h.epochs - 1, "the test needs a best epoch before the last");
+        tt_weights(m, now_w);
+        cr_expect_arr_eq(now_w, snap.w[best], sizeof(float) * (size_t)snap.n,
+                         "case %d: the weights are not the best epoch's (%d)", how, best);
+        tg_history_free(&h);
+        tg_model_free(m);
+    }
+    tg_tensor_free(x), tg_tensor_free(y);
+}
+
+/* A validation loss that is never finite: an error naming it, and no restore from a buffer
+ * that was never written (the weights stay the trained, finite ones). */
+Test(fit, never_finite_validation_loss_restores_nothing)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    for (int i = 48; i < 64; i++) y->data[i] = 1e30f; /* the validation part: loss overflows */
+    tg_model *m = tt_small_model(&tg_cell_gru, 1e-2);
+    tg_fit_opts o = tg_fit_defaults();
+    o.epochs = 3, o.verbose = 0, o.restore_best = true, o.patience = 1;
+    o.validation_split = 0.25;
+    tg_history h;
+    cr_expect_eq(tg_model_fit(m, x, y, &o, &h), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "the loss is infinite on the batch of samples 48"), "%s",
+              tg_last_error());
+    static float w[512];
+    tt_weights(m, w);
+    bool finite = true, nonzero = false;
+    for (int64_t i = 0; i < tg_params_numel(tg_model_params(m)); i++)
+        finite &= isfinite(w[i]), nonzero |= w[i] != 0.0f;
+    cr_expect(finite && nonzero, "the weights were overwritten");
+    o.min_delta = NAN;
+    cr_expect_eq(tg_model_fit(m, x, y, &o, NULL), TG_ERR_ARG);
+    cr_expect(strstr(tg_last_error(), "min_delta nan"), "%s", tg_last_error());
+    tg_history_free(&h);
+    tg_model_free(m);
+    tg_tensor_free(x), tg_tensor_free(y);
+}
+
+/* fit's clipping options, seen through SGD with lr 1 on one batch: the weights move by the
+ * clipped gradient itself. clip_norm bounds the step's norm, clip_value each element. */
+static tg_model *tt_sgd_model(void)
+{
+    tg_model *m = tg_model_new(7);
+    tg_model_input(m, 12, 1);
+    tg_model_rnn(m, &tg_cell_gru, 8, false);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_sgd_opts so = tg_sgd_defaults();
+    so.lr = 1.0;
+    tg_model_compile(m, TG_LOSS_MSE, tg_optim_sgd(tg_model_params(m), &so));
+    return m;
+}
+
+Test(fit, clip_options_are_validated_and_applied)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    static float before[512], after[512];
+    for (int which = 0; which < 2; which++) {
+        tg_model *m = tt_sgd_model();
+        int64_t n = tg_params_numel(tg_model_params(m));
+        tg_fit_opts o = tg_fit_defaults();
+        o.epochs = 1, o.batch_size = 64, o.verbose = 0, o.clip_norm = -1;
+        cr_expect_eq(tg_model_fit(m, x, y, &o, NULL), TG_ERR_ARG);
+        o.clip_norm = which == 0 ? 1e-3 : 0, o.clip_value = which == 1 ? 1e-4 : 0;
+        tt_weights(m, before);
+        cr_expect_eq(tg_model_fit(m, x, y, &o, NULL), TG_OK, "%s", tg_last_error());
+        tt_weights(m, after);
+        double sq = 0, biggest = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double d = (double)after[i] - before[i];
+            sq += d * d, biggest = fmax(biggest, fabs(d));
+        }
+        if (which == 0) /* the raw gradient is far larger: the step's norm is max_norm */
+            cr_expect(fabs(sqrt(sq) - 1e-3) < 1e-5, "step norm %g, clip_norm 1e-3", sqrt(sq));
+        else
+            cr_expect(biggest <= 1e-4 + 1e-7 && biggest > 0.5e-4, "largest step %g", /* + ulps */
+                      biggest);
+        tg_model_free(m);
+    }
     tg_tensor_free(x), tg_tensor_free(y);
 }

@@ -124,6 +124,50 @@ static const int32_t *batch_lengths(tg_tape *tp, const tg_tensor *lenb)
     return lb;
 }
 
+/* ---- faults named at their source -------------------------------------------------------- */
+
+/* The first NaN or Inf in a batch tensor bt (rows gathered from the caller's array by idx,
+ * offset row0 into it): which array, the sample, and for (B, T, F) the step and feature.
+ * Padded steps (lb) are skipped. */
+static tg_status check_batch(const char *fn, const char *what, const tg_tensor *bt,
+                             const int32_t *idx, int row0, const int32_t *lb)
+{
+    int B = bt->shape[0];
+    int64_t per = B ? bt->size / B : 0;
+    int T = bt->ndim == 3 ? bt->shape[1] : 1, F = bt->ndim >= 2 ? bt->shape[bt->ndim - 1] : 1;
+    for (int b = 0; b < B; b++) {
+        const float *r = bt->data + b * per;
+        int64_t real = lb && bt->ndim == 3 ? (int64_t)lb[b] * F : per;
+        for (int64_t i = 0; i < real; i++) {
+            if (isfinite(r[i])) continue;
+            int sample = row0 + (idx ? idx[b] : b);
+            if (bt->ndim == 3)
+                return tg_fail(TG_ERR_NUMERIC, "%s: %s holds %s at sample %d, step %d, feature "
+                               "%d", fn, what, isnan(r[i]) ? "NaN" : "Inf", sample,
+                               (int)(i / F), (int)(i % F));
+            return tg_fail(TG_ERR_NUMERIC, "%s: %s holds %s at sample %d, element %lld", fn,
+                           what, isnan(r[i]) ? "NaN" : "Inf", sample, (long long)i);
+        }
+        (void)T;
+    }
+    return TG_OK;
+}
+
+/* TG_ERR_NUMERIC naming the first parameter with a NaN or Inf. */
+static tg_status check_weights(const char *fn, tg_params *ps, int epoch)
+{
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        const tg_tensor *p = tg_params_at(ps, i);
+        for (int64_t j = 0; j < p->size; j++)
+            if (!isfinite(p->data[j]))
+                return tg_fail(TG_ERR_NUMERIC, "%s: after epoch %d the weights of \"%s\" "
+                               "are no longer finite (element %lld is %g): training diverged; "
+                               "a lower learning rate or clip_norm may help", fn, epoch,
+                               p->name ? p->name : "?", (long long)j, (double)p->data[j]);
+    }
+    return TG_OK;
+}
+
 /* The model's loss; for sequence outputs (B, T, F) with lengths, padded steps of both the
  * prediction and the target are set to 0 (where: no loss, no gradient, NaN-proof) and the
  * mean is rescaled from all B T F elements to the real ones. *weight: what this batch
@@ -144,10 +188,17 @@ static tg_tensor *batch_loss(tg_tape *tp, tg_model *m, tg_tensor *pred, tg_tenso
     return tg_scale(tp, loss, (float)((double)B * T / (double)real));
 }
 
+/* Where a pass's batches come from, for messages: the function, the arrays' names, and
+ * the index in the caller's x of the pass's first sample. */
+typedef struct pass_names {
+    const char *fn, *x, *y;
+    int row0;
+} pass_names;
+
 /* One pass over batcher b (its attached xb, yb, lengths lenb) without dropout or
  * gradients: the mean loss into *loss and/or the predictions into out. */
 static tg_status eval_batches(tg_model *m, tg_batcher *b, tg_tensor *xb, tg_tensor *yb,
-                              tg_tensor *lenb, float *loss, tg_tensor *out)
+                              tg_tensor *lenb, pass_names pn, float *loss, tg_tensor *out)
 {
     tg_tape *tp = tg__model_tape(m);
     bool grad = tg_tape_set_grad(tp, false);
@@ -158,9 +209,23 @@ static tg_status eval_batches(tg_model *m, tg_batcher *b, tg_tensor *xb, tg_tens
         if (st != TG_OK) continue; /* finish the pass so the batcher ends its epoch */
         tg_tape_reset(tp);
         const int32_t *lb = batch_lengths(tp, lenb);
+        const int32_t *idx = tg_batcher_indices(b);
+        st = check_batch(pn.fn, pn.x, xb, idx, pn.row0, lb);
+        if (st == TG_OK && yb) st = check_batch(pn.fn, pn.y, yb, idx, pn.row0, lb);
+        if (st != TG_OK) continue;
         tg_tensor *pred = tg_model_forward_padded(tp, m, xb, lb, false);
         double wt = 0;
-        if (yb) sum += (double)batch_loss(tp, m, pred, yb, lb, &wt)->data[0] * wt;
+        if (yb) {
+            float lv = batch_loss(tp, m, pred, yb, lb, &wt)->data[0];
+            if (!isfinite(lv)) {
+                st = tg_fail(TG_ERR_NUMERIC, "%s: the loss is %s on the batch of samples %d.."
+                             "%d (finite inputs: the model's weights or outputs overflow)",
+                             pn.fn, isnan(lv) ? "NaN" : "infinite", pn.row0 + (int)done,
+                             pn.row0 + (int)done + xb->shape[0] - 1);
+                continue;
+            }
+            sum += (double)lv * wt;
+        }
         weights += wt;
         if (out) {
             int64_t row = pred->size / pred->shape[0];
@@ -178,7 +243,8 @@ static tg_status eval_batches(tg_model *m, tg_batcher *b, tg_tensor *xb, tg_tens
 
 /* The same over x/y (lengths: a (N) tensor or NULL) with a batcher made for this pass. */
 static tg_status run_eval(tg_model *m, const tg_tensor *x, const tg_tensor *y,
-                          const tg_tensor *lengths, int batch_size, float *loss, tg_tensor *out)
+                          const tg_tensor *lengths, int batch_size, float *loss, tg_tensor *out,
+                          const char *fn)
 {
     tg_batcher *b;
     tg_status st = tg_batcher_new(x->shape[0], batch_size, NULL, &b);
@@ -186,7 +252,7 @@ static tg_status run_eval(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     tg_tensor *xb = tg_batcher_attach(b, x);
     tg_tensor *yb = y ? tg_batcher_attach(b, y) : NULL;
     tg_tensor *lenb = lengths ? tg_batcher_attach(b, lengths) : NULL;
-    st = eval_batches(m, b, xb, yb, lenb, loss, out);
+    st = eval_batches(m, b, xb, yb, lenb, (pass_names){fn, "x", "y", 0}, loss, out);
     tg_batcher_free(b);
     return st;
 }
@@ -198,7 +264,9 @@ tg_status tg_model_evaluate_padded(tg_model *m, const tg_tensor *x, const tg_ten
     tg_tensor *lt = NULL;
     if (st == TG_OK)
         st = lengths_tensor("tg_model_evaluate", lengths, x, 0, x->shape[0], &lt);
-    if (st == TG_OK) st = run_eval(m, x, y, lt, batch_size > 0 ? batch_size : 32, loss, NULL);
+    if (st == TG_OK)
+        st = run_eval(m, x, y, lt, batch_size > 0 ? batch_size : 32, loss, NULL,
+                      "tg_model_evaluate");
     tg_tensor_free(lt);
     return st;
 }
@@ -235,7 +303,8 @@ tg_status tg_model_predict_padded(tg_model *m, const tg_tensor *x, const int32_t
     tg_tape_set_grad(tp, grad);
     tg_tensor_free(one);
     tg_tensor *res = tg_tensor_new(p1->ndim, shape);
-    st = run_eval(m, x, NULL, lt, batch_size > 0 ? batch_size : 32, NULL, res);
+    st = run_eval(m, x, NULL, lt, batch_size > 0 ? batch_size : 32, NULL, res,
+                  "tg_model_predict");
     tg_tensor_free(lt);
     if (st != TG_OK) {
         tg_tensor_free(res);
@@ -279,142 +348,194 @@ static void epoch_line(bool tty, int verbose, const tg_epoch_info *e, int batche
     fflush(stdout);
 }
 
-/* ---- fit ---------------------------------------------------------------------------------- */
+/* ---- fit ----------------------------------------------------------------------------------
+ * Split into: the parts and batchers (fit_prepare), one epoch (fit_epoch), the loop with
+ * early stopping and the best weights (tg_model_fit), and the release (fit_release). */
+
+typedef struct fit_state {
+    int n;                           /* training samples */
+    tg_tensor *xt, *yt, *xv, *yv;    /* copies made by validation_split, else NULL */
+    tg_tensor *lt, *lv;              /* lengths of the training and validation samples */
+    const tg_tensor *val_x, *val_y;  /* validation data, or NULL */
+    int val_row0;                    /* index in x of the first validation sample */
+    tg_batcher *b, *vb;              /* made once: epochs after the first allocate nothing */
+    tg_tensor *xb, *yb, *lenb, *vxb, *vyb, *vlenb;
+} fit_state;
+
+static void fit_release(fit_state *fs)
+{
+    tg_batcher_free(fs->b);
+    tg_batcher_free(fs->vb);
+    tg_tensor_free(fs->xt), tg_tensor_free(fs->yt), tg_tensor_free(fs->xv);
+    tg_tensor_free(fs->yv), tg_tensor_free(fs->lt), tg_tensor_free(fs->lv);
+}
+
+static tg_status check_opts(const tg_fit_opts *o)
+{
+    if (o->epochs < 1 || o->batch_size < 1)
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: epochs %d and batch_size %d must be >= 1",
+                       o->epochs, o->batch_size);
+    if (!(o->validation_split >= 0.0 && o->validation_split < 1.0))
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: validation_split %g is outside [0, 1)",
+                       o->validation_split);
+    if (!(o->min_delta >= 0.0) || !(o->clip_norm >= 0.0) || !(o->clip_value >= 0.0))
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: min_delta %g, clip_norm %g and clip_value "
+                       "%g must be >= 0 (0: off)", o->min_delta, o->clip_norm, o->clip_value);
+    if (o->patience < 0)
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: patience %d is negative", o->patience);
+    return TG_OK;
+}
+
+/* The training and validation parts (Keras: the last fraction, taken before shuffling),
+ * their lengths, and a batcher for each. */
+static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y,
+                             const tg_fit_opts *o, fit_state *fs)
+{
+    memset(fs, 0, sizeof *fs);
+    int n = x->shape[0];
+    tg_status st = TG_OK;
+    fs->val_x = o->val_x, fs->val_y = o->val_y;
+    if (fs->val_x || fs->val_y) {
+        if ((st = check_xy("tg_model_fit (validation data)", fs->val_x, fs->val_y)) != TG_OK)
+            return st;
+    } else if (o->validation_split > 0) {
+        /* Keras: the first floor(n (1 - split)) samples train, the rest validate */
+        int n_val = n - tg_split_train_count(n, 1.0 - o->validation_split);
+        if (n_val < 1 || n_val >= n)
+            return tg_fail(TG_ERR_ARG, "tg_model_fit: validation_split %g of %d samples "
+                           "leaves an empty part", o->validation_split, n);
+        n -= n_val;
+        fs->xt = rows(x, 0, n), fs->yt = rows(y, 0, n);
+        fs->val_x = fs->xv = rows(x, n, n_val), fs->val_y = fs->yv = rows(y, n, n_val);
+        fs->val_row0 = n;
+    }
+    fs->n = n;
+    st = lengths_tensor("tg_model_fit", o->lengths, x, 0, n, &fs->lt);
+    if (st == TG_OK && fs->val_x)
+        st = o->val_x ? lengths_tensor("tg_model_fit (val_lengths)", o->val_lengths, fs->val_x,
+                                       0, fs->val_x->shape[0], &fs->lv)
+                      : lengths_tensor("tg_model_fit", o->lengths, x, n,
+                                       fs->val_x->shape[0], &fs->lv);
+    tg_batcher_opts bo = {.shuffle = o->shuffle, .seed = o->seed ? o->seed : tg__model_seed(m)};
+    if (st == TG_OK) st = tg_batcher_new(n, o->batch_size, &bo, &fs->b);
+    if (st != TG_OK) return st;
+    fs->xb = tg_batcher_attach(fs->b, fs->xt ? fs->xt : x);
+    fs->yb = tg_batcher_attach(fs->b, fs->yt ? fs->yt : y);
+    fs->lenb = fs->lt ? tg_batcher_attach(fs->b, fs->lt) : NULL;
+    if (fs->val_x &&
+        (st = tg_batcher_new(fs->val_x->shape[0], o->batch_size, NULL, &fs->vb)) == TG_OK) {
+        fs->vxb = tg_batcher_attach(fs->vb, fs->val_x);
+        fs->vyb = tg_batcher_attach(fs->vb, fs->val_y);
+        fs->vlenb = fs->lv ? tg_batcher_attach(fs->vb, fs->lv) : NULL;
+    }
+    return st;
+}
+
+/* One training step on the current batch; its loss into *lv and weight into *wt. */
+static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int epoch,
+                          int batch, float *lv, double *wt)
+{
+    tg_tape *tp = tg__model_tape(m);
+    tg_params *ps = tg_model_params(m);
+    tg_tape_reset(tp);
+    tg_params_zero_grad(ps);
+    const int32_t *lb = batch_lengths(tp, fs->lenb), *idx = tg_batcher_indices(fs->b);
+    tg_status st = check_batch("tg_model_fit", "x", fs->xb, idx, 0, lb);
+    if (st == TG_OK) st = check_batch("tg_model_fit", "y", fs->yb, idx, 0, lb);
+    if (st != TG_OK) return st;
+    tg_tensor *pred = tg_model_forward_padded(tp, m, fs->xb, lb, true);
+    tg_tensor *loss = batch_loss(tp, m, pred, fs->yb, lb, wt);
+    *lv = loss->data[0];
+    if (!isfinite(*lv))
+        return tg_fail(TG_ERR_NUMERIC, "tg_model_fit: the loss is %s at epoch %d, batch %d, "
+                       "with finite inputs: training diverged (a lower learning rate or "
+                       "clip_norm may help)", isnan(*lv) ? "NaN" : "infinite", epoch + 1,
+                       batch + 1);
+    tg_backward(tp, loss);
+    if (o->clip_value > 0) tg_clip_grad_value(ps, o->clip_value);
+    if (o->clip_norm > 0 && tg_clip_grad_norm(ps, o->clip_norm, NULL) != TG_OK)
+        return tg_fail(TG_ERR_NUMERIC, "tg_model_fit: epoch %d, batch %d: %s", epoch + 1,
+                       batch + 1, tg_last_error());
+    tg_optim_step(tg_model_optimizer(m));
+    return TG_OK;
+}
+
+/* One epoch: every training batch, then the validation pass and the weights' check. */
+static tg_status fit_epoch(tg_model *m, fit_state *fs, const tg_fit_opts *o, int epoch,
+                           tg_epoch_info *e)
+{
+    bool tty = isatty(fileno(stdout));
+    int batches = tg_batcher_batches_per_epoch(fs->b), batch = 0;
+    if (o->verbose == 1 && tty) printf("Epoch %d/%d\n", epoch + 1, o->epochs);
+    double t0 = now(), sum = 0, seen = 0;
+    tg_status st = TG_OK;
+    while (tg_batcher_next(fs->b)) {
+        if (st != TG_OK) continue; /* finish the pass so the batcher ends its epoch */
+        float lv;
+        double wt;
+        if ((st = fit_step(m, fs, o, epoch, batch, &lv, &wt)) != TG_OK) continue;
+        sum += (double)lv * wt;
+        seen += wt;
+        batch++;
+        progress(tty, o->verbose, batch, batches, now() - t0, (float)(sum / seen));
+    }
+    *e = (tg_epoch_info){.epoch = epoch, .epochs = o->epochs, .loss = (float)(sum / seen),
+                         .val_loss = NAN};
+    if (st == TG_OK && fs->vb)
+        st = eval_batches(m, fs->vb, fs->vxb, fs->vyb, fs->vlenb,
+                          (pass_names){"tg_model_fit", "validation x", "validation y",
+                                       fs->val_x == fs->xv ? fs->val_row0 : 0},
+                          &e->val_loss, NULL);
+    if (st == TG_OK) st = check_weights("tg_model_fit", tg_model_params(m), epoch + 1);
+    e->seconds = now() - t0;
+    if (st == TG_OK) epoch_line(tty, o->verbose, e, batches);
+    return st;
+}
 
 tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
                        const tg_fit_opts *opts, tg_history *history)
 {
     tg_fit_opts o = opts ? *opts : tg_fit_defaults();
-    tg_optim *opt = tg_model_optimizer(m);
     if (history) memset(history, 0, sizeof *history);
-    if (!opt) return tg_fail(TG_ERR_ARG, "tg_model_fit: compile the model first");
+    if (!tg_model_optimizer(m)) return tg_fail(TG_ERR_ARG, "tg_model_fit: compile the model first");
     tg_status st = check_xy("tg_model_fit", x, y);
+    if (st == TG_OK) st = check_opts(&o);
     if (st != TG_OK) return st;
-    if (o.epochs < 1 || o.batch_size < 1)
-        return tg_fail(TG_ERR_ARG, "tg_model_fit: epochs %d and batch_size %d must be >= 1",
-                       o.epochs, o.batch_size);
-    if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
-        return tg_fail(TG_ERR_ARG, "tg_model_fit: validation_split %g is outside [0, 1)",
-                       o.validation_split);
-
-    /* Training and validation parts (Keras: the last fraction, taken before shuffling). */
-    int n = x->shape[0];
-    tg_tensor *xt = NULL, *yt = NULL, *xv = NULL, *yv = NULL;
-    const tg_tensor *val_x = o.val_x, *val_y = o.val_y;
-    if (val_x || val_y) {
-        if ((st = check_xy("tg_model_fit (validation data)", val_x, val_y)) != TG_OK) return st;
-    } else if (o.validation_split > 0) {
-        /* Keras: the first floor(n (1 - split)) samples train, the rest validate */
-        int n_val = n - tg_split_train_count(n, 1.0 - o.validation_split);
-        if (n_val < 1 || n_val >= n)
-            return tg_fail(TG_ERR_ARG, "tg_model_fit: validation_split %g of %d samples "
-                           "leaves an empty part", o.validation_split, n);
-        n -= n_val;
-        xt = rows(x, 0, n);
-        yt = rows(y, 0, n);
-        val_x = xv = rows(x, n, n_val);
-        val_y = yv = rows(y, n, n_val);
-    }
-    const tg_tensor *train_x = xt ? xt : x, *train_y = yt ? yt : y;
-    tg_tensor *lt = NULL, *lv = NULL; /* lengths of the training and validation samples */
-    st = lengths_tensor("tg_model_fit", o.lengths, x, 0, n, &lt);
-    if (st == TG_OK && val_x)
-        st = o.val_x ? lengths_tensor("tg_model_fit (val_lengths)", o.val_lengths, val_x, 0,
-                                      val_x->shape[0], &lv)
-                     : lengths_tensor("tg_model_fit", o.lengths, x, n, val_x->shape[0], &lv);
-
-    tg_batcher *b = NULL, *vb = NULL; /* made once: epochs after the first allocate nothing */
-    tg_batcher_opts bo = {.shuffle = o.shuffle, .seed = o.seed ? o.seed : tg__model_seed(m)};
-    if (st == TG_OK) st = tg_batcher_new(n, o.batch_size, &bo, &b);
-    tg_tensor *xb = st == TG_OK ? tg_batcher_attach(b, train_x) : NULL;
-    tg_tensor *yb = st == TG_OK ? tg_batcher_attach(b, train_y) : NULL;
-    tg_tensor *lenb = st == TG_OK && lt ? tg_batcher_attach(b, lt) : NULL;
-    tg_tensor *vxb = NULL, *vyb = NULL, *vlenb = NULL;
-    if (st == TG_OK && val_x &&
-        (st = tg_batcher_new(val_x->shape[0], o.batch_size, NULL, &vb)) == TG_OK) {
-        vxb = tg_batcher_attach(vb, val_x);
-        vyb = tg_batcher_attach(vb, val_y);
-        vlenb = lv ? tg_batcher_attach(vb, lv) : NULL;
-    }
-
+    fit_state fs;
+    st = fit_prepare(m, x, y, &o, &fs);
     tg_params *ps = tg_model_params(m);
-    float *best_weights = NULL;
-    if (st == TG_OK && o.patience > 0 && o.restore_best)
+    float *best_weights = NULL; /* written at the first finite improvement, if any */
+    bool have_best = false;
+    if (st == TG_OK && o.restore_best)
         best_weights = tg_malloc(sizeof(float) * (size_t)(tg_params_numel(ps) + 1));
     tg_history h = {0};
     h.loss = tg_malloc(sizeof(float) * (size_t)o.epochs);
     h.val_loss = tg_malloc(sizeof(float) * (size_t)o.epochs);
     h.seconds = tg_malloc(sizeof(double) * (size_t)o.epochs);
-    bool tty = isatty(fileno(stdout));
     float best = INFINITY;
-    int since_best = 0, batches = st == TG_OK ? tg_batcher_batches_per_epoch(b) : 0;
-    tg_tape *tp = tg__model_tape(m);
-
+    int since_best = 0;
     for (int epoch = 0; st == TG_OK && epoch < o.epochs; epoch++) {
-        if (o.verbose == 1 && tty) printf("Epoch %d/%d\n", epoch + 1, o.epochs);
-        double t0 = now(), sum = 0, seen = 0;
-        int batch = 0;
-        while (tg_batcher_next(b)) {
-            tg_tape_reset(tp);
-            tg_params_zero_grad(ps);
-            const int32_t *lb = batch_lengths(tp, lenb);
-            tg_tensor *pred = tg_model_forward_padded(tp, m, xb, lb, true);
-            double wt;
-            tg_tensor *loss = batch_loss(tp, m, pred, yb, lb, &wt);
-            float lv = loss->data[0];
-            if (!isfinite(lv)) {
-                st = tg_fail(TG_ERR_NUMERIC,
-                             "tg_model_fit: the loss is %s at epoch %d, batch %d: training "
-                             "stopped (a lower learning rate or gradient clipping may help)",
-                             isnan(lv) ? "NaN" : "infinite", epoch + 1, batch + 1);
-                break;
-            }
-            tg_backward(tp, loss);
-            tg_optim_step(opt);
-            sum += (double)lv * wt;
-            seen += wt;
-            batch++;
-            progress(tty, o.verbose, batch, batches, now() - t0, (float)(sum / (double)seen));
-        }
-        if (st != TG_OK) {
+        tg_epoch_info e;
+        if ((st = fit_epoch(m, &fs, &o, epoch, &e)) != TG_OK) {
             if (o.verbose) printf("\n%s\n", tg_last_error());
             break;
         }
-        tg_epoch_info e = {.epoch = epoch, .epochs = o.epochs, .loss = (float)(sum / (double)seen),
-                           .val_loss = NAN};
-        if (vb && (st = eval_batches(m, vb, vxb, vyb, vlenb, &e.val_loss, NULL)) != TG_OK)
-            break;
-        e.seconds = now() - t0;
-        h.loss[epoch] = e.loss;
-        h.val_loss[epoch] = e.val_loss;
-        h.seconds[epoch] = e.seconds;
+        h.loss[epoch] = e.loss, h.val_loss[epoch] = e.val_loss, h.seconds[epoch] = e.seconds;
         h.epochs = epoch + 1;
-        epoch_line(tty, o.verbose, &e, batches);
-
-        float monitored = val_x ? e.val_loss : e.loss;
-        if (monitored < best - (float)o.min_delta) {
-            best = monitored;
-            h.best_epoch = epoch;
-            since_best = 0;
-            if (best_weights) copy_params(ps, best_weights, true);
+        float monitored = fs.val_x ? e.val_loss : e.loss;
+        if (isfinite(monitored) && monitored < best - (float)o.min_delta) {
+            best = monitored, h.best_epoch = epoch, since_best = 0;
+            if (best_weights) copy_params(ps, best_weights, true), have_best = true;
         } else if (o.patience > 0 && ++since_best >= o.patience) {
             h.stopped_early = true;
             if (o.verbose) printf("Early stopping after epoch %d (best: epoch %d)\n", epoch + 1,
                                   h.best_epoch + 1);
         }
-        if (o.on_epoch && !o.on_epoch(&e, o.user)) break;
-        if (h.stopped_early) break;
+        if ((o.on_epoch && !o.on_epoch(&e, o.user)) || h.stopped_early) break;
     }
-    if (best_weights && h.stopped_early) copy_params(ps, best_weights, false);
+    if (have_best) copy_params(ps, best_weights, false); /* Keras 3: however the fit ended */
     tg_free(best_weights);
-    tg_batcher_free(b);
-    tg_batcher_free(vb);
-    tg_tensor_free(xt);
-    tg_tensor_free(yt);
-    tg_tensor_free(xv);
-    tg_tensor_free(yv);
-    tg_tensor_free(lt);
-    tg_tensor_free(lv);
+    fit_release(&fs);
     if (history)
         *history = h;
     else

@@ -123,8 +123,12 @@ typedef struct tg_fit_opts {
                                  epoch otherwise (default), 2 one line per epoch always */
     int patience;             /* early stopping: epochs without improvement of val_loss (or
                                  loss without validation) before stopping; 0 = off */
-    double min_delta;         /* an improvement must exceed this (0) */
-    bool restore_best;        /* with early stopping, end with the best epoch's weights */
+    double min_delta;         /* an improvement must exceed this (0; >= 0) */
+    bool restore_best;        /* end with the best epoch's weights, whatever ended the fit
+                                 (Keras 3's restore_best_weights); kept when no epoch had a
+                                 finite monitored loss */
+    double clip_norm;         /* > 0: tg_clip_grad_norm before every step (0: off) */
+    double clip_value;        /* > 0: tg_clip_grad_value before every step (0: off) */
     /* Called after every epoch; return false to stop training. */
     bool (*on_epoch)(const tg_epoch_info *e, void *user);
     void *user;
@@ -147,12 +151,19 @@ typedef struct tg_history {
 } tg_history;
 void tg_history_free(tg_history *h);
 
-/* Trains on x (N, ...) against y (N, ...). TG_ERR_NUMERIC when the loss becomes NaN or
- * Inf (the message names the epoch and batch; the history holds the epochs completed),
- * TG_ERR_ARG for sizes that do not fit. history may be NULL. */
+/* Trains on x (N, ...) against y (N, ...). history may be NULL. Errors:
+ *   TG_ERR_ARG     sizes that do not fit, options out of range (epochs, batch_size,
+ *                  validation_split, min_delta, clip_norm, clip_value, lengths).
+ *   TG_ERR_NUMERIC a NaN or Inf in a batch's x or y (named: which array, sample index in x,
+ *                  step and feature), checked before the batch trains; a non-finite loss
+ *                  or gradient norm (epoch and batch named); weights that stopped being
+ *                  finite (checked after every epoch; the parameter named). The history
+ *                  holds the epochs completed.
+ * TG_OK means every epoch ran (or stopped early) and every weight is finite. */
 tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
                        const tg_fit_opts *opts, tg_history *history);
-/* Mean loss over x/y in evaluation mode (no dropout, no gradients). */
+/* Mean loss over x/y in evaluation mode (no dropout, no gradients). TG_ERR_NUMERIC for a
+ * NaN or Inf in x or y (named as in fit) or a non-finite loss. */
 tg_status tg_model_evaluate(tg_model *m, const tg_tensor *x, const tg_tensor *y,
                             int batch_size, float *loss);
 /* Outputs for x in evaluation mode, as a new heap tensor (N, ...) in *out. */
