@@ -307,11 +307,31 @@ static const char *list_columns(const reader *hdr, int nhdr, char *out, size_t c
     return out;
 }
 
+/* The column named want: its index, -1 when absent, -2 when two columns have that name
+ * (a name cannot say which one is meant). */
 static int find_header(char *const *names, int n, const char *want)
 {
-    for (int i = 0; i < n; i++)
-        if (strcmp(names[i], want) == 0) return i;
-    return -1;
+    int found = -1;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i], want) != 0) continue;
+        if (found >= 0) return -2;
+        found = i;
+    }
+    return found;
+}
+
+/* The message for a name find_header could not resolve. */
+static tg_status header_error(const char *file, char *const *names, int n, const char *want,
+                              const char *cols)
+{
+    int at[2] = {-1, -1}, k = 0;
+    for (int i = 0; i < n && k < 2; i++)
+        if (strcmp(names[i], want) == 0) at[k++] = i;
+    if (k == 2)
+        return tg_fail(TG_ERR_FORMAT, "%s: two columns are named '%s' (columns %d and %d): "
+                       "select one by index (column_indices)", file, want, at[0], at[1]);
+    return tg_fail(TG_ERR_ARG, "%s: no column named '%s' (the columns are: %s)", file, want,
+                   cols);
 }
 
 /* Fills the missing cells of column j (nrows >= 1) by the policy. false when the column
@@ -421,8 +441,7 @@ tg_status tg_csv_parse(const char *text, size_t len, const char *name,
     if (o->text_column) {
         text_col = find_header(hnames, nhdr, o->text_column);
         if (text_col < 0) {
-            st = tg_fail(TG_ERR_ARG, "%s: no column named '%s' (the columns are: %s)", name,
-                         o->text_column, cols);
+            st = header_error(name, hnames, nhdr, o->text_column, cols);
             goto done;
         }
     } else if (o->text_first) {
@@ -442,8 +461,7 @@ tg_status tg_csv_parse(const char *text, size_t len, const char *name,
         if (o->columns) {
             sel[j] = find_header(hnames, nhdr, o->columns[j]);
             if (sel[j] < 0) {
-                st = tg_fail(TG_ERR_ARG, "%s: no column named '%s' (the columns are: %s)",
-                             name, o->columns[j], cols);
+                st = header_error(name, hnames, nhdr, o->columns[j], cols);
                 goto done;
             }
         } else if (o->column_indices) {
@@ -641,7 +659,11 @@ tg_tensor *tg_csv_tensor(const tg_csv *csv)
 int tg_csv_find(const tg_csv *csv, const char *name)
 {
     if (!csv || !name) tg_contract_fail(TG_HERE, "tg_csv_find", "csv or name is NULL");
-    for (int j = 0; j < csv->ncols; j++)
-        if (strcmp(csv->names[j], name) == 0) return j;
-    return -1;
+    int found = -1;
+    for (int j = 0; j < csv->ncols; j++) {
+        if (strcmp(csv->names[j], name) != 0) continue;
+        if (found >= 0) return -2; /* loaded twice by index: the name is ambiguous */
+        found = j;
+    }
+    return found;
 }

@@ -130,7 +130,7 @@ void tg_csv_free(tg_csv *csv); /* NULL is fine */
 
 /* The loaded columns as a (nrows, ncols) float tensor. */
 tg_tensor *tg_csv_tensor(const tg_csv *csv);
-/* Index of a loaded column by name, or -1. */
+/* Index of a loaded column by name, -1 when none, -2 when two loaded columns have it. */
 int tg_csv_find(const tg_csv *csv, const char *name);
 
 /* ---- scalers --------------------------------------------------------------------------

@@ -34,6 +34,29 @@ uint32_t tg_plot_palette(int i)
     return palette[i % 10];
 }
 
+/* Byte offset of the first invalid UTF-8 sequence in s (RFC 3629: no overlongs, no
+ * surrogates, at most U+10FFFF), or -1 when s is valid. Control characters other than tab
+ * count as invalid too: SVG (XML 1.0) cannot hold them. */
+static long bad_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (long i = 0; p[i];) {
+        unsigned c = p[i];
+        int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                             : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (len == 0 || (c < 0x20 && c != '\t') || c == 0x7f) return i;
+        unsigned cp = len == 1 ? c : c & (0x7f >> len);
+        for (int k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) return i;
+            cp = cp << 6 | (p[i + k] & 0x3f);
+        }
+        static const unsigned min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+        i += len;
+    }
+    return -1;
+}
+
 static char *dup_text(const char *s)
 {
     if (!s || !*s) return NULL;
@@ -76,6 +99,10 @@ void tg_chart_free(tg_chart *c)
 static tg_status set_text(tg_chart *c, char **field, const char *text, const char *fn)
 {
     if (!c) return tg_fail(TG_ERR_ARG, "%s: chart is NULL", fn);
+    long bad = text ? bad_utf8(text) : -1;
+    if (bad >= 0)
+        return tg_fail(TG_ERR_ARG, "%s: the text is not valid UTF-8 (or holds a control "
+                       "character) at byte %ld; the chart keeps its old text", fn, bad);
     tg_free(*field);
     *field = dup_text(text);
     return TG_OK;
@@ -134,6 +161,10 @@ tg_status tg_chart_add_series_style(tg_chart *c, const char *name, const float *
     const char *fn = "tg_chart_add_series";
     if (!c) return tg_fail(TG_ERR_ARG, "%s: chart is NULL", fn);
     if (!y) return tg_fail(TG_ERR_ARG, "%s: series '%s': y is NULL", fn, name ? name : "");
+    long bad = name ? bad_utf8(name) : -1;
+    if (bad >= 0)
+        return tg_fail(TG_ERR_ARG, "%s: the series name is not valid UTF-8 (or holds a control "
+                       "character) at byte %ld", fn, bad);
     if (n <= 0)
         return tg_fail(TG_ERR_ARG, "%s: series '%s' has %d points", fn, name ? name : "", n);
     if (!(style.width >= 0.0f && style.width <= 64.0f))

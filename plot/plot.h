@@ -83,7 +83,9 @@ typedef struct tg_series_style {
 tg_chart *tg_chart_new(int width, int height);
 void tg_chart_free(tg_chart *c); /* NULL is fine */
 
-/* Text is copied; NULL or "" removes it. Return TG_ERR_ARG only for a NULL chart. */
+/* Text is copied; NULL or "" removes it. TG_ERR_ARG for a NULL chart, or text that is not
+ * valid UTF-8 or holds a control character other than tab (an SVG could not hold it); the
+ * chart then keeps its old text. Series names are checked the same way. */
 tg_status tg_chart_set_title(tg_chart *c, const char *title);
 tg_status tg_chart_set_xlabel(tg_chart *c, const char *label);
 tg_status tg_chart_set_ylabel(tg_chart *c, const char *label);

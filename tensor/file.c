@@ -1,7 +1,9 @@
 /* tensor/file.c — atomic replacement of a file (tensor/file.h): write "<path>.tmp", check
- * every write, flush, fsync, close, then rename() over <path>. A failure at any step removes the
- * temporary file and returns TG_ERR_IO with the path and strerror(errno); a crash leaves
- * at most a stale .tmp beside an intact previous file.
+ * every write, flush, fsync, close, then rename() over <path>, then fsync the directory so
+ * that the rename itself survives a power cut (without it the old file can come back). A
+ * failure at any step before the rename removes the temporary file and returns TG_ERR_IO
+ * with the path and strerror(errno); a crash leaves at most a stale .tmp beside an intact
+ * previous file.
  *
  * What this is not: a locking scheme. Two programs saving the same path at once share
  * the temporary name; the last rename wins.
@@ -10,6 +12,7 @@
 #include "tensor/tensor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,6 +63,29 @@ void tg_atomic_file_abort(tg_atomic_file *af)
     af->tmp = NULL;
 }
 
+/* fsync of the directory holding path (POSIX: what makes a rename durable). A file system
+ * that cannot sync a directory (EINVAL, EROFS, EBADF, EACCES on open) is not an error. */
+static tg_status sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096] = ".";
+    if (slash) {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        if (n >= sizeof dir) return TG_OK; /* too long to name here: leave it to the OS */
+        memcpy(dir, path, n);
+        dir[n] = 0;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return TG_OK;
+    int r = fsync(fd), err = errno;
+    close(fd);
+    if (r != 0 && err != EINVAL && err != EROFS && err != EBADF)
+        return tg_fail(TG_ERR_IO, "syncing the directory '%s' after writing '%s' failed: %s "
+                       "(the new file is in place but may not survive a power cut)", dir, path,
+                       strerror(err));
+    return TG_OK;
+}
+
 tg_status tg_atomic_file_commit(tg_atomic_file *af)
 {
     int err = 0;
@@ -90,5 +116,5 @@ tg_status tg_atomic_file_commit(tg_atomic_file *af)
     }
     tg_free(af->tmp);
     af->tmp = NULL;
-    return TG_OK;
+    return sync_dir(af->path);
 }

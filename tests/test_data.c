@@ -1079,3 +1079,24 @@ Test(defaults, data_options_have_defaults_functions)
     tg_batcher_free(b);
     tg_tensor_free(X), tg_tensor_free(y), tg_tensor_free(s);
 }
+
+/* Two columns with one name: selecting by that name is an error naming both, by index is
+ * fine, and tg_csv_find says the name is ambiguous. */
+Test(csv, duplicate_column_names_are_an_error_when_selected_by_name)
+{
+    const char *text = "t,a,b,a\n1,2,3,4\n5,6,7,8\n";
+    tg_status st;
+    tg_csv_opts o = tg_csv_defaults();
+    o.columns = (const char *[]){"a"}, o.ncolumns = 1;
+    cr_expect_null(parse(text, &o, &st));
+    cr_expect_eq(st, TG_ERR_FORMAT);
+    cr_expect(strstr(tg_last_error(), "two columns are named 'a' (columns 1 and 3)"), "%s",
+              tg_last_error());
+    o = tg_csv_defaults();
+    o.column_indices = (int[]){1, 3}, o.ncolumns = 2;
+    tg_csv *csv = parse(text, &o, &st);
+    cr_assert_eq(st, TG_OK, "%s", tg_last_error());
+    cr_expect_eq(csv->values[1], 4.0);
+    cr_expect_eq(tg_csv_find(csv, "a"), -2);
+    tg_csv_free(csv);
+}

@@ -632,3 +632,24 @@ Test(plot, a_failing_rename_removes_the_temporary)
     rmdir(target);
     tg_chart_free(c);
 }
+
+/* Text that is not valid UTF-8 (or holds a control character) is refused with its byte
+ * offset, so an SVG stays well-formed XML; valid multi-byte text is kept. */
+Test(chart, text_must_be_valid_utf8)
+{
+    tg_chart *c = tg_chart_new(200, 100);
+    static const char *bad[] = {"ab\xff", "\xc0\xaf", "x\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                "tab\tok but bell\a", "\xe2\x82"};
+    static const long at[] = {2, 0, 1, 0, 15, 0};
+    for (int i = 0; i < 6; i++) {
+        cr_expect_eq(tg_chart_set_title(c, bad[i]), TG_ERR_ARG, "case %d", i);
+        char want[32];
+        snprintf(want, sizeof want, "at byte %ld", at[i]);
+        cr_expect(strstr(tg_last_error(), want), "case %d: %s", i, tg_last_error());
+    }
+    cr_expect_eq(tg_chart_set_title(c, "prix (€), 日本, \xf0\x9f\x93\x88\tok"), TG_OK);
+    float y[2] = {1, 2};
+    cr_expect_eq(tg_chart_add_series(c, "bad\x80name", NULL, y, 2), TG_ERR_ARG);
+    cr_expect_eq(tg_chart_add_series(c, "good", NULL, y, 2), TG_OK);
+    tg_chart_free(c);
+}
