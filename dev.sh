@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(gcc meson ninja-build pkg-config libcriterion-dev libstb-dev)
+PACKAGES=(gcc meson ninja-build pkg-config libcriterion-dev libstb-dev libjansson-dev)
 BUILD=${TAPEGRAD_BUILD:-build}
 
 ensure_packages() {

@@ -174,26 +174,40 @@ Test(safetensors, malformed_headers_wrong_shapes_and_names_are_rejected, .init =
     struct {
         const char *header;
         const char *why;
+        int data; /* bytes of data after the header */
     } cases[] = {
-        {"not json at all!", "malformed"},
-        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", "malformed"},
-        {"{\"gru.weight_ih_l0\":{\"dtype\":\"F16\",\"shape\":[15,3],\"data_offsets\":[0,90]}}", "F16"},
-        {"{\"gru.weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[15,3],\"data_offsets\":[0,400]}}", "truncated"},
+        {"not json at all!", "not valid JSON", 16},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", "not valid JSON", 4},
+        {"{\"gru.weight_ih_l0\":{\"dtype\":\"I64\",\"shape\":[15,3],\"data_offsets\":[0,360]}}",
+         "dtype I64", 360},
+        {"{\"gru.weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[15,3],\"data_offsets\":[0,400]}}",
+         "45 elements of F32 do not fill", 400},
         {"{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-         "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", "overlap"},
+         "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", "an overlap", 12},
         {"{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-         "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "twice"},
-        {"{\"unknown.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "not a parameter"},
-        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", "shape (2) in the file but (1)"},
-        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", "missing from the file"},
-        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1],\"data_offsets\":[0,4]}}", "rank 5"},
+         "\"y\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", "a hole", 12},
+        {"{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+         "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "duplicate", 8},
+        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+         "trailing bytes", 16},
+        {"{\"unknown.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+         "not a parameter", 8},
+        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+         "shape (2) in the file but (1)", 8},
+        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+         "missing from the file", 4},
+        {"{\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1],\"data_offsets\":[0,4]}}",
+         "5 dimensions", 4},
+        {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824,4],"
+         "\"data_offsets\":[0,0]}}", "overflows 64 bits", 0},
+        {"{\"__metadata__\":{\"k\":3}}", "metadata \"k\" is not a string", 0},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         size_t hl = strlen(cases[k].header);
         unsigned char buf[1024] = {0};
         for (int i = 0; i < 8; i++) buf[i] = (unsigned char)((uint64_t)hl >> (8 * i));
         memcpy(buf + 8, cases[k].header, hl);
-        tt_write(path, buf, (long)(8 + hl + 16)); /* 16 data bytes */
+        tt_write(path, buf, (long)(8 + hl + (size_t)cases[k].data));
         tt_expect_rejected(path, cases[k].why);
     }
 }
@@ -208,7 +222,7 @@ Test(safetensors, a_flipped_data_byte_fails_the_checksum, .init = tt_setup, .fin
     unsigned char *b = tt_read(path, &n);
     b[n - 3] ^= 0x10;
     tt_write(path, b, n);
-    tt_expect_rejected(path, "checksum");
+    tt_expect_rejected(path, "CRC-32");
     free(b);
     tg_params_free(a);
 }
@@ -622,4 +636,122 @@ Test(fit, clip_options_are_validated_and_applied)
         tg_model_free(m);
     }
     tg_tensor_free(x), tg_tensor_free(y);
+}
+
+/* ---- safetensors that every reader reads ------------------------------------------------- */
+
+/* 8-byte length, header, data: a file as another writer would make it. */
+static void tt_write_st(const char *path, const char *header, const void *data, size_t n)
+{
+    size_t hl = strlen(header);
+    unsigned char *buf = calloc(1, 8 + hl + n + 1);
+    for (int i = 0; i < 8; i++) buf[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    memcpy(buf + 8, header, hl);
+    if (n) memcpy(buf + 8 + hl, data, n);
+    tt_write(path, buf, (long)(8 + hl + n));
+    free(buf);
+}
+
+/* F16, BF16 and F64 load as float32; escapes in names (\u00e9, \n, \") and long metadata
+ * values from other writers are fine. */
+Test(safetensors, other_writers_dtypes_escapes_and_long_metadata_load,
+     .init = tt_setup, .fini = tt_teardown)
+{
+    char path[512];
+    tt_path(path, sizeof path, "other.safetensors");
+    unsigned char data[4 * 2 + 2 * 2 + 8] = {0};
+    uint16_t f16[4] = {0x3c00, 0xc000, 0x0001, 0x7c00}; /* 1, -2, 2^-24, inf */
+    uint16_t bf16[2] = {0x3f80, 0x4049};                 /* 1, 3.140625 */
+    double f64 = -0.1;
+    memcpy(data, f16, 8), memcpy(data + 8, bf16, 4), memcpy(data + 12, &f64, 8);
+    char header[1024];
+    char longv[400];
+    memset(longv, 'v', sizeof longv - 1);
+    longv[sizeof longv - 1] = 0;
+    snprintf(header, sizeof header,
+             "{\"__metadata__\":{\"note\":\"%s\"},"
+             "\"caf\\u00e9\\n\\\"q\\\"\":"
+             "{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[0,8]},"
+             "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[8,12]},"
+             "\"d\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[12,20]}}", longv);
+    tt_write_st(path, header, data, sizeof data);
+    tg_named_tensors nt;
+    cr_assert_eq(tg_safetensors_load(path, &nt), TG_OK, "%s", tg_last_error());
+    cr_assert_eq(nt.n, 3);
+    cr_expect_str_eq(nt.names[0], "caf\xc3\xa9\n\"q\"");
+    float want16[4] = {1.0f, -2.0f, 5.9604645e-8f, INFINITY};
+    cr_expect_arr_eq(nt.tensors[0]->data, want16, sizeof want16);
+    cr_expect(nt.tensors[1]->data[0] == 1.0f && nt.tensors[1]->data[1] == 3.140625f);
+    cr_expect_eq(nt.tensors[2]->ndim, 0);
+    cr_expect_eq(nt.tensors[2]->data[0], (float)-0.1);
+    tg_named_tensors_free(&nt);
+}
+
+/* What the writer refuses, and what a directory or a huge sparse file give. */
+Test(safetensors, writer_refusals_directories_and_sparse_files,
+     .init = tt_setup, .fini = tt_teardown)
+{
+    char path[512];
+    tt_path(path, sizeof path, "w.safetensors");
+    tg_tensor *t = tg_tensor_new(1, (int[]){2});
+    const tg_tensor *ts[2] = {t, t};
+    const char *reserved[1] = {"__metadata__"}, *twice[2] = {"a", "a"}, *bad[1] = {"x\xff"};
+    cr_expect_eq(tg_safetensors_save(path, 1, reserved, ts), TG_ERR_ARG);
+    cr_expect(strstr(tg_last_error(), "is reserved"), "%s", tg_last_error());
+    cr_expect_eq(tg_safetensors_save(path, 2, twice, ts), TG_ERR_ARG);
+    cr_expect(strstr(tg_last_error(), "appears twice"), "%s", tg_last_error());
+    cr_expect_eq(tg_safetensors_save(path, 1, bad, ts), TG_ERR_ARG);
+    cr_expect(strstr(tg_last_error(), "not valid UTF-8"), "%s", tg_last_error());
+    tg_named_tensors nt;
+    cr_expect_eq(tg_safetensors_load(tt_dir, &nt), TG_ERR_IO);
+    cr_expect(strstr(tg_last_error(), "a directory"), "%s", tg_last_error());
+    /* a valid small file grown to 1 TiB of holes: refused (trailing bytes) before any
+     * allocation, in no time */
+    const char *one[1] = {"w"};
+    cr_assert_eq(tg_safetensors_save(path, 1, one, ts), TG_OK);
+    cr_assert_eq(truncate(path, (off_t)1 << 40), 0);
+    cr_expect_eq(tg_safetensors_load(path, &nt), TG_ERR_FORMAT);
+    cr_expect(strstr(tg_last_error(), "trailing bytes"), "%s", tg_last_error());
+    remove(path);
+    tg_tensor_free(t);
+}
+
+/* Property: every name the writer accepts loads back, byte for byte; random UTF-8 with
+ * quotes, backslashes, control characters, multi-byte and 4-byte code points, long names. */
+Test(safetensors, every_accepted_name_loads_back, .init = tt_setup, .fini = tt_teardown)
+{
+    char path[512];
+    tt_path(path, sizeof path, "names.safetensors");
+    tg_rng r;
+    tg_rng_seed(&r, 99, 0);
+    static const char *pieces[] = {"a", "Z", "0", "\"", "\\", "\n", "\t", "\x01", "/", " ",
+                                   "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x93\x88", "{", "}",
+                                   ":", ",", "\x7f", "__metadata_"};
+    enum { N = 40 };
+    static char names[N][1200];
+    const char *np[N];
+    tg_tensor *ts[N];
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < N; i++) {
+            int len = (int)tg_rng_below(&r, i == 0 ? 300 : 12) + 1;
+            names[i][0] = 0;
+            snprintf(names[i], sizeof names[i], "%d_", i); /* unique */
+            for (int k = 0; k < len; k++)
+                strcat(names[i], pieces[tg_rng_below(&r, sizeof pieces / sizeof pieces[0])]);
+            np[i] = names[i];
+            ts[i] = tg_tensor_new(1, (int[]){1 + i % 3});
+            for (int k = 0; k < ts[i]->size; k++) ts[i]->data[k] = tg_rng_normal(&r);
+        }
+        cr_assert_eq(tg_safetensors_save(path, N, np, (const tg_tensor *const *)ts), TG_OK,
+                     "%s", tg_last_error());
+        tg_named_tensors nt;
+        cr_assert_eq(tg_safetensors_load(path, &nt), TG_OK, "%s", tg_last_error());
+        cr_assert_eq(nt.n, N);
+        for (int i = 0; i < N; i++) {
+            cr_expect_str_eq(nt.names[i], names[i]);
+            cr_expect_arr_eq(nt.tensors[i]->data, ts[i]->data, sizeof(float) * (size_t)ts[i]->size);
+            tg_tensor_free(ts[i]);
+        }
+        tg_named_tensors_free(&nt);
+    }
 }

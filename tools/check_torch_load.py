@@ -40,6 +40,12 @@ def main():
         subprocess.run([os.path.join(build, "tools", "gru_export"), d], check=True)
         weights = read_safetensors(os.path.join(d, "gru.safetensors"))
         io = read_safetensors(os.path.join(d, "io.safetensors"))
+        odd = read_safetensors(os.path.join(d, "odd_names.safetensors"))
+    want = ["quote\"back\\slash", "tab\tnewline\nbell\x07", "caf\u00e9", "\u65e5\u672c",
+            "\U0001f4c8", "n" * 300]
+    names_ok = list(odd) == want
+    print(f"odd names (quotes, control characters, UTF-8, 300 characters): "
+          f"{'read back by json.loads' if names_ok else 'MISMATCH ' + repr(list(odd))}")
     gru = torch.nn.GRU(3, 8, num_layers=2, bidirectional=True, batch_first=True)
     gru.load_state_dict(weights, strict=True)
     with torch.no_grad():
@@ -47,7 +53,7 @@ def main():
     d_out = (out - io["output"]).abs().max().item()
     d_h = (h_n - io["h_n"]).abs().max().item()
     print(f"nn.GRU loaded {len(weights)} tensors (strict); max |difference|: output {d_out:.2e}, h_n {d_h:.2e}")
-    ok = d_out < 1e-5 and d_h < 1e-5
+    ok = d_out < 1e-5 and d_h < 1e-5 and names_ok
     print("OK: PyTorch reproduces tapegrad's outputs" if ok else "MISMATCH")
     return 0 if ok else 1
 

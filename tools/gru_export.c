@@ -3,6 +3,7 @@
  * Usage: gru_export OUTDIR   (writes OUTDIR/gru.safetensors and OUTDIR/io.safetensors)
  * Not a test of its own: the PyTorch side does the comparing. */
 #include <stdio.h>
+#include <string.h>
 
 #include "tapegrad.h"
 
@@ -31,8 +32,18 @@ int main(int argc, char **argv)
 
     const char *names[] = {"input", "output", "h_n"};
     const tg_tensor *ts[] = {x, y, h_n};
+    /* names another reader must read back: quotes, backslash, control characters, accents,
+     * CJK, an emoji and a 300-character name (the same list is in check_torch_load.py) */
+    char odd_path[512], long_name[301];
+    snprintf(odd_path, sizeof odd_path, "%s/odd_names.safetensors", argv[1]);
+    memset(long_name, 'n', 300);
+    long_name[300] = 0;
+    const char *odd[] = {"quote\"back\\slash", "tab\tnewline\nbell\x07", "caf\xc3\xa9",
+                         "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x93\x88", long_name};
+    const tg_tensor *ots[] = {h_n, h_n, h_n, h_n, h_n, h_n};
     int rc = 0;
-    if (tg_params_save(ps, wpath) != TG_OK || tg_safetensors_save(iopath, 3, names, ts) != TG_OK) {
+    if (tg_params_save(ps, wpath) != TG_OK || tg_safetensors_save(iopath, 3, names, ts) != TG_OK ||
+        tg_safetensors_save(odd_path, 6, odd, ots) != TG_OK) {
         fprintf(stderr, "%s\n", tg_last_error());
         rc = 1;
     } else {
