@@ -151,6 +151,16 @@ const int32_t *tg_batcher_indices(const tg_batcher *b)
     return b->pos >= 0 ? b->order + b->pos : b->order;
 }
 
+void tg_batcher_set_epoch(tg_batcher *b, int epoch)
+{
+    if (!b || epoch < 0)
+        tg_contract_fail(TG_HERE, "tg_batcher_set_epoch", "needs a batcher and epoch >= 0 "
+                         "(got %d)", epoch);
+    b->epoch = epoch - 1; /* the next tg_batcher_next starts epoch `epoch` */
+    b->pos = -1;
+    b->count = 0;
+}
+
 int tg_batcher_epoch(const tg_batcher *b)
 {
     if (!b) tg_contract_fail(TG_HERE, "tg_batcher_epoch", "batcher is NULL");

@@ -260,6 +260,9 @@ bool tg_batcher_next(tg_batcher *b);
 int tg_batcher_size(const tg_batcher *b);
 const int32_t *tg_batcher_indices(const tg_batcher *b);
 int tg_batcher_epoch(const tg_batcher *b);           /* 0-based; -1 before the first */
+/* The next tg_batcher_next() starts epoch `epoch` (>= 0), with that epoch's order: how a
+ * resumed program continues the shuffles it would have seen. */
+void tg_batcher_set_epoch(tg_batcher *b, int epoch);
 int tg_batcher_batches_per_epoch(const tg_batcher *b);
 void tg_batcher_free(tg_batcher *b); /* frees the attached batch tensors; NULL is fine */
 

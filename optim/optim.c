@@ -228,6 +228,14 @@ double tg_optim_get_lr(const tg_optim *o)
 
 int64_t tg_optim_steps(const tg_optim *o) { return o ? o->steps : 0; }
 
+void tg_optim_set_steps(tg_optim *o, int64_t steps)
+{
+    if (!o || steps < 0)
+        tg_contract_fail(TG_HERE, "tg_optim_set_steps", "needs an optimizer and steps >= 0 "
+                         "(got %lld)", (long long)steps);
+    o->steps = steps;
+}
+
 const char *tg_optim_name(const tg_optim *o) { return o ? o->type->name : "(null)"; }
 
 const void *tg_optim_opts(const tg_optim *o) { return o ? o->opts : NULL; }

@@ -188,8 +188,10 @@ void tg_optim_zero_grad(tg_optim *o);
 #define tg_optim_set_lr(...) tg_optim_set_lr_at(__VA_ARGS__, TG_HERE)
 void tg_optim_set_lr_at(tg_optim *o, double lr, tg_loc loc);
 double tg_optim_get_lr(const tg_optim *o);
-/* Steps taken by this optimizer (tg_optim_step calls). */
+/* Steps taken by this optimizer (tg_optim_step calls), and setting that count (>= 0), as a
+ * checkpoint loader does. */
 int64_t tg_optim_steps(const tg_optim *o);
+void tg_optim_set_steps(tg_optim *o, int64_t steps);
 /* Its type's name: "SGD", "RMSprop", "RMSprop (Keras)", "Adam", "AdamW", "Adam (Keras)",
  * "Adagrad", or a user type's. */
 const char *tg_optim_name(const tg_optim *o);

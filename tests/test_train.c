@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tapegrad.h"
@@ -754,4 +755,186 @@ Test(safetensors, every_accepted_name_loads_back, .init = tt_setup, .fini = tt_t
         }
         tg_named_tensors_free(&nt);
     }
+}
+
+/* ---- checkpoints: resume gives the same bits --------------------------------------------- */
+
+/* A low-level training program: GRU(8) -> dropout 0.2 -> linear on a sine, Adam, shuffled
+ * batches, a plateau schedule; run epochs [first, last) from a checkpoint if `load` and
+ * save one to `save`; the final weights go to `out`. */
+typedef struct tt_low {
+    tg_params *ps;
+    tg_rnn *rnn;
+    tg_linear_layer fc;
+    tg_optim *opt;
+    tg_plateau plateau;
+    tg_rng drop;
+    tg_batcher *b;
+    tg_tensor *xb, *yb;
+} tt_low;
+
+static void tt_low_run(const tg_tensor *x, const tg_tensor *y, int first, int last,
+                       const char *load, const char *save, const char *out, uint64_t init_seed)
+{
+    tt_low t = {0};
+    tg_rng init;
+    tg_rng_seed(&init, init_seed, 0); /* a resumed run starts from other weights: load fixes */
+    t.ps = tg_params_new();
+    tg_rnn_opts ro = tg_rnn_defaults();
+    ro.return_sequences = false;
+    t.rnn = tg_rnn_new(t.ps, "gru", &tg_cell_gru, 1, 8, &ro, &init);
+    t.fc = tg_linear_layer_new(t.ps, "fc", 8, 1, true, &init);
+    tg_adam_opts ao = tg_adam_defaults();
+    ao.lr = 2e-2;
+    t.opt = tg_optim_adam(t.ps, &ao);
+    tg_plateau_opts po = tg_plateau_defaults();
+    po.patience = 1, po.factor = 0.5;
+    t.plateau = tg_plateau_new(2e-2, &po);
+    tg_rng_seed(&t.drop, 5, 1);
+    tg_batcher_new(x->shape[0], 16, &(tg_batcher_opts){.shuffle = true, .seed = 11}, &t.b);
+    t.xb = tg_batcher_attach(t.b, x), t.yb = tg_batcher_attach(t.b, y);
+    tg_checkpoint ck = {.params = t.ps, .optim = t.opt, .plateau = &t.plateau, .n_rngs = 1,
+                        .rng_names = (const char *[]){"dropout"}, .rngs = (tg_rng *[]){&t.drop}};
+    if (load) {
+        cr_assert_eq(tg_checkpoint_load(load, &ck), TG_OK, "%s", tg_last_error());
+        cr_assert_eq(ck.epoch, first);
+    }
+    tg_batcher_set_epoch(t.b, first);
+    tg_tape *tp = tg_tape_new();
+    for (int epoch = first; epoch < last; epoch++) {
+        double sum = 0;
+        int nb = 0;
+        while (tg_batcher_next(t.b)) {
+            tg_tape_reset(tp);
+            tg_optim_zero_grad(t.opt);
+            tg_tensor *h = tg_dropout(tp, tg_rnn_forward(tp, t.rnn, t.xb, NULL, NULL), 0.2f, true,
+                                      &t.drop);
+            tg_tensor *loss = tg_mse_loss(tp, tg_linear_layer_forward(tp, &t.fc, h), t.yb, TG_MEAN);
+            tg_backward(tp, loss);
+            tg_optim_step(t.opt);
+            sum += loss->data[0], nb++;
+        }
+        tg_optim_set_lr(t.opt, tg_plateau_step(&t.plateau, sum / nb));
+    }
+    ck.epoch = last;
+    if (save) cr_assert_eq(tg_checkpoint_save(save, &ck), TG_OK, "%s", tg_last_error());
+    if (out) cr_assert_eq(tg_checkpoint_save(out, &ck), TG_OK, "%s", tg_last_error());
+    tg_tape_free(tp);
+    tg_batcher_free(t.b);
+    tg_optim_free(t.opt);
+    tg_rnn_free(t.rnn);
+    tg_params_free(t.ps);
+}
+
+/* Every tensor of two files, bit for bit (weights and the optimizer's buffers), and every
+ * metadata value (step counts, lr, plateau, rng) except the CRC. */
+static void tt_same_files(const char *a, const char *b)
+{
+    tg_named_tensors ta, tb;
+    cr_assert_eq(tg_safetensors_load(a, &ta), TG_OK);
+    cr_assert_eq(tg_safetensors_load(b, &tb), TG_OK);
+    cr_assert_eq(ta.n, tb.n);
+    for (int i = 0; i < ta.n; i++) {
+        cr_expect_str_eq(ta.names[i], tb.names[i]);
+        cr_expect_arr_eq(ta.tensors[i]->data, tb.tensors[i]->data,
+                         sizeof(float) * (size_t)ta.tensors[i]->size, "%s differs",
+                         ta.names[i]);
+    }
+    tg_named_tensors_free(&ta), tg_named_tensors_free(&tb);
+}
+
+Test(checkpoint, low_level_loop_resumed_in_a_new_process_gives_the_same_bits,
+     .init = tt_setup, .fini = tt_teardown)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    char straight[512], half[512], resumed[512];
+    tt_path(straight, sizeof straight, "straight.ckpt");
+    tt_path(half, sizeof half, "half.ckpt");
+    tt_path(resumed, sizeof resumed, "resumed.ckpt");
+    tt_low_run(x, y, 0, 10, NULL, NULL, straight, 1);
+    tt_low_run(x, y, 0, 5, NULL, half, NULL, 1);
+    pid_t pid = fork(); /* a new process: nothing survives but the file */
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        tt_low_run(x, y, 5, 10, half, NULL, resumed, 999);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    tt_same_files(straight, resumed);
+    tg_tensor_free(x), tg_tensor_free(y);
+}
+
+/* fit: 10 epochs straight against 5, a stop (on_epoch), a new process with a model of other
+ * initial weights, and fit again from the backup: the same weights, bit for bit, and the
+ * same history; with shuffling, dropout, Adam, a plateau schedule and a validation split. */
+typedef struct tt_stop {
+    int after;
+} tt_stop;
+static bool tt_stop_after(const tg_epoch_info *e, void *user)
+{
+    return e->epoch + 1 < ((tt_stop *)user)->after;
+}
+
+static void tt_fit_run(const tg_tensor *x, const tg_tensor *y, uint64_t model_seed,
+                       const char *backup, int stop_after, const char *out)
+{
+    tg_model *m = tg_model_new(model_seed);
+    tg_model_input(m, 12, 1);
+    tg_model_rnn(m, &tg_cell_gru, 8, true);
+    tg_model_dropout(m, 0.2f);
+    tg_model_rnn(m, &tg_cell_lstm, 8, false);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_adam_opts ao = tg_adam_defaults();
+    ao.lr = 2e-2;
+    tg_model_compile(m, TG_LOSS_MSE, tg_optim_adam(tg_model_params(m), &ao));
+    tg_plateau_opts po = tg_plateau_defaults();
+    po.patience = 1, po.factor = 0.5;
+    tg_plateau pl = tg_plateau_new(2e-2, &po);
+    tg_fit_opts o = tg_fit_defaults();
+    o.epochs = 10, o.batch_size = 16, o.verbose = 0, o.seed = 123, o.validation_split = 0.25;
+    o.plateau = &pl, o.backup_path = backup;
+    tt_stop stop = {stop_after};
+    if (stop_after) o.on_epoch = tt_stop_after, o.user = &stop;
+    tg_history h;
+    cr_assert_eq(tg_model_fit(m, x, y, &o, &h), TG_OK, "%s", tg_last_error());
+    if (out) { /* the weights and the history's losses, to compare */
+        tg_tensor *hl = tg_tensor_new(1, (int[]){h.epochs});
+        memcpy(hl->data, h.val_loss, sizeof(float) * (size_t)h.epochs);
+        tg_checkpoint ck = {.params = tg_model_params(m), .optim = tg_model_optimizer(m),
+                            .epoch = h.epochs, .n_tensors = 1,
+                            .tensor_names = (const char *[]){"val_loss"},
+                            .tensors = (tg_tensor *[]){hl}};
+        cr_assert_eq(tg_checkpoint_save(out, &ck), TG_OK, "%s", tg_last_error());
+        tg_tensor_free(hl);
+    }
+    tg_history_free(&h);
+    tg_model_free(m);
+}
+
+Test(checkpoint, fit_resumed_from_its_backup_in_a_new_process_gives_the_same_bits,
+     .init = tt_setup, .fini = tt_teardown)
+{
+    tg_tensor *x, *y;
+    tt_sine(80, 12, &x, &y);
+    char straight[512], backup[512], resumed[512];
+    tt_path(straight, sizeof straight, "straight.ckpt");
+    tt_path(backup, sizeof backup, "backup.ckpt");
+    tt_path(resumed, sizeof resumed, "resumed.ckpt");
+    tt_fit_run(x, y, 7, NULL, 0, straight);
+    tt_fit_run(x, y, 7, backup, 5, NULL); /* stops after epoch 5: the backup stays */
+    cr_assert_eq(access(backup, F_OK), 0, "the backup should be kept after a stop");
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        tt_fit_run(x, y, 999, backup, 0, resumed); /* other initial weights: the backup wins */
+        _exit(access(backup, F_OK) == 0 ? 3 : 0);   /* a finished fit removes its backup */
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    tt_same_files(straight, resumed);
+    tg_tensor_free(x), tg_tensor_free(y);
 }

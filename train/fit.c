@@ -383,6 +383,9 @@ static tg_status check_opts(const tg_fit_opts *o)
                        "%g must be >= 0 (0: off)", o->min_delta, o->clip_norm, o->clip_value);
     if (o->patience < 0)
         return tg_fail(TG_ERR_ARG, "tg_model_fit: patience %d is negative", o->patience);
+    if (o->initial_epoch < 0 || o->initial_epoch > o->epochs)
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: initial_epoch %d is outside 0..%d (epochs)",
+                       o->initial_epoch, o->epochs);
     return TG_OK;
 }
 
@@ -492,6 +495,80 @@ static tg_status fit_epoch(tg_model *m, fit_state *fs, const tg_fit_opts *o, int
     return st;
 }
 
+/* Early stopping's state, which the backup holds too (doubles: checkpoint values). */
+typedef struct fit_track {
+    double best, since_best, have_best; /* best monitored loss; epochs since; 1 once written */
+    tg_tensor *best_w;                  /* (numel) the best epoch's weights (restore_best) */
+} fit_track;
+
+/* The backup: a checkpoint of the model, the optimizer, the dropout stream, the plateau,
+ * the tracking and the history, with `epoch` epochs done. */
+static tg_checkpoint backup_of(tg_model *m, const tg_fit_opts *o, fit_track *tr, tg_history *h,
+                               int64_t epoch, tg_rng **rng, double **vals, tg_tensor **ts)
+{
+    static const char *const rng_names[1] = {"dropout"};
+    static const char *const val_names[3] = {"fit.best", "fit.since_best", "fit.have_best"};
+    static const char *const t_names[1] = {"fit.best_weights"};
+    rng[0] = tg_model_dropout_rng(m);
+    vals[0] = &tr->best, vals[1] = &tr->since_best, vals[2] = &tr->have_best;
+    ts[0] = tr->best_w;
+    return (tg_checkpoint){.params = tg_model_params(m), .optim = tg_model_optimizer(m),
+                           .plateau = o->plateau, .epoch = epoch, .n_rngs = 1,
+                           .rng_names = rng_names, .rngs = rng, .n_values = 3,
+                           .value_names = val_names, .values = vals,
+                           .n_tensors = tr->best_w ? 1 : 0, .tensor_names = t_names,
+                           .tensors = ts, .history = h};
+}
+
+/* A backup that exists is resumed from: *first becomes its epoch and h its history (grown
+ * back to `epochs` entries). */
+static tg_status resume(tg_model *m, const tg_fit_opts *o, fit_track *tr, tg_history *h,
+                        int *first)
+{
+    if (!o->backup_path || access(o->backup_path, F_OK) != 0) return TG_OK;
+    tg_rng *rng[1];
+    double *vals[3];
+    tg_tensor *ts[1];
+    tg_checkpoint ck = backup_of(m, o, tr, h, 0, rng, vals, ts);
+    tg_status st = tg_checkpoint_load(o->backup_path, &ck);
+    if (st != TG_OK)
+        return tg_fail(st, "tg_model_fit: cannot resume from the backup: %s (remove it to "
+                       "start over)", tg_last_error());
+    if (ck.epoch < 0 || ck.epoch > o->epochs || h->epochs != ck.epoch)
+        return tg_fail(TG_ERR_FORMAT, "tg_model_fit: the backup %s is at epoch %lld of a fit "
+                       "of %d epochs", o->backup_path, (long long)ck.epoch, o->epochs);
+    *first = (int)ck.epoch;
+    tg_history g = {.epochs = h->epochs, .best_epoch = h->best_epoch,
+                    .stopped_early = h->stopped_early};
+    g.loss = tg_malloc(sizeof(float) * (size_t)o->epochs);
+    g.val_loss = tg_malloc(sizeof(float) * (size_t)o->epochs);
+    g.seconds = tg_malloc(sizeof(double) * (size_t)o->epochs);
+    for (int e = 0; e < o->epochs; e++) g.loss[e] = g.val_loss[e] = NAN, g.seconds[e] = 0;
+    memcpy(g.loss, h->loss, sizeof(float) * (size_t)h->epochs);
+    memcpy(g.val_loss, h->val_loss, sizeof(float) * (size_t)h->epochs);
+    memcpy(g.seconds, h->seconds, sizeof(double) * (size_t)h->epochs);
+    tg_history_free(h);
+    *h = g;
+    if (o->verbose) printf("Resuming from %s after epoch %d\n", o->backup_path, *first);
+    return TG_OK;
+}
+
+/* After an epoch: early stopping's bookkeeping and the plateau schedule. */
+static void track(tg_model *m, const tg_fit_opts *o, fit_track *tr, tg_history *h,
+                  float monitored, int epoch)
+{
+    if (isfinite(monitored) && monitored < tr->best - (float)o->min_delta) {
+        tr->best = monitored, h->best_epoch = epoch, tr->since_best = 0;
+        if (tr->best_w) copy_params(tg_model_params(m), tr->best_w->data, true), tr->have_best = 1;
+    } else if (o->patience > 0 && ++tr->since_best >= o->patience) {
+        h->stopped_early = true;
+        if (o->verbose) printf("Early stopping after epoch %d (best: epoch %d)\n", epoch + 1,
+                               h->best_epoch + 1);
+    }
+    if (o->plateau && isfinite(monitored))
+        tg_optim_set_lr(tg_model_optimizer(m), tg_plateau_step(o->plateau, monitored));
+}
+
 tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
                        const tg_fit_opts *opts, tg_history *history)
 {
@@ -504,17 +581,18 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     fit_state fs;
     st = fit_prepare(m, x, y, &o, &fs);
     tg_params *ps = tg_model_params(m);
-    float *best_weights = NULL; /* written at the first finite improvement, if any */
-    bool have_best = false;
-    if (st == TG_OK && o.restore_best)
-        best_weights = tg_malloc(sizeof(float) * (size_t)(tg_params_numel(ps) + 1));
+    fit_track tr = {.best = INFINITY};
+    if (o.restore_best) tr.best_w = tg_tensor_new(1, (int[]){(int)tg_params_numel(ps)});
     tg_history h = {0};
     h.loss = tg_malloc(sizeof(float) * (size_t)o.epochs);
     h.val_loss = tg_malloc(sizeof(float) * (size_t)o.epochs);
     h.seconds = tg_malloc(sizeof(double) * (size_t)o.epochs);
-    float best = INFINITY;
-    int since_best = 0;
-    for (int epoch = 0; st == TG_OK && epoch < o.epochs; epoch++) {
+    for (int e = 0; e < o.epochs; e++) h.loss[e] = h.val_loss[e] = NAN, h.seconds[e] = 0;
+    int first = o.initial_epoch;
+    if (st == TG_OK) st = resume(m, &o, &tr, &h, &first);
+    if (st == TG_OK) tg_batcher_set_epoch(fs.b, first);
+    bool stopped_by_user = false;
+    for (int epoch = first; st == TG_OK && epoch < o.epochs; epoch++) {
         tg_epoch_info e;
         if ((st = fit_epoch(m, &fs, &o, epoch, &e)) != TG_OK) {
             if (o.verbose) printf("\n%s\n", tg_last_error());
@@ -522,19 +600,20 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         }
         h.loss[epoch] = e.loss, h.val_loss[epoch] = e.val_loss, h.seconds[epoch] = e.seconds;
         h.epochs = epoch + 1;
-        float monitored = fs.val_x ? e.val_loss : e.loss;
-        if (isfinite(monitored) && monitored < best - (float)o.min_delta) {
-            best = monitored, h.best_epoch = epoch, since_best = 0;
-            if (best_weights) copy_params(ps, best_weights, true), have_best = true;
-        } else if (o.patience > 0 && ++since_best >= o.patience) {
-            h.stopped_early = true;
-            if (o.verbose) printf("Early stopping after epoch %d (best: epoch %d)\n", epoch + 1,
-                                  h.best_epoch + 1);
+        track(m, &o, &tr, &h, fs.val_x ? e.val_loss : e.loss, epoch);
+        stopped_by_user = o.on_epoch && !o.on_epoch(&e, o.user);
+        if (o.backup_path) {
+            tg_rng *rng[1];
+            double *vals[3];
+            tg_tensor *ts[1];
+            tg_checkpoint ck = backup_of(m, &o, &tr, &h, epoch + 1, rng, vals, ts);
+            st = tg_checkpoint_save(o.backup_path, &ck);
         }
-        if ((o.on_epoch && !o.on_epoch(&e, o.user)) || h.stopped_early) break;
+        if (stopped_by_user || h.stopped_early) break;
     }
-    if (have_best) copy_params(ps, best_weights, false); /* Keras 3: however the fit ended */
-    tg_free(best_weights);
+    if (tr.have_best) copy_params(ps, tr.best_w->data, false); /* Keras 3: however it ended */
+    if (st == TG_OK && o.backup_path && !stopped_by_user) remove(o.backup_path); /* done */
+    tg_tensor_free(tr.best_w);
     fit_release(&fs);
     if (history)
         *history = h;

@@ -69,6 +69,7 @@ void tg_model_set_init(tg_model *m, tg_rnn_init init) { m->init = init; }
 tg_tape *tg__model_tape(tg_model *m) { return m->tape; }
 tg_loss_kind tg__model_loss(const tg_model *m) { return m->loss; }
 uint64_t tg__model_seed(const tg_model *m) { return m->seed; }
+tg_rng *tg_model_dropout_rng(tg_model *m) { return m ? &m->dropout_rng : NULL; }
 
 void tg_model_input(tg_model *m, int timesteps, int features)
 {

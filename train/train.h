@@ -44,6 +44,51 @@ typedef struct tg_named_tensors {
 tg_status tg_safetensors_load(const char *path, tg_named_tensors *out);
 void tg_named_tensors_free(tg_named_tensors *nt);
 
+/* ---- checkpoints ---------------------------------------------------------------------------
+ * Everything a training program needs to continue exactly where it stopped, in one
+ * safetensors file written atomically: the parameters, the optimizer's state (buffers by
+ * PyTorch's names, per-parameter step counts, lr), a ReduceLROnPlateau schedule, random
+ * streams, fitted scalers, the program's counters, numbers and tensors, and a history.
+ * Resuming from it gives the same bits as not stopping (tests/test_train.c checks 5 + 5
+ * epochs against 10). Fill in what you have; NULL pointers and zero counts are skipped:
+ *
+ *     tg_checkpoint ck = {.params = ps, .optim = opt, .epoch = epoch + 1,
+ *                         .n_rngs = 1, .rng_names = (const char *[]){"dropout"},
+ *                         .rngs = (tg_rng *[]){&drop_rng}};
+ *     tg_checkpoint_save("run.ckpt", &ck);          // after each epoch
+ *     ... a new process builds the same objects, then:
+ *     if (tg_checkpoint_load("run.ckpt", &ck) == TG_OK) first_epoch = (int)ck.epoch;
+ *
+ * Loading checks every part against the objects it fills (names, shapes, the optimizer's
+ * type) before it writes anything: TG_ERR_FORMAT (or TG_ERR_IO) with a message, and nothing
+ * changed. The file also loads as plain safetensors (its parameters keep their names). */
+typedef struct tg_scaler tg_scaler;
+typedef struct tg_history tg_history;
+
+typedef struct tg_checkpoint {
+    tg_params *params;                /* required */
+    tg_optim *optim;                  /* or NULL */
+    tg_plateau *plateau;              /* or NULL */
+    int64_t epoch, step;              /* the program's counters (save writes, load reads) */
+    int n_rngs;                       /* named random streams (dropout, shuffling, ...) */
+    const char *const *rng_names;
+    tg_rng *const *rngs;
+    int n_scalers;                    /* named fitted scalers */
+    const char *const *scaler_names;
+    tg_scaler *const *scalers;
+    int n_values;                     /* named numbers of the program's own */
+    const char *const *value_names;
+    double *const *values;
+    int n_tensors;                    /* named tensors of the program's own (their shapes
+                                         must match at load) */
+    const char *const *tensor_names;
+    tg_tensor *const *tensors;
+    tg_history *history;              /* or NULL; load replaces its arrays */
+} tg_checkpoint;
+
+tg_status tg_checkpoint_save(const char *path, const tg_checkpoint *c);
+tg_status tg_checkpoint_load(const char *path, tg_checkpoint *c);
+
 /* ---- a sequential model ------------------------------------------------------------------
  * Layers in order, Keras style, each named like Keras' defaults ("gru", "gru_1",
  * "dense", ...) so its parameters are "gru.weight_ih_l0", "dense.weight", ... The seed
@@ -70,6 +115,8 @@ typedef struct tg_model tg_model;
 tg_model *tg_model_new(uint64_t seed);
 void tg_model_free(tg_model *m);
 tg_params *tg_model_params(tg_model *m);
+/* The random stream of the model's dropout (for a checkpoint of your own). */
+tg_rng *tg_model_dropout_rng(tg_model *m);
 /* Initializers for the layers added after this call: TG_INIT_TORCH (the default) or
  * TG_INIT_KERAS (Glorot uniform kernels, orthogonal recurrent kernels, zero biases, and
  * an LSTM forget-gate bias of 1, as Keras' defaults). */
@@ -138,6 +185,19 @@ typedef struct tg_fit_opts {
      * past a length count in neither the loss nor its mean (Keras' masking). */
     const int32_t *lengths;
     const int32_t *val_lengths;
+    /* Resuming. initial_epoch: the epoch to start at (0), as Keras' fit(initial_epoch=):
+     * epochs before it are skipped, the shuffles and epoch numbers continue from it; use it
+     * after tg_checkpoint_load of a checkpoint of your own. backup_path: Keras'
+     * BackupAndRestore: after every epoch fit writes a checkpoint there (weights, optimizer,
+     * dropout stream, plateau, early-stopping state and best weights, history); when the
+     * file exists as fit starts, fit resumes from it (the model must be built the same
+     * way); the file is removed when the epochs are done or early stopping ends the fit,
+     * and kept when on_epoch stops it or an error does. */
+    int initial_epoch;
+    const char *backup_path;
+    /* ReduceLROnPlateau on the monitored loss (val_loss, else loss), stepped after every
+     * epoch and setting the optimizer's lr; NULL: none. */
+    tg_plateau *plateau;
 } tg_fit_opts;
 tg_fit_opts tg_fit_defaults(void);
 
