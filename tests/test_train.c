@@ -938,3 +938,34 @@ Test(checkpoint, fit_resumed_from_its_backup_in_a_new_process_gives_the_same_bit
     tt_same_files(straight, resumed);
     tg_tensor_free(x), tg_tensor_free(y);
 }
+
+/* A fitted scaler saves and loads alone, exactly; a wrong file leaves it as it was. */
+Test(checkpoint, scalers_save_and_load_exactly, .init = tt_setup, .fini = tt_teardown)
+{
+    char path[512];
+    tt_path(path, sizeof path, "scaler.ckpt");
+    tg_tensor *x = tg_tensor_new(2, (int[]){5, 2});
+    for (int i = 0; i < 10; i++) x->data[i] = 0.1f * (float)(i * i) - 1.0f / 3.0f;
+    for (int kind = 0; kind < 2; kind++) {
+        tg_scaler s = kind ? tg_scaler_standard() : tg_scaler_minmax(-1.0f, 1.0f);
+        cr_assert_eq(tg_scaler_fit(&s, x, 0, 5), TG_OK);
+        cr_assert_eq(tg_scaler_save(&s, path), TG_OK, "%s", tg_last_error());
+        tg_scaler t = tg_scaler_minmax(0.0f, 1.0f);
+        cr_assert_eq(tg_scaler_load(&t, path), TG_OK, "%s", tg_last_error());
+        cr_expect_eq(t.kind, s.kind);
+        cr_expect(t.a == s.a && t.b == s.b && t.nfeat == 2);
+        const double *u = kind ? s.mean : s.min, *v = kind ? s.std : s.max;
+        const double *tu = kind ? t.mean : t.min, *tv = kind ? t.std : t.max;
+        cr_expect_arr_eq(u, tu, 2 * sizeof(double));
+        cr_expect_arr_eq(v, tv, 2 * sizeof(double));
+        tg_scaler_free(&s), tg_scaler_free(&t);
+    }
+    tg_params *ps = tt_model(1); /* a weights file is not a checkpoint */
+    cr_assert_eq(tg_params_save(ps, path), TG_OK);
+    tg_scaler t = tg_scaler_standard();
+    cr_expect_eq(tg_scaler_load(&t, path), TG_ERR_FORMAT);
+    cr_expect(strstr(tg_last_error(), "not a tapegrad checkpoint"), "%s", tg_last_error());
+    cr_expect_eq(t.nfeat, 0, "a failed load changed the scaler");
+    tg_params_free(ps);
+    tg_tensor_free(x);
+}

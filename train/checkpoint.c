@@ -469,3 +469,27 @@ tg_status tg_checkpoint_load(const char *path, tg_checkpoint *c)
     tg__st_close(&f);
     return st;
 }
+
+/* ---- a scaler on its own ------------------------------------------------------------------ */
+
+tg_status tg_scaler_save(const tg_scaler *s, const char *path)
+{
+    if (!s || s->nfeat < 1) return tg_fail(TG_ERR_ARG, "tg_scaler_save: the scaler is not fitted");
+    tg_params *none = tg_params_new();
+    tg_checkpoint c = {.params = none, .n_scalers = 1, .scaler_names = (const char *[]){"scaler"},
+                       .scalers = (tg_scaler *[]){(tg_scaler *)s}};
+    tg_status st = tg_checkpoint_save(path, &c);
+    tg_params_free(none);
+    return st;
+}
+
+tg_status tg_scaler_load(tg_scaler *s, const char *path)
+{
+    if (!s) return tg_fail(TG_ERR_ARG, "tg_scaler_load: the scaler is NULL");
+    tg_params *none = tg_params_new();
+    tg_checkpoint c = {.params = none, .n_scalers = 1, .scaler_names = (const char *[]){"scaler"},
+                       .scalers = (tg_scaler *[]){s}};
+    tg_status st = tg_checkpoint_load(path, &c);
+    tg_params_free(none);
+    return st;
+}

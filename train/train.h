@@ -89,6 +89,12 @@ typedef struct tg_checkpoint {
 tg_status tg_checkpoint_save(const char *path, const tg_checkpoint *c);
 tg_status tg_checkpoint_load(const char *path, tg_checkpoint *c);
 
+/* A fitted scaler alone (scikit-learn users dump theirs with joblib): the same file format,
+ * exact to the bit. load replaces s's fit (an unfitted or fitted scaler); on an error s is
+ * unchanged. */
+tg_status tg_scaler_save(const tg_scaler *s, const char *path);
+tg_status tg_scaler_load(tg_scaler *s, const char *path);
+
 /* ---- a sequential model ------------------------------------------------------------------
  * Layers in order, Keras style, each named like Keras' defaults ("gru", "gru_1",
  * "dense", ...) so its parameters are "gru.weight_ih_l0", "dense.weight", ... The seed
