@@ -18,7 +18,7 @@
 enum { LN_ROW_BLOCK = 16, LN_COL_BLOCK = 256 };
 
 typedef struct ln_saved {
-    float *mean, *rstd; /* (rows) each */
+    float *mean, *rstd; /* (rows, 2): each row's mean as hi + lo; (rows) */
     int64_t rows;
     int n;
 } ln_saved;
@@ -40,7 +40,7 @@ static void layer_norm_backward(tg_tape *t, tg_node *nd)
             int64_t r0 = b * LN_ROW_BLOCK;
             int64_t nr = rows - r0 < LN_ROW_BLOCK ? rows - r0 : LN_ROW_BLOCK;
             tg_kernel_layer_norm_backward(x->data + r0 * n, dy + r0 * n,
-                                          gain ? gain->data : NULL, s->mean + r0,
+                                          gain ? gain->data : NULL, s->mean + 2 * r0,
                                           s->rstd + r0, gx + r0 * n, nr, n));
     }
     float *gg = gain ? tg_grad_of(t, gain) : NULL;
@@ -81,15 +81,15 @@ tg_tensor *tg_layer_norm_at(tg_tape *t, tg_tensor *x, tg_tensor *gain, tg_tensor
     int64_t rows = x->size / n;
     tg_tensor *y = tg_tape_empty(t, x->ndim, x->shape);
     ln_saved *s = tg_tape_alloc(t, sizeof *s);
-    s->mean = tg_tape_alloc(t, sizeof(float) * (size_t)(2 * rows));
-    s->rstd = s->mean + rows;
+    s->mean = tg_tape_alloc(t, sizeof(float) * (size_t)(3 * rows)); /* hi, lo per row */
+    s->rstd = s->mean + 2 * rows;
     s->rows = rows, s->n = n;
     int64_t nb = (rows + LN_ROW_BLOCK - 1) / LN_ROW_BLOCK;
     TG_PAR_FOR(int64_t, b, nb, x->size > TG_PAR_MIN,
         int64_t r0 = b * LN_ROW_BLOCK;
         int64_t nr = rows - r0 < LN_ROW_BLOCK ? rows - r0 : LN_ROW_BLOCK;
         tg_kernel_layer_norm(x->data + r0 * n, gain ? gain->data : NULL,
-                             bias ? bias->data : NULL, y->data + r0 * n, s->mean + r0,
+                             bias ? bias->data : NULL, y->data + r0 * n, s->mean + 2 * r0,
                              s->rstd + r0, nr, n, eps));
     tg_tensor *in[3] = {x, NULL, NULL};
     int n_in = 1;

@@ -53,8 +53,9 @@ typedef struct tg_layer_norm_layer {
     float eps;         /* 1e-5 */
 } tg_layer_norm_layer;
 
-tg_layer_norm_layer tg_layer_norm_layer_new(tg_params *ps, const char *prefix, int n,
-                                            bool affine, bool bias);
+#define tg_layer_norm_layer_new(...) tg_layer_norm_layer_new_at(__VA_ARGS__, TG_HERE)
+tg_layer_norm_layer tg_layer_norm_layer_new_at(tg_params *ps, const char *prefix, int n,
+                                               bool affine, bool bias, tg_loc loc);
 #define tg_layer_norm_layer_forward(...) tg_layer_norm_layer_forward_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_layer_norm_layer_forward_at(tg_tape *t, const tg_layer_norm_layer *l,
                                           tg_tensor *x, tg_loc loc);
@@ -117,8 +118,10 @@ tg_tensor *tg_cross_entropy_loss_at(tg_tape *t, tg_tensor *logits, const int32_t
 #define tg_mse_loss_masked(...) tg_mse_loss_masked_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_mse_loss_masked_at(tg_tape *t, tg_tensor *pred, tg_tensor *target,
                                  tg_tensor *mask, tg_reduction r, tg_loc loc);
-/* (B, T, 1) on the tape: 1 where step k < lengths[b], else 0 (for tg_mse_loss_masked). */
-tg_tensor *tg_length_mask(tg_tape *t, const int32_t *lengths, int B, int T);
+/* (B, T, 1) on the tape: 1 where step k < lengths[b], else 0 (for tg_mse_loss_masked).
+ * lengths in 1..T (a contract); NULL means all T. */
+#define tg_length_mask(...) tg_length_mask_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_length_mask_at(tg_tape *t, const int32_t *lengths, int B, int T, tg_loc loc);
 /* Binary cross-entropy on logits x with targets y in [0, 1], in the stable form
  * max(x, 0) - x y + log(1 + exp(-|x|)). */
 tg_tensor *tg_bce_with_logits_loss_at(tg_tape *t, tg_tensor *logits, tg_tensor *target,
@@ -269,7 +272,8 @@ int tg_rnn_output_size(const tg_rnn *r); /* H, or 2H when bidirectional */
 /* Training switch (the layer starts in evaluation mode) and the random source of the
  * dropout between layers and of a stochastic cell (tg_cell_type.uses_rng); the rng is
  * needed when training with either, and must outlive the forward calls. */
-void tg_rnn_train(tg_rnn *r, bool training, tg_rng *rng);
+#define tg_rnn_train(...) tg_rnn_train_at(__VA_ARGS__, TG_HERE)
+void tg_rnn_train_at(tg_rnn *r, bool training, tg_rng *rng, tg_loc loc);
 
 /* Runs the layer over x: (B, T, I) when batch_first, else (T, B, I).
  * Returns (B, T, D*H) / (T, B, D*H) with return_sequences, else the last step (B, D*H)

@@ -170,14 +170,19 @@ tg_tensor *tg_mse_loss_masked_at(tg_tape *t, tg_tensor *pred, tg_tensor *target,
     return tg_scale_at(t, sum, (float)(1.0 / (double)(count * per)), loc);
 }
 
-tg_tensor *tg_length_mask(tg_tape *t, const int32_t *lengths, int B, int T)
+tg_tensor *tg_length_mask_at(tg_tape *t, const int32_t *lengths, int B, int T, tg_loc loc)
 {
-    if (!t || !lengths || B < 1 || T < 1)
-        tg_contract_fail(TG_HERE, "tg_length_mask", "needs a tape, lengths and B, T >= 1 "
-                         "(got B %d, T %d)", B, T);
+    if (!t || B < 1 || T < 1)
+        tg_contract_fail(loc, "tg_length_mask", "needs a tape and B, T >= 1 (got B %d, T %d)",
+                         B, T);
+    for (int b = 0; lengths && b < B; b++)
+        if (lengths[b] < 1 || lengths[b] > T)
+            tg_contract_fail(loc, "tg_length_mask", "lengths[%d] = %d is outside 1..%d", b,
+                             (int)lengths[b], T);
     tg_tensor *m = tg_tape_tensor(t, 3, (int[]){B, T, 1}, NULL);
     for (int b = 0; b < B; b++)
-        for (int k = 0; k < T && k < lengths[b]; k++) m->data[(int64_t)b * T + k] = 1.0f;
+        for (int k = 0; k < T && k < (lengths ? lengths[b] : T); k++)
+            m->data[(int64_t)b * T + k] = 1.0f;
     return m;
 }
 

@@ -65,12 +65,12 @@ tg_tensor *tg_linear_layer_forward_at(tg_tape *t, const tg_linear_layer *l, tg_t
 /* ---- layer norm --------------------------------------------------------------------------
  * PyTorch's nn.LayerNorm(n): "<prefix>.weight" (gain, ones) and "<prefix>.bias" (zeros). */
 
-tg_layer_norm_layer tg_layer_norm_layer_new(tg_params *ps, const char *prefix, int n,
-                                            bool affine, bool bias)
+tg_layer_norm_layer tg_layer_norm_layer_new_at(tg_params *ps, const char *prefix, int n,
+                                               bool affine, bool bias, tg_loc loc)
 {
     const char *fn = "tg_layer_norm_layer_new";
-    if (!ps) tg_contract_fail(TG_HERE, fn, "the store is NULL");
-    if (n <= 0) tg_contract_fail(TG_HERE, fn, "n must be > 0, got %d", n);
+    if (!ps) tg_contract_fail(loc, fn, "the store is NULL");
+    if (n <= 0) tg_contract_fail(loc, fn, "n must be > 0, got %d", n);
     char name[256];
     tg_layer_norm_layer l = {.eps = 1e-5f};
     if (!affine) return l;

@@ -16,6 +16,7 @@
  */
 #include "layers/internal.h"
 #include "autograd/internal.h" /* tg_tape_alloc, tg_check_tensor, tg_tape_pack_* */
+#include "tensor/trap.h"      /* contract failures on shard threads */
 
 #include <ctype.h>
 #include <stdio.h>
@@ -82,6 +83,9 @@ static int64_t param_dim(tg_cell_dim d, int I, int H)
 static void check_cell(const tg_cell_type *cell, tg_loc here)
 {
     const char *name = cell->name ? cell->name : "(unnamed)";
+    if (!cell->name || !cell->name[0])
+        tg_contract_fail(here, "tg_rnn_new", "a cell type needs a name (.name = \"...\"): "
+                         "messages and the parameters' documentation use it");
     if (!cell->step)
         tg_contract_fail(here, "tg_rnn_new", "cell \"%s\" has no step function", name);
     if (cell->gates < 1 || cell->n_state < 1 || cell->n_state > 4)
@@ -103,9 +107,12 @@ static void check_cell(const tg_cell_type *cell, tg_loc here)
         for (size_t k = 0; ok && k < len; k++)
             ok = isalnum((unsigned char)pn[k]) || pn[k] == '_';
         for (int j = 0; ok && j < i; j++) ok = strcmp(pn, cell->params[j].name) != 0;
+        static const char *const taken[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+        for (int j = 0; ok && j < 4; j++) ok = strcmp(pn, taken[j]) != 0;
         if (!ok)
             tg_contract_fail(here, "tg_rnn_new", "cell \"%s\": parameter %d's name \"%s\" "
-                             "must be 1 to 47 of [A-Za-z0-9_] and unique in the cell",
+                             "must be 1 to 47 of [A-Za-z0-9_], unique in the cell and not one of "
+                             "weight_ih, weight_hh, bias_ih, bias_hh",
                              name, i, pn);
     }
 }
@@ -156,7 +163,8 @@ tg_rnn *tg_rnn_new_at(tg_params *ps, const char *prefix, const tg_cell_type *cel
                          o.shard_rows);
     if (o.dropout > 0.0f && o.num_layers == 1) /* as PyTorch's nn.RNNBase warns */
         tg_warn(here, "tg_rnn_new", "dropout %g acts between stacked layers and this one has "
-                "a single layer, so it does nothing; put tg_dropout after the layer instead",
+                "a single layer, so it does nothing; put tg_dropout after the layer instead "
+                "(tg_model_dropout in a tg_model)",
                 (double)o.dropout);
 
     for (int l = 0; l < 2 && l < o.num_layers; l++) { /* the inputs of layer 0 and above */
@@ -214,14 +222,14 @@ tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction)
 
 int tg_rnn_output_size(const tg_rnn *r) { return r->hidden * r->dirs; }
 
-void tg_rnn_train(tg_rnn *r, bool training, tg_rng *rng)
+void tg_rnn_train_at(tg_rnn *r, bool training, tg_rng *rng, tg_loc loc)
 {
-    if (!r) tg_contract_fail(TG_HERE, "tg_rnn_train", "the layer is NULL");
+    if (!r) tg_contract_fail(loc, "tg_rnn_train", "the layer is NULL");
     if (training && r->opts.dropout > 0.0f && r->layers > 1 && !rng)
-        tg_contract_fail(TG_HERE, "tg_rnn_train", "dropout %g between layers needs an rng",
+        tg_contract_fail(loc, "tg_rnn_train", "dropout %g between layers needs an rng",
                          (double)r->opts.dropout);
     if (training && r->cell->uses_rng && !rng)
-        tg_contract_fail(TG_HERE, "tg_rnn_train", "cell \"%s\" draws random numbers in "
+        tg_contract_fail(loc, "tg_rnn_train", "cell \"%s\" draws random numbers in "
                          "training (uses_rng) and needs an rng", r->cell->name);
     r->training = training;
     r->rng = rng;
@@ -323,6 +331,13 @@ static void run_direction(tg_tape *t, const tg_rnn *r, int layer, int dir, tg_te
         for (int s = 0; s < cell->n_state; s++) {
             if (!next[s]) tg_contract_fail(loc, "tg_rnn_forward", "cell \"%s\" left state "
                                            "%d unset at step %d", cell->name, s, step);
+            if (next[s]->ndim != 2 || next[s]->shape[0] != B || next[s]->shape[1] != H) {
+                char got[64];
+                tg_contract_fail(loc, "tg_rnn_forward", "cell \"%s\" returned state %d of "
+                                 "shape %s at step %d; a state is (batch, hidden) = (%d, %d)",
+                                 cell->name, s, tg_shape_str(next[s], got, sizeof got), step,
+                                 B, H);
+            }
             /* past its length a sample keeps its state (a choice: padding never leaks) */
             state[s] = m ? tg_where_at(t, m, next[s], state[s], loc) : next[s];
         }
@@ -438,6 +453,24 @@ static void shards_backward(tg_tape *t, tg_node *n)
 }
 static const tg_op shards_op = {"rnn_shards", shards_backward};
 
+/* Shard k's forward on its own tape, under a trap: false when a contract failed inside
+ * (its message is in trap->msg). */
+static bool shard_forward(tg_rnn *r, shard_set *s, int k, run_seed rs, tg__trap *trap,
+                          tg_loc loc)
+{
+    tg__contract_trap = trap;
+    if (setjmp(trap->jb) != 0) {
+        tg__contract_trap = NULL;
+        return false;
+    }
+    s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL,
+                            (run_seed){rs.on, rs.seed, k,
+                                       rs.lengths ? rs.lengths + s->b0[k] : NULL},
+                            loc);
+    tg__contract_trap = NULL;
+    return true;
+}
+
 static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, run_seed rs,
                                   tg_loc loc)
 {
@@ -458,11 +491,20 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, ru
         xs->grad = NULL, xs->grad_base = NULL, xs->node = NULL, xs->name = NULL;
         s->x[k] = xs;
     }
+    /* a contract failure inside a shard (a user's cell, say) is trapped on its thread and
+     * raised here, on the caller's, once */
+    tg__trap *trap = tg_tape_alloc(t, sizeof *trap * (size_t)n);
+    bool *failed = tg_tape_alloc(t, sizeof *failed * (size_t)n);
     TG_PAR_FOR(int, k, n, n > 1, /* a shard per thread; ops inside do not fork */
-        s->y[k] = forward_plain(s->tape[k], r, s->x[k], NULL, NULL,
-                                (run_seed){rs.on, rs.seed, k,
-                                           rs.lengths ? rs.lengths + s->b0[k] : NULL},
-                                loc));
+        failed[k] = !shard_forward(r, s, k, rs, &trap[k], loc));
+    for (int k = 0; k < n; k++)
+        if (failed[k]) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s [in batch shard %d of %d: rows %d..%d of %d; set "
+                     "tg_rnn_opts.shard_rows = 0 to run unsharded]", trap[k].msg, k + 1, n,
+                     s->b0[k], s->b0[k + 1] - 1, B);
+            tg__contract_raise(msg);
+        }
     tg_tensor *y0 = s->y[0];
     int shape[TG_MAX_DIMS];
     memcpy(shape, y0->shape, sizeof shape);

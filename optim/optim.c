@@ -44,15 +44,29 @@ void optim_need_nonneg(tg_loc loc, const char *op, const char *field, double v)
 
 static void check_type(const tg_optim_type *t, tg_loc loc)
 {
-    if (!t || !t->name || !t->update || t->opts_size < sizeof(double) || !t->defaults)
-        tg_contract_fail(loc, "tg_optim_new", "an optimizer type needs a name, an update "
-                         "function, options starting with double lr (opts_size >= %zu) and "
-                         "defaults", sizeof(double));
+    const char *fn = "tg_optim_new";
+    if (!t) tg_contract_fail(loc, fn, "the optimizer type is NULL");
+    const char *nm = t->name ? t->name : "(unnamed)";
+    const char *missing = !t->name                      ? "a name"
+                          : !t->update                  ? "an update function"
+                          : t->opts_size < sizeof(double) ? "opts_size (its options start with "
+                                                            "double lr)"
+                          : !t->defaults                ? "defaults"
+                                                        : NULL;
+    if (missing) tg_contract_fail(loc, fn, "optimizer type \"%s\" lacks %s", nm, missing);
     int n = 0;
-    while (n <= TG_OPTIM_MAX_STATE && t->state_names[n]) n++;
+    while (n <= TG_OPTIM_MAX_STATE && t->state_names[n]) {
+        if (!t->state_names[n][0])
+            tg_contract_fail(loc, fn, "optimizer type \"%s\": state name %d is empty", nm, n);
+        for (int k = 0; k < n; k++)
+            if (strcmp(t->state_names[k], t->state_names[n]) == 0)
+                tg_contract_fail(loc, fn, "optimizer type \"%s\": state name \"%s\" appears "
+                                 "twice", nm, t->state_names[n]);
+        n++;
+    }
     if (n > TG_OPTIM_MAX_STATE)
-        tg_contract_fail(loc, "tg_optim_new", "%s: state_names holds more than %d names "
-                         "(NULL-terminated)", t->name, TG_OPTIM_MAX_STATE);
+        tg_contract_fail(loc, fn, "%s: state_names holds more than %d names "
+                         "(NULL-terminated)", nm, TG_OPTIM_MAX_STATE);
 }
 
 tg_optim *optim_make(tg_params *ps, const tg_optim_type *type, const void *opts,
@@ -75,6 +89,13 @@ tg_optim *optim_make(tg_params *ps, const tg_optim_type *type, const void *opts,
     o->lr = lr;
     if (type->states_used) {
         o->nbuf = type->states_used(o->opts, o->used);
+        int names = 0;
+        while (names < TG_OPTIM_MAX_STATE && type->state_names[names]) names++;
+        bool ok = o->nbuf >= 0 && o->nbuf <= names;
+        for (int k = 0; ok && k < o->nbuf; k++) ok = o->used[k] >= 0 && o->used[k] < names;
+        if (!ok)
+            tg_contract_fail(loc, fn, "optimizer type \"%s\": states_used gave %d buffers or "
+                             "an index outside its %d state_names", type->name, o->nbuf, names);
     } else {
         while (o->nbuf < TG_OPTIM_MAX_STATE && type->state_names[o->nbuf]) {
             o->used[o->nbuf] = o->nbuf;

@@ -244,7 +244,9 @@ enum { TG_OPTIM_MAX_STATE = 4 };
 typedef struct tg_optim_update {
     float *param;                     /* (n), updated in place */
     const float *grad;                /* (n) */
-    float *state[TG_OPTIM_MAX_STATE]; /* the parameter's buffers, in state_names order, (n) */
+    /* The parameter's buffers, (n) each: those these options use, in the order states_used
+     * gives them (without states_used: all of state_names, in order). */
+    float *state[TG_OPTIM_MAX_STATE];
     int64_t n;
     int64_t step;     /* this parameter's step count t, this step included (1 first) */
     double lr;        /* the current learning rate (tg_optim_set_lr) */
@@ -260,10 +262,12 @@ typedef struct tg_optim_type {
     void (*update)(const tg_optim_update *u);
     /* Optional: checks options; a value no one means calls tg_contract_fail(loc, ...). */
     void (*check)(const void *opts, const char *fn, tg_loc loc);
-    /* Optional: which of state_names these options use (their indices in order into
-     * used[]; returns the count); NULL: all of them. */
+    /* Optional: which of state_names these options use: writes their indices into used[]
+     * and returns the count. The update's state[k] and init_state's state[k] are then
+     * state_names[used[k]] (RMSprop with momentum but not centered: state[1] is
+     * momentum_buffer). NULL: all of them, in order. */
     int (*states_used)(const void *opts, int *used);
-    /* Optional: fills new buffers (state[k], n floats each); NULL: zeros. */
+    /* Optional: fills new buffers (state[k] as in the update, n floats each); NULL: zeros. */
     void (*init_state)(const void *opts, float *const *state, int64_t n);
     bool whole; /* the update needs the whole parameter in one call (a norm, say) */
 } tg_optim_type;

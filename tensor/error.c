@@ -1,6 +1,7 @@
 /* tensor/error.c — contract-violation handler, warnings and the last-error message.
  * Not a logger: one thread-local message buffer and two process-wide handlers. */
 #include "tensor/error.h"
+#include "tensor/trap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,7 +49,18 @@ _Noreturn void tg_contract_fail(tg_loc loc, const char *op, const char *fmt, ...
     if (n > 0 && (size_t)n < sizeof msg)
         snprintf(msg + n, sizeof msg - (size_t)n, " (called at %s:%d)",
                  loc.file ? loc.file : "?", loc.line);
-    handler(msg, handler_user);
+    if (tg__contract_trap) { /* on a worker thread: the caller re-raises it */
+        snprintf(tg__contract_trap->msg, sizeof tg__contract_trap->msg, "%s", msg);
+        longjmp(tg__contract_trap->jb, 1);
+    }
+    tg__contract_raise(msg);
+}
+
+_Thread_local tg__trap *tg__contract_trap;
+
+_Noreturn void tg__contract_raise(const char *message)
+{
+    handler(message, handler_user);
     /* A handler that returns cannot give the op a result: stop here. */
     abort();
 }

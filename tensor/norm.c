@@ -86,6 +86,11 @@ void tg_kernel_layer_norm_param_grads(const float *x, const float *dy, const flo
 
 /* ---- naive twins: double, one element at a time ------------------------------------------ */
 
+static double row_mean(const float *mean, int64_t r)
+{
+    return (double)mean[2 * r] + (double)mean[2 * r + 1];
+}
+
 void tg_kernel_layer_norm_naive(const float *x, const float *gain, const float *bias, float *y,
                                 float *mean, float *rstd, int64_t rows, int n, float eps)
 {
@@ -96,7 +101,8 @@ void tg_kernel_layer_norm_naive(const float *x, const float *gain, const float *
         double mu = s / n;
         for (int j = 0; j < n; j++) s2 += (xr[j] - mu) * (xr[j] - mu);
         double rs = 1.0 / sqrt(s2 / n + (double)eps);
-        mean[r] = (float)mu, rstd[r] = (float)rs;
+        mean[2 * r] = (float)mu, mean[2 * r + 1] = (float)(mu - (double)(float)mu);
+        rstd[r] = (float)rs;
         for (int j = 0; j < n; j++)
             y[r * n + j] = (float)((xr[j] - mu) * rs * (gain ? gain[j] : 1.0) +
                                    (bias ? bias[j] : 0.0));
@@ -112,11 +118,11 @@ void tg_kernel_layer_norm_backward_naive(const float *x, const float *dy, const 
         for (int j = 0; j < n; j++) {
             double g = (double)dy[r * n + j] * (gain ? gain[j] : 1.0);
             a += g;
-            b += g * ((x[r * n + j] - (double)mean[r]) * rstd[r]);
+            b += g * ((x[r * n + j] - row_mean(mean, r)) * rstd[r]);
         }
         for (int j = 0; j < n; j++) {
             double g = (double)dy[r * n + j] * (gain ? gain[j] : 1.0);
-            double xh = (x[r * n + j] - (double)mean[r]) * rstd[r];
+            double xh = (x[r * n + j] - row_mean(mean, r)) * rstd[r];
             dx[r * n + j] += (float)(rstd[r] * (g - a / n - xh * b / n));
         }
     }
@@ -129,7 +135,7 @@ void tg_kernel_layer_norm_param_grads_naive(const float *x, const float *dy, con
     for (int j = j0; j < j1; j++) {
         double g = 0.0, b = 0.0;
         for (int64_t r = 0; r < rows; r++) {
-            g += (double)dy[r * n + j] * ((x[r * n + j] - (double)mean[r]) * rstd[r]);
+            g += (double)dy[r * n + j] * ((x[r * n + j] - row_mean(mean, r)) * rstd[r]);
             b += dy[r * n + j];
         }
         if (dgain) dgain[j] += (float)g;

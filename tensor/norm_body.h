@@ -28,9 +28,11 @@ NM_INLINE float NM(hsum)(NM(vf) v)
     return s;
 }
 
-/* Per row r of x (rows, n): mean[r], rstd[r] = 1 / sqrt(var + eps) with the biased
- * variance (two passes: mean, then squared deviations), and
- * y = (x - mean) rstd gain + bias (gain, bias may be NULL: 1 and 0). */
+/* Per row r of x (rows, n): the mean as a pair mean[2r] + mean[2r+1] (hi + lo), rstd[r] =
+ * 1 / sqrt(var + eps) with the biased variance, and y = (x - mean) rstd gain + bias (gain,
+ * bias may be NULL: 1 and 0). The sums run on x - x[0] (exact for values near each other)
+ * and the deviations are (x - hi) - lo, so a row far from zero (1e7 + {0, 1, 2, 3}) keeps
+ * the precision a float row near zero has. */
 NM_FN void NM(ln_forward)(const float *x, const float *gain, const float *bias, float *y,
                           float *mean, float *rstd, int64_t rows, int n, float eps)
 {
@@ -38,28 +40,29 @@ NM_FN void NM(ln_forward)(const float *x, const float *gain, const float *bias, 
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
         float *yr = y + r * n;
+        const float shift = xr[0];
         NM(vf) acc = {0};
-        for (int j = 0; j < nv; j += NM_W) acc += NM(ld)(xr + j);
+        for (int j = 0; j < nv; j += NM_W) acc += NM(ld)(xr + j) - shift;
         float s = NM(hsum)(acc);
-        for (int j = nv; j < n; j++) s += xr[j];
-        const float mu = s / (float)n;
+        for (int j = nv; j < n; j++) s += xr[j] - shift;
+        const float dmean = s / (float)n, hi = shift + dmean, lo = (shift - hi) + dmean;
         NM(vf) acc2 = {0};
         for (int j = 0; j < nv; j += NM_W) {
-            NM(vf) d = NM(ld)(xr + j) - mu;
+            NM(vf) d = (NM(ld)(xr + j) - hi) - lo;
             acc2 += d * d;
         }
         float s2 = NM(hsum)(acc2);
-        for (int j = nv; j < n; j++) s2 += (xr[j] - mu) * (xr[j] - mu);
+        for (int j = nv; j < n; j++) s2 += ((xr[j] - hi) - lo) * ((xr[j] - hi) - lo);
         const float rs = 1.0f / sqrtf(s2 / (float)n + eps);
-        mean[r] = mu, rstd[r] = rs;
+        mean[2 * r] = hi, mean[2 * r + 1] = lo, rstd[r] = rs;
         for (int j = 0; j < nv; j += NM_W) {
-            NM(vf) v = (NM(ld)(xr + j) - mu) * rs;
+            NM(vf) v = ((NM(ld)(xr + j) - hi) - lo) * rs;
             if (gain) v *= NM(ld)(gain + j);
             if (bias) v += NM(ld)(bias + j);
             memcpy(yr + j, &v, sizeof v);
         }
         for (int j = nv; j < n; j++) {
-            float v = (xr[j] - mu) * rs;
+            float v = ((xr[j] - hi) - lo) * rs;
             if (gain) v *= gain[j];
             if (bias) v += bias[j];
             yr[j] = v;
@@ -76,31 +79,31 @@ NM_FN void NM(ln_backward)(const float *x, const float *dy, const float *gain,
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n, *gr = dy + r * n;
         float *dr = dx + r * n;
-        const float mu = mean[r], rs = rstd[r];
+        const float hi = mean[2 * r], lo = mean[2 * r + 1], rs = rstd[r];
         NM(vf) va = {0}, vb = {0};
         for (int j = 0; j < nv; j += NM_W) {
             NM(vf) g = NM(ld)(gr + j);
             if (gain) g *= NM(ld)(gain + j);
             va += g;
-            vb += g * ((NM(ld)(xr + j) - mu) * rs);
+            vb += g * (((NM(ld)(xr + j) - hi) - lo) * rs);
         }
         float a = NM(hsum)(va), b = NM(hsum)(vb);
         for (int j = nv; j < n; j++) {
             float g = gain ? gr[j] * gain[j] : gr[j];
             a += g;
-            b += g * ((xr[j] - mu) * rs);
+            b += g * (((xr[j] - hi) - lo) * rs);
         }
         const float am = a * inv_n, bm = b * inv_n;
         for (int j = 0; j < nv; j += NM_W) {
             NM(vf) g = NM(ld)(gr + j);
             if (gain) g *= NM(ld)(gain + j);
-            NM(vf) xh = (NM(ld)(xr + j) - mu) * rs;
+            NM(vf) xh = ((NM(ld)(xr + j) - hi) - lo) * rs;
             NM(vf) d = NM(ld)(dr + j) + rs * (g - am - xh * bm);
             memcpy(dr + j, &d, sizeof d);
         }
         for (int j = nv; j < n; j++) {
             float g = gain ? gr[j] * gain[j] : gr[j];
-            float xh = (xr[j] - mu) * rs;
+            float xh = ((xr[j] - hi) - lo) * rs;
             dr[j] += rs * (g - am - xh * bm);
         }
     }
@@ -115,11 +118,11 @@ NM_FN void NM(ln_param_grads)(const float *x, const float *dy, const float *mean
     const int jv = j0 + (j1 - j0) / NM_W * NM_W;
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n, *gr = dy + r * n;
-        const float mu = mean[r], rs = rstd[r];
+        const float hi = mean[2 * r], lo = mean[2 * r + 1], rs = rstd[r];
         for (int j = j0; j < jv; j += NM_W) {
             NM(vf) g = NM(ld)(gr + j);
             if (dgain) {
-                NM(vf) d = NM(ld)(dgain + j) + g * ((NM(ld)(xr + j) - mu) * rs);
+                NM(vf) d = NM(ld)(dgain + j) + g * (((NM(ld)(xr + j) - hi) - lo) * rs);
                 memcpy(dgain + j, &d, sizeof d);
             }
             if (dbias) {
@@ -128,7 +131,7 @@ NM_FN void NM(ln_param_grads)(const float *x, const float *dy, const float *mean
             }
         }
         for (int j = jv; j < j1; j++) {
-            if (dgain) dgain[j] += gr[j] * ((xr[j] - mu) * rs);
+            if (dgain) dgain[j] += gr[j] * (((xr[j] - hi) - lo) * rs);
             if (dbias) dbias[j] += gr[j];
         }
     }

@@ -215,11 +215,12 @@ void tg_kernel_sigmoid_naive(const float *x, float *y, int64_t n);
 void tg_kernel_tanh_naive(const float *x, float *y, int64_t n);
 
 /* Layer norm of `rows` contiguous rows of n floats (tensor/norm.c), as PyTorch's
- * torch.nn.functional.layer_norm over the last axis: per row mean[r] and
- * rstd[r] = 1 / sqrt(var + eps) with the biased variance, and
+ * torch.nn.functional.layer_norm over the last axis: per row the mean as a float pair
+ * mean[2r] + mean[2r+1] (hi + lo: a row far from zero, 1e7 + {0, 1, 2, 3}, keeps the
+ * precision of one near zero), rstd[r] = 1 / sqrt(var + eps) with the biased variance, and
  * y = (x - mean) rstd gain + bias (gain and bias (n) may be NULL: 1 and 0).
  * backward: dx += rstd (g - mean(g) - xhat mean(g xhat)) with g = dy gain and
- * xhat = (x - mean) rstd, from forward's mean and rstd (Ba et al. 2016).
+ * xhat = ((x - hi) - lo) rstd, from forward's mean and rstd (Ba et al. 2016).
  * param_grads: for columns [j0, j1): dgain[j] += sum_r dy xhat, dbias[j] += sum_r dy, over
  * rows in order (either may be NULL). On the path of tg_simd_get_path, sums in float lanes;
  * the naive twins sum in double. No threads, no allocation. */

@@ -969,3 +969,33 @@ Test(checkpoint, scalers_save_and_load_exactly, .init = tt_setup, .fini = tt_tea
     tg_params_free(ps);
     tg_tensor_free(x);
 }
+
+/* NaN padding with a Dense layer before the recurrent one: the model zeroes x's padding
+ * first, so training stays finite; val_x without val_lengths is refused. */
+Test(fit, nan_padding_before_a_dense_layer_stays_out_of_training)
+{
+    enum { N = 32, T = 8 };
+    int32_t lengths[N];
+    tg_tensor *x, *y;
+    tt_padded_data(N, T, lengths, &x, &y);
+    tg_tensor *x2 = tg_tensor_new(3, (int[]){N, T, 2});
+    for (int i = 0; i < N * T; i++) x2->data[2 * i] = x2->data[2 * i + 1] = x->data[i];
+    tg_model *m = tg_model_new(4);
+    tg_model_input(m, T, 2);
+    tg_model_dense(m, 3, TG_ACT_TANH); /* sees the padding first */
+    tg_model_rnn(m, &tg_cell_gru, 4, true);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_model_compile(m, TG_LOSS_MSE, tg_optim_adam(tg_model_params(m), NULL));
+    tg_fit_opts fo = tg_fit_defaults();
+    fo.epochs = 3, fo.verbose = 0, fo.batch_size = 8, fo.lengths = lengths;
+    cr_assert_eq(tg_model_fit(m, x2, y, &fo, NULL), TG_OK, "%s", tg_last_error());
+    tg_tensor *pred;
+    cr_assert_eq(tg_model_predict_padded(m, x2, lengths, 8, &pred), TG_OK);
+    for (int i = 0; i < pred->size; i++) cr_assert(isfinite(pred->data[i]), "prediction %d", i);
+    fo.val_x = x2, fo.val_y = y; /* no val_lengths */
+    cr_expect_eq(tg_model_fit(m, x2, y, &fo, NULL), TG_ERR_ARG);
+    cr_expect(strstr(tg_last_error(), "val_x has no val_lengths"), "%s", tg_last_error());
+    tg_tensor_free(pred), tg_tensor_free(x2);
+    tg_model_free(m);
+    tg_tensor_free(x), tg_tensor_free(y);
+}

@@ -86,7 +86,7 @@ Test(layer_norm, kernels_match_their_naive_twin_on_every_path)
     tg_simd_path saved = tg_simd_get_path();
     enum { ROWS = 5, MAXN = 257 };
     float *x = malloc(sizeof(float) * ROWS * MAXN), *dy = malloc(sizeof(float) * ROWS * MAXN);
-    float *y[2], *dx[2], *dg[2], *db[2], mean[2][ROWS], rstd[2][ROWS];
+    float *y[2], *dx[2], *dg[2], *db[2], mean[2][2 * ROWS], rstd[2][ROWS];
     for (int v = 0; v < 2; v++) {
         y[v] = malloc(sizeof(float) * ROWS * MAXN), dx[v] = calloc(ROWS * MAXN, sizeof(float));
         dg[v] = calloc(MAXN, sizeof(float)), db[v] = calloc(MAXN, sizeof(float));
@@ -125,8 +125,12 @@ Test(layer_norm, kernels_match_their_naive_twin_on_every_path)
                 cr_expect(fabsf(db[0][j] - db[1][j]) <= 1e-5f * (1.0f + fabsf(db[1][j])),
                           "%s n %d dbias[%d]", tg_simd_name(p), n, j);
             }
-            for (int i = 0; i < ROWS; i++)
+            for (int i = 0; i < ROWS; i++) {
                 cr_expect(fabsf(rstd[0][i] - rstd[1][i]) <= 1e-6f * rstd[1][i], "rstd");
+                double m0 = (double)mean[0][2 * i] + mean[0][2 * i + 1];
+                double m1 = (double)mean[1][2 * i] + mean[1][2 * i + 1];
+                cr_expect(fabs(m0 - m1) <= 1e-6 * (1 + fabs(m1)), "mean %g vs %g", m0, m1);
+            }
         }
     }
     tg_simd_set_path(saved);
@@ -524,4 +528,100 @@ Test(variants, own_parameters_save_and_load_with_the_layer)
     remove(path);
     tg_rnn_free(ra), tg_rnn_free(rb);
     tg_params_free(a), tg_params_free(b);
+}
+
+/* ---- a cell's mistakes are reported on the caller's thread, with what went wrong ------------ */
+
+static void vt_bad_at_step2(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
+                            tg_tensor *const *s, tg_tensor **out)
+{
+    /* at step 2, a slice of the wrong width: tg_add fails inside the cell */
+    out[0] = tg_add(t, xw[0], tg_slice(t, s[0], 1, 0, 1 + (ctx->step == 2)));
+}
+static void vt_wide_state(tg_tape *t, const tg_cell_ctx *ctx, tg_tensor *const *xw,
+                          tg_tensor *const *s, tg_tensor **out)
+{
+    (void)ctx, (void)s;
+    out[0] = tg_tanh(t, xw[0]); /* (B, 2H) for a 2-gate cell: not a state */
+}
+
+Test(variants, a_cells_contract_failure_in_a_shard_reaches_the_callers_handler)
+{
+    const tg_cell_type bad = {.name = "bad", .gates = 1, .n_state = 1, .step = vt_bad_at_step2};
+    const tg_cell_type wide = {.name = "wide", .gates = 2, .n_state = 1, .step = vt_wide_state};
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 1, 0);
+    tg_rnn *r = tg_rnn_new(ps, "b", &bad, 2, 1, NULL, &rng);
+    tg_rnn *w = tg_rnn_new(ps, "w", &wide, 2, 4, NULL, &rng);
+    tg_tensor *x = tg_tensor_new(3, (int[]){64, 4, 2}); /* 64 rows: 2 shards on threads */
+    tg_tape *tp = tg_tape_new();
+    for (int threads = 1; threads <= 2; threads++) {
+        tg_set_num_threads(threads);
+        EXPECT_RAISES(tg_rnn_forward(tp, r, x, NULL, NULL));
+        EXPECT_MSG_HAS("in batch shard 1 of 2: rows 0..31 of 64");
+        tg_tape_reset(tp);
+        EXPECT_RAISES(tg_rnn_forward(tp, w, x, NULL, NULL));
+        EXPECT_MSG_HAS("cell \"wide\" returned state 0 of shape (32, 8) at step 0; a state is "
+                       "(batch, hidden) = (32, 4)");
+        tg_tape_reset(tp);
+    }
+    tg_set_num_threads(0);
+    tg_tape_free(tp);
+    tg_tensor_free(x);
+    tg_rnn_free(r), tg_rnn_free(w);
+    tg_params_free(ps);
+}
+
+/* Rows far from zero keep a row near zero's precision: 1e7 + {0, 1, 2, 3} (exact floats)
+ * normalizes to what {0, 1, 2, 3} does, on every path (a float mean would be off by 0.5). */
+Test(layer_norm, rows_far_from_zero_keep_their_precision)
+{
+    float far[4] = {1e7f, 1e7f + 1, 1e7f + 2, 1e7f + 3}, near[4] = {0, 1, 2, 3}, y[2][4];
+    float mean[2][2], rstd[2][1];
+    tg_simd_path saved = tg_simd_get_path();
+    for (int p = TG_SIMD_PORTABLE; p <= TG_SIMD_AVX512; p++) {
+        if (!tg_simd_cpu_supports((tg_simd_path)p)) continue;
+        tg_simd_set_path((tg_simd_path)p);
+        tg_kernel_layer_norm(far, NULL, NULL, y[0], mean[0], rstd[0], 1, 4, 1e-5f);
+        tg_kernel_layer_norm(near, NULL, NULL, y[1], mean[1], rstd[1], 1, 4, 1e-5f);
+        for (int j = 0; j < 4; j++)
+            cr_expect(fabsf(y[0][j] - y[1][j]) < 1e-6f, "%s: %g vs %g", tg_simd_name(p),
+                      y[0][j], y[1][j]);
+        cr_expect_float_eq(y[1][0], -1.3416355f, 1e-5f);
+    }
+    tg_simd_set_path(saved);
+}
+
+/* The runner's names stay its own; a cell needs a name; an optimizer type says what it
+ * lacks; tg_length_mask checks its lengths. */
+Test(variants, reserved_names_unnamed_cells_and_incomplete_optimizer_types)
+{
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 1, 0);
+    tg_cell_type taken = tg_cell_lstm;
+    taken.params[0] = (tg_cell_param){.name = "weight_ih", .shape = {{.hidden = 1}}};
+    EXPECT_RAISES(tg_rnn_new(ps, "a", &taken, 2, 3, NULL, &rng));
+    EXPECT_MSG_HAS("\"weight_ih\" must be");
+    tg_cell_type unnamed = tg_cell_gru;
+    unnamed.name = NULL;
+    EXPECT_RAISES(tg_rnn_new(ps, "b", &unnamed, 2, 3, NULL, &rng));
+    EXPECT_MSG_HAS("a cell type needs a name");
+    tg_optim_type t = tg_optim_adam_type;
+    t.update = NULL;
+    EXPECT_RAISES(tg_optim_new(ps, &t, NULL));
+    EXPECT_MSG_HAS("\"Adam\" lacks an update function");
+    t = tg_optim_adam_type;
+    t.state_names[1] = "exp_avg";
+    EXPECT_RAISES(tg_optim_new(ps, &t, NULL));
+    EXPECT_MSG_HAS("state name \"exp_avg\" appears twice");
+    tg_tape *tp = tg_tape_new();
+    EXPECT_RAISES(tg_length_mask(tp, ((int32_t[]){3, 0}), 2, 3));
+    EXPECT_MSG_HAS("lengths[1] = 0 is outside 1..3");
+    EXPECT_MSG_HAS("test_variants.c:");
+    tg_tensor *all = tg_length_mask(tp, NULL, 2, 3);
+    for (int i = 0; i < 6; i++) cr_expect_eq(all->data[i], 1.0f);
+    tg_tape_free(tp);
+    tg_params_free(ps);
 }

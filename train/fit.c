@@ -398,6 +398,9 @@ static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y
     int n = x->shape[0];
     tg_status st = TG_OK;
     fs->val_x = o->val_x, fs->val_y = o->val_y;
+    if (o->lengths && o->val_x && !o->val_lengths)
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: lengths are given for x but val_x has no "
+                       "val_lengths (its padding would count as data)");
     if (fs->val_x || fs->val_y) {
         if ((st = check_xy("tg_model_fit (validation data)", fs->val_x, fs->val_y)) != TG_OK)
             return st;

@@ -121,19 +121,20 @@ static layer *push(tg_model *m, layer_kind kind, const char *base)
     return l;
 }
 
-void tg_model_rnn_opts(tg_model *m, const tg_cell_type *cell, int units, const tg_rnn_opts *o)
+void tg_model_rnn_opts_at(tg_model *m, const tg_cell_type *cell, int units,
+                          const tg_rnn_opts *o, tg_loc loc)
 {
     int nd, shape[2];
     current_shape(m, &nd, shape, "tg_model_rnn");
     if (nd != 2)
-        tg_contract_fail(TG_HERE, "tg_model_rnn",
+        tg_contract_fail(loc, "tg_model_rnn",
                          "a recurrent layer needs (timesteps, features) input; the layer "
                          "before gives one vector per sample (return_sequences is off?)");
     tg_rnn_opts ro = o ? *o : tg_rnn_defaults();
     ro.batch_first = true;
     int64_t before = tg_params_numel(m->ps);
     layer *l = push(m, LAYER_RNN, cell->name);
-    l->rnn = tg_rnn_new(m->ps, l->name, cell, shape[1], units, &ro, &m->init_rng);
+    l->rnn = tg_rnn_new_at(m->ps, l->name, cell, shape[1], units, &ro, &m->init_rng, loc);
     l->n_params = tg_params_numel(m->ps) - before;
     int out = tg_rnn_output_size(l->rnn);
     l->out_ndim = ro.return_sequences ? 2 : 1;
@@ -147,7 +148,7 @@ void tg_model_rnn(tg_model *m, const tg_cell_type *cell, int units, bool return_
     o.return_sequences = return_sequences;
     o.init = m->init;
     o.unit_forget_bias = m->init == TG_INIT_KERAS;
-    tg_model_rnn_opts(m, cell, units, &o);
+    tg_model_rnn_opts_at(m, cell, units, &o, TG_HERE);
 }
 
 void tg_model_dropout(tg_model *m, float p)
@@ -229,11 +230,14 @@ tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
 {
     if (!m || m->n == 0) tg_contract_fail(loc, "tg_model_forward", "the model has no layers");
     tg_tensor *h = x;
+    if (lengths && x && x->ndim == 3) /* padding zeroed first: no layer sees its values */
+        h = tg_where_at(t, tg_length_mask_at(t, lengths, x->shape[0], x->shape[1], loc), x,
+                        NULL, loc);
     for (int i = 0; i < m->n; i++) {
         layer *l = &m->layers[i];
         switch (l->kind) {
         case LAYER_RNN:
-            tg_rnn_train(l->rnn, training, &m->dropout_rng);
+            tg_rnn_train_at(l->rnn, training, &m->dropout_rng, loc);
             h = tg_rnn_forward_padded_at(t, l->rnn, h, lengths, NULL, NULL, loc);
             break;
         case LAYER_DROPOUT:

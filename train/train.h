@@ -133,7 +133,9 @@ void tg_model_input(tg_model *m, int timesteps, int features);
 /* A recurrent layer (batch-first). return_sequences as Keras. */
 void tg_model_rnn(tg_model *m, const tg_cell_type *cell, int units, bool return_sequences);
 /* The same with every runner option (layers, bidirectional, ...). */
-void tg_model_rnn_opts(tg_model *m, const tg_cell_type *cell, int units, const tg_rnn_opts *o);
+#define tg_model_rnn_opts(...) tg_model_rnn_opts_at(__VA_ARGS__, TG_HERE)
+void tg_model_rnn_opts_at(tg_model *m, const tg_cell_type *cell, int units,
+                          const tg_rnn_opts *o, tg_loc loc);
 void tg_model_dropout(tg_model *m, float p);
 /* A linear layer on the last axis, then the activation. */
 void tg_model_dense(tg_model *m, int units, tg_activation act);
@@ -150,8 +152,11 @@ int64_t tg_model_param_count(const tg_model *m);
 #define tg_model_forward(...) tg_model_forward_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_model_forward_at(tg_tape *t, tg_model *m, tg_tensor *x, bool training,
                                tg_loc loc);
-/* The same for sequences padded to T with lengths[b] real steps each (NULL: all T): every
- * recurrent layer runs as tg_rnn_forward_padded, so outputs past a length are 0. */
+/* The same for sequences padded to T with lengths[b] real steps each (NULL: all T): x's
+ * padded steps are zeroed first (so their values, NaN included, reach no layer and no
+ * gradient), and every recurrent layer runs as tg_rnn_forward_padded, whose outputs past
+ * a length are 0; a Dense layer after it maps those zeros to its bias (fit and evaluate
+ * leave such steps out of the loss). */
 #define tg_model_forward_padded(...) tg_model_forward_padded_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
                                       const int32_t *lengths, bool training, tg_loc loc);
