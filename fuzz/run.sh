@@ -23,19 +23,28 @@ flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off $(pkg-config --cflag
        -g -O1 -I. -fno-omit-frame-pointer -Wno-unknown-pragmas
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 libs=(-ljansson $(pkg-config --libs stb) -lm)
+# The library once, as objects with fuzzer instrumentation (2 compilers at a time), then one
+# link per harness.
+mkdir -p "$out/obj"
+echo "== compiling the library for fuzzing"
+printf '%s\n' $srcs | xargs -P 2 -I{} sh -c '
+    o="$0/obj/$(echo "{}" | tr / _).o"
+    [ -f "$o" ] && [ "$o" -nt "{}" ] || clang "$@" -fsanitize=fuzzer-no-link -c "{}" -o "$o"
+' "$out" "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=address,undefined}"
 for h in "${harnesses[@]}"; do
     exe=$out/fuzz_$h
-    if [ ! -x "$exe" ] || [ -n "$(find $srcs fuzz/fuzz_$h.c -newer "$exe" | head -1)" ]; then
-        echo "== building $exe"
-        clang "${flags[@]}" $srcs "fuzz/fuzz_$h.c" "${libs[@]}" -o "$exe"
-    fi
+    echo "== building $exe"
+    clang "${flags[@]}" "$out"/obj/*.o "fuzz/fuzz_$h.c" "${libs[@]}" -o "$exe"
     mkdir -p "$out/corpus-$h"
     case $budget in
         -runs=*) limit=$budget ;;
         *) limit=-max_total_time=$budget ;;
     esac
     echo "== fuzzing $h ($limit)"
+    rc=0
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         "$exe" "$limit" -max_len=4096 -artifact_prefix="$out/" -print_final_stats=1 \
-        "$out/corpus-$h" "fuzz/corpus/$h" 2>&1 | tail -n 12
+        "$out/corpus-$h" "fuzz/corpus/$h" > "$out/$h.log" 2>&1 || rc=$?
+    tail -n 12 "$out/$h.log"
+    [ "$rc" = 0 ] || { echo "fuzz/run.sh: $h found a problem (log: $out/$h.log)"; exit 1; }
 done

@@ -858,6 +858,7 @@ Test(checkpoint, low_level_loop_resumed_in_a_new_process_gives_the_same_bits,
     cr_assert(pid >= 0);
     if (pid == 0) {
         tt_low_run(x, y, 5, 10, half, NULL, resumed, 999);
+        tg_tensor_free(x), tg_tensor_free(y); /* the child's copies: valgrind counts leaks */
         _exit(0);
     }
     int status;
@@ -930,6 +931,7 @@ Test(checkpoint, fit_resumed_from_its_backup_in_a_new_process_gives_the_same_bit
     cr_assert(pid >= 0);
     if (pid == 0) {
         tt_fit_run(x, y, 999, backup, 0, resumed); /* other initial weights: the backup wins */
+        tg_tensor_free(x), tg_tensor_free(y);       /* the child's copies: valgrind counts leaks */
         _exit(access(backup, F_OK) == 0 ? 3 : 0);   /* a finished fit removes its backup */
     }
     int status;
