@@ -14,7 +14,10 @@
  *     }
  *
  * Every tensor an op returns is owned by the tape: valid until tg_tape_reset() or
- * tg_tape_free(); copy out what must survive. Ops record themselves only when one input
+ * tg_tape_free(); copy out what must survive. A tape tensor kept across a reset and given to
+ * an op (a final state reused as the next batch's initial state, say) is a contract
+ * violation naming the op and the step it came from, instead of silently reading the next
+ * step's data (for tensors up to two resets old; checked in every build). Ops record themselves only when one input
  * requires grad and grad mode is on. Backward walks the records in reverse order.
  * Gradients accumulate (+=): a weight used at every time step sums its contributions.
  *
@@ -40,8 +43,9 @@ typedef struct tg_tape tg_tape;
 /* ---- tape --------------------------------------------------------------------------- */
 tg_tape *tg_tape_new(void);
 void tg_tape_free(tg_tape *t);
-/* Forgets every record and tensor on the tape in O(1), keeping the arena's memory; also
- * lets the thread team follow the machine's load (tg_threads_tick, tensor.h). */
+/* Forgets every record and tensor on the tape in O(1), keeping the arena's memory, and
+ * starts the tape's next step (its tensors from before are then refused by ops, see
+ * above); also lets the thread team follow the machine's load (tg_threads_tick, tensor.h). */
 void tg_tape_reset(tg_tape *t);
 /* Grad mode: when off, ops compute but record nothing (inference). Returns the old mode. */
 bool tg_tape_set_grad(tg_tape *t, bool enabled);

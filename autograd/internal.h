@@ -87,4 +87,10 @@ static inline int tg__drop_axis(const tg_tensor *x, int axis, bool keepdim, int 
     return nd;
 }
 
+/* A zeroed tensor header that outlives tg_tape_reset by HDR_KEEP steps (tape.c), for every
+ * tensor a tape makes. */
+tg_tensor *tg__tape_header(tg_tape *t);
+/* Marks x as made by t in its current step (tape.c, "tape generations"). */
+void tg__tape_stamp(const tg_tape *t, tg_tensor *x);
+
 #endif /* TG_AUTOGRAD_INTERNAL_H */

@@ -23,8 +23,7 @@ static const tg_op reshape_op = {"reshape", reshape_backward};
 /* A tape tensor struct that shares `data` (a view). */
 static tg_tensor *view(tg_tape *t, float *data, int ndim, const int *shape)
 {
-    tg_tensor *y = tg_tape_alloc(t, sizeof *y);
-    memset(y, 0, sizeof *y);
+    tg_tensor *y = tg__tape_header(t);
     y->data = data;
     y->ndim = ndim;
     y->size = 1;
@@ -33,6 +32,7 @@ static tg_tensor *view(tg_tape *t, float *data, int ndim, const int *shape)
         if (i < ndim) y->size *= shape[i];
     }
     y->flags = TG_ON_TAPE;
+    tg__tape_stamp(t, y);
     return y;
 }
 

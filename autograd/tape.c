@@ -13,6 +13,7 @@
  */
 #include "autograd/internal.h" /* op.h, and the packing cache's declarations */
 
+#include <stdatomic.h>
 #include <string.h>
 
 #define ALIGN 64
@@ -42,7 +43,21 @@ typedef struct packed_entry {
     tg_gemm_packed_b pb; /* pb.data NULL until packed */
 } packed_entry;
 
+/* Tensor headers come from blocks in a ring that tg_tape_reset does not rewind: a block is
+ * reused only HDR_KEEP steps after it was last used, so the header of a tensor kept across
+ * a reset still holds its old generation when the next step uses it (were headers in the
+ * arena, the next step would write a fresh header at the very same address). */
+enum { HDR_BLOCK = 256, HDR_KEEP = 2 };
+typedef struct hdr_block {
+    struct hdr_block *next; /* the ring */
+    uint32_t gen;           /* the last step that took a header here */
+    int used;
+    tg_tensor h[HDR_BLOCK];
+} hdr_block;
+
 struct tg_tape {
+    uint32_t id, gen;     /* see "tape generations" below */
+    hdr_block *hdr;       /* the header block in use */
     chunk *first, *cur;   /* cur: the chunk allocations come from now */
     bin bins[BINS];
     int n_bins;
@@ -76,16 +91,95 @@ struct tg_tape {
 
 static size_t round_up(size_t n) { return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1); }
 
+/* ---- tape generations: catching a tensor used after its tape was reset ------------------
+ * Every tape gets an id (the first TAPE_IDS tapes of the process; later ones go unchecked)
+ * and a generation that tg_tape_reset advances; tg_tape_free marks it dead. A tape tensor
+ * carries both; tg_check_tensor (every op builder calls it) compares the tensor's
+ * generation with its tape's current one. The table is read without locks (relaxed
+ * atomics): a check only compares numbers, and a stale tensor's header, even when its
+ * memory was reused, is at worst a number that differs. */
+enum { TAPE_IDS = 4096 };
+#define GEN_DEAD UINT32_MAX
+static _Atomic uint32_t tape_gens[TAPE_IDS];
+static _Atomic uint32_t next_tape_id = 1;
+
+/* A block of the ring that is free again (last used HDR_KEEP or more steps ago), or NULL. */
+static hdr_block *free_block(const tg_tape *t, hdr_block *from)
+{
+    for (hdr_block *n = from; n; n = n->next == from ? NULL : n->next)
+        if (n != t->hdr && n->gen + HDR_KEEP <= t->gen) return n;
+    return NULL;
+}
+
+tg_tensor *tg__tape_header(tg_tape *t)
+{
+    hdr_block *b = t->hdr;
+    if (!b || b->used == HDR_BLOCK) {
+        hdr_block *n = b ? free_block(t, b->next) : NULL;
+        if (!n) { /* two blocks: one now, one that the next step may take (gen - 1) */
+            hdr_block *a1 = tg_calloc(sizeof *a1), *a2 = tg_calloc(sizeof *a2);
+            t->heap_allocs += 2;
+            a2->gen = t->gen - 1;
+            a1->next = a2;
+            a2->next = b ? b->next : a1;
+            if (b) b->next = a1;
+            n = a1;
+        }
+        n->used = 0;
+        t->hdr = b = n;
+    }
+    b->gen = t->gen;
+    tg_tensor *x = &b->h[b->used++];
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+void tg__tape_stamp(const tg_tape *t, tg_tensor *x)
+{
+    x->tape_id = t->id;
+    x->tape_gen = t->gen;
+}
+
 tg_tape *tg_tape_new(void)
 {
     tg_tape *t = tg_calloc(sizeof *t);
     t->grad_enabled = true;
+    uint32_t id = atomic_fetch_add_explicit(&next_tape_id, 1, memory_order_relaxed);
+    t->id = id < TAPE_IDS ? id : 0;
+    t->gen = 1;
+    if (t->id) atomic_store_explicit(&tape_gens[t->id], t->gen, memory_order_relaxed);
     return t;
+}
+
+void tg_check_tensor(const tg_tensor *x, const char *op, const char *what, tg_loc loc)
+{
+    if (!x) tg_contract_fail(loc, op, "%s is NULL", what);
+    if ((x->flags & TG_ON_TAPE) && x->tape_id && x->tape_id < TAPE_IDS) {
+        uint32_t now = atomic_load_explicit(&tape_gens[x->tape_id], memory_order_relaxed);
+        if (now == GEN_DEAD)
+            tg_contract_fail(loc, op, "%s belongs to a tape that was freed (tg_tape_free)",
+                             what);
+        if (now != x->tape_gen)
+            tg_contract_fail(loc, op, "%s was freed by tg_tape_reset: it was made in step %u of "
+                             "its tape, which is now in step %u; copy what must outlive a "
+                             "step (tg_tensor_copy)", what, x->tape_gen, now);
+    }
+    if (!x->data && x->size > 0) tg_contract_fail(loc, op, "%s has no data", what);
 }
 
 void tg_tape_free(tg_tape *t)
 {
     if (!t) return;
+    if (t->id) atomic_store_explicit(&tape_gens[t->id], GEN_DEAD, memory_order_relaxed);
+    hdr_block *b = t->hdr;
+    if (b) { /* the ring: cut it, then free along it */
+        hdr_block *first = b->next;
+        b->next = NULL;
+        for (hdr_block *c = first, *next; c; c = next) {
+            next = c->next;
+            tg_free(c);
+        }
+    }
     for (int i = 0; i < t->n_shards; i++) tg_tape_free(t->shards[i]);
     tg_free(t->shards);
     for (chunk *c = t->first, *next; c; c = next) {
@@ -97,6 +191,8 @@ void tg_tape_free(tg_tape *t)
 
 void tg_tape_reset(tg_tape *t)
 {
+    t->gen = t->gen + 1 >= GEN_DEAD ? 1 : t->gen + 1; /* tensors of the last step go stale */
+    if (t->id) atomic_store_explicit(&tape_gens[t->id], t->gen, memory_order_relaxed);
     /* Chunks after the first get used = 0 when the bump pointer reaches them. */
     t->cur = t->first;
     if (t->cur) t->cur->used = 0;
@@ -274,13 +370,13 @@ tg_tensor *tg_tape_empty(tg_tape *t, int ndim, const int *shape)
             tg_contract_fail(TG_HERE, "tg_tape_empty", "negative size %d in axis %d",
                              shape[i], i);
     int64_t size = shape_size(ndim, shape);
-    tg_tensor *x = tg_tape_alloc(t, sizeof *x);
-    memset(x, 0, sizeof *x);
+    tg_tensor *x = tg__tape_header(t);
     x->data = tg_tape_alloc(t, (size_t)size * sizeof(float));
     x->size = size;
     x->ndim = ndim;
     for (int i = 0; i < TG_MAX_DIMS; i++) x->shape[i] = i < ndim ? shape[i] : 1;
     x->flags = TG_ON_TAPE;
+    tg__tape_stamp(t, x);
     return x;
 }
 
@@ -505,11 +601,6 @@ void tg_tape_print(const tg_tape *t, FILE *f)
     tg_free(order);
 }
 
-void tg_check_tensor(const tg_tensor *x, const char *op, const char *what, tg_loc loc)
-{
-    if (!x) tg_contract_fail(loc, op, "%s is NULL", what);
-    if (!x->data && x->size > 0) tg_contract_fail(loc, op, "%s has no data", what);
-}
 
 int tg_check_axis(const tg_tensor *x, int axis, const char *op, tg_loc loc)
 {

@@ -482,9 +482,10 @@ static tg_tensor *forward_sharded(tg_tape *t, tg_rnn *r, tg_tensor *x, int n, ru
     for (int k = 0; k < n; k++) { /* rows of x, on the shard's tape */
         s->tape[k] = tg__tape_shard(t);
         int rows = s->b0[k + 1] - s->b0[k];
-        tg_tensor *xs = tg_tape_alloc(s->tape[k], sizeof *xs);
+        tg_tensor *xs = tg__tape_header(s->tape[k]);
         *xs = *x;
         xs->flags = TG_ON_TAPE | (x->flags & TG_REQUIRES_GRAD);
+        tg__tape_stamp(s->tape[k], xs);
         xs->shape[0] = rows;
         xs->size = rows * s->x_row;
         xs->data = x->data + s->b0[k] * s->x_row;

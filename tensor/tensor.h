@@ -45,6 +45,9 @@ typedef struct tg_tensor {
     struct tg_tensor *grad_base;
     int64_t grad_offset;
     const char *name;          /* optional, for printing (parameter names) */
+    /* For a tape tensor: its tape's id and the tape's step (reset count) that made it, so
+     * that using it after tg_tape_reset is caught (autograd/tape.c); 0 otherwise. */
+    uint32_t tape_id, tape_gen;
 } tg_tensor;
 
 /* ---- creation (heap tensors; free with tg_tensor_free) ---------------------------- */

@@ -616,3 +616,40 @@ Test(tape, add_and_sub_passing_their_gradient_buffer_on_keep_every_gradient)
     tg_tensor_free(x);
     tg_tensor_free(r);
 }
+
+/* A tape tensor kept across tg_tape_reset is refused by the next op that gets it, with a
+ * message saying so (it would read the next step's data). (One whose tape was freed is
+ * memory already returned: no check can read it safely.) */
+Test(tape, a_tensor_used_after_reset_or_free_is_a_contract_violation)
+{
+    tg_tape *tp = tg_tape_new();
+    tg_tensor *a = tg_tape_tensor(tp, 1, (int[]){3}, (float[]){1, 2, 3});
+    tg_tensor *fresh = tg_add(tp, a, a); /* fine within the step */
+    (void)fresh;
+    tg_tape_reset(tp);
+    tg_tensor *b = tg_tape_tensor(tp, 1, (int[]){3}, NULL);
+    EXPECT_RAISES(tg_add(tp, b, a));
+    EXPECT_MSG_HAS("tapegrad: add:");
+    EXPECT_MSG_HAS("was freed by tg_tape_reset: it was made in step 1 of its tape, which is "
+                   "now in step 2");
+    EXPECT_MSG_HAS("test_autograd.c:");
+    tg_tensor *loss = tg_sum(tp, b);
+    tg_tape_reset(tp);
+    EXPECT_RAISES(tg_backward(tp, loss));
+    EXPECT_MSG_HAS("loss was freed by tg_tape_reset");
+    /* the recurrent case: a final state kept as the next step's initial state */
+    tg_params *ps = tg_params_new();
+    tg_rng r;
+    tg_rng_seed(&r, 1, 0);
+    tg_rnn *gru = tg_rnn_new(ps, "g", &tg_cell_gru, 2, 3, NULL, &r);
+    tg_tensor *x = tg_tensor_new(3, (int[]){2, 4, 2});
+    tg_tensor *h_n;
+    tg_rnn_forward(tp, gru, x, NULL, &h_n);
+    tg_tape_reset(tp);
+    EXPECT_RAISES(tg_rnn_forward(tp, gru, x, (tg_tensor *const[]){h_n}, NULL));
+    EXPECT_MSG_HAS("was freed by tg_tape_reset");
+    tg_tensor_free(x);
+    tg_rnn_free(gru);
+    tg_params_free(ps);
+    tg_tape_free(tp);
+}
