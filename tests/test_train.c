@@ -1001,3 +1001,55 @@ Test(fit, nan_padding_before_a_dense_layer_stays_out_of_training)
     tg_model_free(m);
     tg_tensor_free(x), tg_tensor_free(y);
 }
+
+/* Divergence is named for every optimizer (lr 1e10: the loss jumps by 20 orders while every
+ * number stays finite), and weights that are not finite are never saved. */
+Test(fit, divergence_is_detected_for_every_optimizer_and_nan_weights_are_not_saved,
+     .init = tt_setup, .fini = tt_teardown)
+{
+    tg_tensor *x, *y;
+    tt_sine(64, 12, &x, &y);
+    for (int k = 0; k < 7; k++) {
+        tg_model *m = tg_model_new(7);
+        tg_model_input(m, 12, 1);
+        tg_model_rnn(m, &tg_cell_gru, 8, false);
+        tg_model_dense(m, 1, TG_ACT_NONE);
+        tg_params *ps = tg_model_params(m);
+        tg_optim *o = NULL;
+        tg_sgd_opts sg = tg_sgd_defaults();
+        tg_adam_opts ad = tg_adam_defaults(), aw = tg_adamw_defaults();
+        tg_rmsprop_opts rm = tg_rmsprop_defaults();
+        tg_rmsprop_keras_opts rk = tg_rmsprop_keras_defaults();
+        tg_adam_keras_opts ak = tg_adam_keras_defaults();
+        tg_adagrad_opts ag = tg_adagrad_defaults();
+        sg.lr = ad.lr = aw.lr = rm.lr = rk.lr = ak.lr = ag.lr = 1e10;
+        switch (k) {
+        case 0: o = tg_optim_sgd(ps, &sg); break;
+        case 1: o = tg_optim_adam(ps, &ad); break;
+        case 2: o = tg_optim_adamw(ps, &aw); break;
+        case 3: o = tg_optim_rmsprop(ps, &rm); break;
+        case 4: o = tg_optim_rmsprop_keras(ps, &rk); break;
+        case 5: o = tg_optim_adam_keras(ps, &ak); break;
+        default: o = tg_optim_adagrad(ps, &ag); break;
+        }
+        tg_model_compile(m, TG_LOSS_MSE, o);
+        tg_fit_opts fo = tg_fit_defaults();
+        fo.epochs = 5, fo.verbose = 0;
+        tg_status st = tg_model_fit(m, x, y, &fo, NULL);
+        cr_expect_eq(st, TG_ERR_NUMERIC, "%s: status %d", tg_optim_name(o), st);
+        cr_expect(strstr(tg_last_error(), "diverged"), "%s: %s", tg_optim_name(o),
+                  tg_last_error());
+        tg_model_free(m);
+    }
+    char path[512];
+    tt_path(path, sizeof path, "w.safetensors");
+    tg_params *ps = tt_model(1);
+    cr_assert_eq(tg_params_save(ps, path), TG_OK);
+    long before = tt_size(path);
+    tg_params_at(ps, 1)->data[2] = NAN;
+    cr_expect_eq(tg_params_save(ps, path), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "holds nan at element 2"), "%s", tg_last_error());
+    cr_expect_eq(tt_size(path), before, "the good file was replaced");
+    tg_params_free(ps);
+    tg_tensor_free(x), tg_tensor_free(y);
+}

@@ -139,6 +139,8 @@ static void save_history(lists *l, const tg_history *h)
 tg_status tg_checkpoint_save(const char *path, const tg_checkpoint *c)
 {
     if (!c || !c->params) return tg_fail(TG_ERR_ARG, "tg_checkpoint_save: no parameters");
+    tg_status fin = tg__params_finite("tg_checkpoint_save", c->params);
+    if (fin != TG_OK) return fin;
     lists l = {0};
     add_meta(&l, fmt("tapegrad.checkpoint"), fmt("1"));
     add_meta(&l, fmt("epoch"), fmt("%lld", (long long)c->epoch));

@@ -352,8 +352,12 @@ static void epoch_line(bool tty, int verbose, const tg_epoch_info *e, int batche
  * Split into: the parts and batchers (fit_prepare), one epoch (fit_epoch), the loop with
  * early stopping and the best weights (tg_model_fit), and the release (fit_release). */
 
+/* A loss this many times the fit's first batch loss means the fit diverged. */
+#define DIVERGED 1e12
+
 typedef struct fit_state {
     int n;                           /* training samples */
+    double first_loss;               /* the first batch's loss (-1 before it) */
     tg_tensor *xt, *yt, *xv, *yv;    /* copies made by validation_split, else NULL */
     tg_tensor *lt, *lv;              /* lengths of the training and validation samples */
     const tg_tensor *val_x, *val_y;  /* validation data, or NULL */
@@ -395,6 +399,7 @@ static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y
                              const tg_fit_opts *o, fit_state *fs)
 {
     memset(fs, 0, sizeof *fs);
+    fs->first_loss = -1;
     int n = x->shape[0];
     tg_status st = TG_OK;
     fs->val_x = o->val_x, fs->val_y = o->val_y;
@@ -452,6 +457,12 @@ static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int 
     tg_tensor *pred = tg_model_forward_padded(tp, m, fs->xb, lb, true);
     tg_tensor *loss = batch_loss(tp, m, pred, fs->yb, lb, wt);
     *lv = loss->data[0];
+    if (isfinite(*lv) && fs->first_loss < 0) fs->first_loss = *lv;
+    if (isfinite(*lv) && *lv > DIVERGED * fmax(fs->first_loss, 1e-12))
+        return tg_fail(TG_ERR_NUMERIC, "tg_model_fit: the loss grew from %g (first batch) to "
+                       "%g at epoch %d, batch %d: training diverged (a lower learning rate or "
+                       "clip_norm may help)", fs->first_loss, (double)*lv, epoch + 1,
+                       batch + 1);
     if (!isfinite(*lv))
         return tg_fail(TG_ERR_NUMERIC, "tg_model_fit: the loss is %s at epoch %d, batch %d, "
                        "with finite inputs: training diverged (a lower learning rate or "

@@ -29,6 +29,8 @@ typedef struct tg__st_file {
     int nmeta;
 } tg__st_file;
 
+/* TG_ERR_NUMERIC naming the first parameter holding NaN or Inf (saves refuse those). */
+tg_status tg__params_finite(const char *fn, const tg_params *ps);
 /* Reads and validates a whole file (see safetensors.c); on an error nothing is kept. */
 tg_status tg__st_open(const char *path, tg__st_file *f);
 void tg__st_close(tg__st_file *f);

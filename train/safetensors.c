@@ -116,6 +116,19 @@ void tg__st_read_f32(const tg__st_file *f, const tg__st_entry *e, float *out)
 
 /* ---- save -------------------------------------------------------------------------------- */
 
+tg_status tg__params_finite(const char *fn, const tg_params *ps)
+{
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        const tg_tensor *p = tg_params_at(ps, i);
+        for (int64_t j = 0; j < p->size; j++)
+            if (!isfinite(p->data[j]))
+                return tg_fail(TG_ERR_NUMERIC, "%s: parameter \"%s\" holds %g at element %lld: "
+                               "not saved (the file on disk, if any, is kept)", fn,
+                               p->name ? p->name : "?", (double)p->data[j], (long long)j);
+    }
+    return TG_OK;
+}
+
 /* s as a JSON string is valid (UTF-8, no NUL inside). */
 static bool json_text_ok(const char *s)
 {
@@ -219,6 +232,8 @@ tg_status tg_safetensors_save(const char *path, int n, const char *const *names,
 
 tg_status tg_params_save(const tg_params *ps, const char *path)
 {
+    tg_status st = tg__params_finite("tg_params_save", ps);
+    if (st != TG_OK) return st;
     int n = tg_params_count(ps);
     const char **names = tg_malloc(sizeof(char *) * (size_t)(n ? n : 1));
     const tg_tensor **ts = tg_malloc(sizeof(tg_tensor *) * (size_t)(n ? n : 1));
@@ -226,7 +241,7 @@ tg_status tg_params_save(const tg_params *ps, const char *path)
         ts[i] = tg_params_at(ps, i);
         names[i] = ts[i]->name;
     }
-    tg_status st = tg_safetensors_save(path, n, names, ts);
+    st = tg_safetensors_save(path, n, names, ts);
     tg_free(names);
     tg_free(ts);
     return st;
