@@ -28,7 +28,8 @@ extern "C" {
 /* Saves n named tensors. */
 tg_status tg_safetensors_save(const char *path, int n, const char *const *names,
                               const tg_tensor *const *tensors);
-/* Every parameter of the store under its name. */
+/* Every parameter of the store under its name. TG_ERR_NUMERIC (nothing written) when a
+ * parameter holds NaN or Inf: diverged weights never replace a good file. */
 tg_status tg_params_save(const tg_params *ps, const char *path);
 
 /* Strict load into an existing store: the file must hold exactly the store's names with the
@@ -227,7 +228,8 @@ void tg_history_free(tg_history *h);
  *                  validation_split, min_delta, clip_norm, clip_value, lengths).
  *   TG_ERR_NUMERIC a NaN or Inf in a batch's x or y (named: which array, sample index in x,
  *                  step and feature), checked before the batch trains; a non-finite loss
- *                  or gradient norm (epoch and batch named); weights that stopped being
+ *                  or gradient norm (epoch and batch named); divergence: a loss more than
+ *                  1e12 times the fit's first batch loss; weights that stopped being
  *                  finite (checked after every epoch; the parameter named). The history
  *                  holds the epochs completed.
  * TG_OK means every epoch ran (or stopped early) and every weight is finite. */
