@@ -704,7 +704,7 @@ Test(safetensors, writer_refusals_directories_and_sparse_files,
 {
     char path[512];
     tt_path(path, sizeof path, "w.safetensors");
-    tg_tensor *t = tg_tensor_new(1, (int[]){2});
+    tg_tensor *t = tg_tensor_zeros(1, (int[]){2});
     const tg_tensor *ts[2] = {t, t};
     const char *reserved[1] = {"__metadata__"}, *twice[2] = {"a", "a"}, *bad[1] = {"x\xff"};
     cr_expect_eq(tg_safetensors_save(path, 1, reserved, ts), TG_ERR_ARG);
