@@ -92,7 +92,9 @@ tg_params *tg_params_new(void);
 void tg_params_free(tg_params *p);
 /* New zero-filled parameter (requires grad, grad zeroed). Duplicate names are a contract
  * violation. */
-tg_tensor *tg_params_add(tg_params *p, const char *name, int ndim, const int *shape);
+#define tg_params_add(...) tg_params_add_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_params_add_at(tg_params *p, const char *name, int ndim, const int *shape,
+                            tg_loc loc);
 tg_tensor *tg_params_get(const tg_params *p, const char *name); /* NULL when absent */
 int tg_params_count(const tg_params *p);
 tg_tensor *tg_params_at(const tg_params *p, int i);

@@ -32,13 +32,14 @@ void tg_params_free(tg_params *p)
     tg_free(p);
 }
 
-tg_tensor *tg_params_add(tg_params *p, const char *name, int ndim, const int *shape)
+tg_tensor *tg_params_add_at(tg_params *p, const char *name, int ndim, const int *shape,
+                            tg_loc loc)
 {
-    if (!p) tg_contract_fail(TG_HERE, "tg_params_add", "the store is NULL");
+    if (!p) tg_contract_fail(loc, "tg_params_add", "the store is NULL");
     if (!name || !*name)
-        tg_contract_fail(TG_HERE, "tg_params_add", "a parameter needs a non-empty name");
+        tg_contract_fail(loc, "tg_params_add", "a parameter needs a non-empty name");
     if (tg_params_get(p, name))
-        tg_contract_fail(TG_HERE, "tg_params_add", "a parameter named \"%s\" exists already",
+        tg_contract_fail(loc, "tg_params_add", "a parameter named \"%s\" exists already",
                          name);
     p->items = tg_grow(p->items, p->n, &p->cap, 16, sizeof *p->items);
     size_t len = strlen(name) + 1;

@@ -32,9 +32,10 @@ struct tg_batcher {
 
 tg_batcher_opts tg_batcher_defaults(void) { return (tg_batcher_opts){.shuffle = false}; }
 
-tg_status tg_batcher_new(int n, int batch_size, const tg_batcher_opts *opts, tg_batcher **out)
+tg_status tg_batcher_new_at(int n, int batch_size, const tg_batcher_opts *opts, tg_batcher **out,
+                            tg_loc loc)
 {
-    if (!out) tg_contract_fail(TG_HERE, "tg_batcher_new", "out is NULL");
+    if (!out) tg_contract_fail(loc, "tg_batcher_new", "out is NULL");
     *out = NULL;
     tg_batcher_opts o = opts ? *opts : (tg_batcher_opts){0};
     if (n < 1) return tg_fail(TG_ERR_ARG, "batcher: %d samples; there must be at least one", n);
@@ -65,9 +66,9 @@ void tg_batcher_free(tg_batcher *b)
     tg_free(b);
 }
 
-int tg_batcher_batches_per_epoch(const tg_batcher *b)
+int tg_batcher_batches_per_epoch_at(const tg_batcher *b, tg_loc loc)
 {
-    if (!b) tg_contract_fail(TG_HERE, "tg_batcher_batches_per_epoch", "batcher is NULL");
+    if (!b) tg_contract_fail(loc, "tg_batcher_batches_per_epoch", "batcher is NULL");
     return b->drop_last ? b->n / b->batch_size : (b->n + b->batch_size - 1) / b->batch_size;
 }
 
@@ -85,15 +86,15 @@ static void fill(tg_batcher *b, int k)
     d->size = row * b->count;
 }
 
-tg_tensor *tg_batcher_attach(tg_batcher *b, const tg_tensor *src)
+tg_tensor *tg_batcher_attach_at(tg_batcher *b, const tg_tensor *src, tg_loc loc)
 {
     const char *fn = "tg_batcher_attach";
-    if (!b || !src) tg_contract_fail(TG_HERE, fn, "batcher or src is NULL");
+    if (!b || !src) tg_contract_fail(loc, fn, "batcher or src is NULL");
     if (src->ndim < 1 || src->shape[0] != b->n)
-        tg_contract_fail(TG_HERE, fn, "src must be (%d, ...) for %d samples, got rank %d with "
+        tg_contract_fail(loc, fn, "src must be (%d, ...) for %d samples, got rank %d with "
                          "%d rows", b->n, b->n, src->ndim, src->ndim ? src->shape[0] : 0);
     if (b->nattached == MAX_ATTACHED)
-        tg_contract_fail(TG_HERE, fn, "at most %d tensors can be attached", MAX_ATTACHED);
+        tg_contract_fail(loc, fn, "at most %d tensors can be attached", MAX_ATTACHED);
     int shape[TG_MAX_DIMS];
     memcpy(shape, src->shape, sizeof shape);
     shape[0] = b->batch_size;
@@ -117,9 +118,9 @@ static void start_epoch(tg_batcher *b)
     }
 }
 
-bool tg_batcher_next(tg_batcher *b)
+bool tg_batcher_next_at(tg_batcher *b, tg_loc loc)
 {
-    if (!b) tg_contract_fail(TG_HERE, "tg_batcher_next", "batcher is NULL");
+    if (!b) tg_contract_fail(loc, "tg_batcher_next", "batcher is NULL");
     int next;
     if (b->pos < 0) {
         start_epoch(b);
@@ -139,30 +140,30 @@ bool tg_batcher_next(tg_batcher *b)
     return true;
 }
 
-int tg_batcher_size(const tg_batcher *b)
+int tg_batcher_size_at(const tg_batcher *b, tg_loc loc)
 {
-    if (!b) tg_contract_fail(TG_HERE, "tg_batcher_size", "batcher is NULL");
+    if (!b) tg_contract_fail(loc, "tg_batcher_size", "batcher is NULL");
     return b->count;
 }
 
-const int32_t *tg_batcher_indices(const tg_batcher *b)
+const int32_t *tg_batcher_indices_at(const tg_batcher *b, tg_loc loc)
 {
-    if (!b) tg_contract_fail(TG_HERE, "tg_batcher_indices", "batcher is NULL");
+    if (!b) tg_contract_fail(loc, "tg_batcher_indices", "batcher is NULL");
     return b->pos >= 0 ? b->order + b->pos : b->order;
 }
 
-void tg_batcher_set_epoch(tg_batcher *b, int epoch)
+void tg_batcher_set_epoch_at(tg_batcher *b, int epoch, tg_loc loc)
 {
     if (!b || epoch < 0)
-        tg_contract_fail(TG_HERE, "tg_batcher_set_epoch", "needs a batcher and epoch >= 0 "
+        tg_contract_fail(loc, "tg_batcher_set_epoch", "needs a batcher and epoch >= 0 "
                          "(got %d)", epoch);
     b->epoch = epoch - 1; /* the next tg_batcher_next starts epoch `epoch` */
     b->pos = -1;
     b->count = 0;
 }
 
-int tg_batcher_epoch(const tg_batcher *b)
+int tg_batcher_epoch_at(const tg_batcher *b, tg_loc loc)
 {
-    if (!b) tg_contract_fail(TG_HERE, "tg_batcher_epoch", "batcher is NULL");
+    if (!b) tg_contract_fail(loc, "tg_batcher_epoch", "batcher is NULL");
     return b->epoch;
 }

@@ -374,29 +374,29 @@ static bool fill_column(builder *b, int j, tg_missing policy, int *nfilled)
 static const char *policy_hint =
     "choose a missing-value policy: skip the row, carry forward or interpolate";
 
-tg_status tg_csv_parse(const char *text, size_t len, const char *name,
-                       const tg_csv_opts *opts, tg_csv **out)
+tg_status tg_csv_parse_at(const char *text, size_t len, const char *name, const tg_csv_opts *opts,
+                          tg_csv **out, tg_loc loc)
 {
-    if (!out) tg_contract_fail(TG_HERE, "tg_csv_parse", "out is NULL");
+    if (!out) tg_contract_fail(loc, "tg_csv_parse", "out is NULL");
     *out = NULL;
-    if (!text && len > 0) tg_contract_fail(TG_HERE, "tg_csv_parse", "text is NULL");
+    if (!text && len > 0) tg_contract_fail(loc, "tg_csv_parse", "text is NULL");
     static const tg_csv_opts defaults = {0};
     const tg_csv_opts *o = opts ? opts : &defaults;
     if (o->columns && o->column_indices)
-        tg_contract_fail(TG_HERE, "tg_csv_parse", "give columns by name or by index, not both");
+        tg_contract_fail(loc, "tg_csv_parse", "give columns by name or by index, not both");
     if (o->ncolumns < 0 || (o->ncolumns > 0 && !o->columns && !o->column_indices))
-        tg_contract_fail(TG_HERE, "tg_csv_parse", "ncolumns is %d but no columns are given",
+        tg_contract_fail(loc, "tg_csv_parse", "ncolumns is %d but no columns are given",
                          o->ncolumns);
     if (o->text_column && o->text_first)
-        tg_contract_fail(TG_HERE, "tg_csv_parse", "text_column and text_first both set");
+        tg_contract_fail(loc, "tg_csv_parse", "text_column and text_first both set");
     for (int j = 0; o->columns && j < o->ncolumns; j++)
         if (!o->columns[j])
-            tg_contract_fail(TG_HERE, "tg_csv_parse", "column name %d is NULL", j);
+            tg_contract_fail(loc, "tg_csv_parse", "column name %d is NULL", j);
     if ((unsigned)o->missing > TG_MISSING_INTERPOLATE)
-        tg_contract_fail(TG_HERE, "tg_csv_parse", "unknown missing policy %d", (int)o->missing);
+        tg_contract_fail(loc, "tg_csv_parse", "unknown missing policy %d", (int)o->missing);
     char delim = o->delimiter ? o->delimiter : ',';
     if (delim == '"' || delim == '\n' || delim == '\r')
-        tg_contract_fail(TG_HERE, "tg_csv_parse", "delimiter cannot be a quote or newline");
+        tg_contract_fail(loc, "tg_csv_parse", "delimiter cannot be a quote or newline");
     if (!name) name = "<memory>";
     if (len >= (size_t)INT_MAX)
         return tg_fail(TG_ERR_FORMAT, "%s: larger than 2 GiB, which this reader does not take",
@@ -604,11 +604,11 @@ done:
 
 tg_csv_opts tg_csv_defaults(void) { return (tg_csv_opts){.delimiter = ','}; }
 
-tg_status tg_csv_read(const char *path, const tg_csv_opts *opts, tg_csv **out)
+tg_status tg_csv_read_at(const char *path, const tg_csv_opts *opts, tg_csv **out, tg_loc loc)
 {
-    if (!out) tg_contract_fail(TG_HERE, "tg_csv_read", "out is NULL");
+    if (!out) tg_contract_fail(loc, "tg_csv_read", "out is NULL");
     *out = NULL;
-    if (!path) tg_contract_fail(TG_HERE, "tg_csv_read", "path is NULL");
+    if (!path) tg_contract_fail(loc, "tg_csv_read", "path is NULL");
     FILE *f = fopen(path, "rb");
     if (!f) return tg_fail(TG_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     char *buf = NULL;
@@ -648,17 +648,17 @@ void tg_csv_free(tg_csv *csv)
     tg_free(csv);
 }
 
-tg_tensor *tg_csv_tensor(const tg_csv *csv)
+tg_tensor *tg_csv_tensor_at(const tg_csv *csv, tg_loc loc)
 {
-    if (!csv) tg_contract_fail(TG_HERE, "tg_csv_tensor", "csv is NULL");
+    if (!csv) tg_contract_fail(loc, "tg_csv_tensor", "csv is NULL");
     tg_tensor *t = tg_tensor_new(TG_SHAPE(csv->nrows, csv->ncols));
     for (int64_t i = 0; i < t->size; i++) t->data[i] = (float)csv->values[i];
     return t;
 }
 
-int tg_csv_find(const tg_csv *csv, const char *name)
+int tg_csv_find_at(const tg_csv *csv, const char *name, tg_loc loc)
 {
-    if (!csv || !name) tg_contract_fail(TG_HERE, "tg_csv_find", "csv or name is NULL");
+    if (!csv || !name) tg_contract_fail(loc, "tg_csv_find", "csv or name is NULL");
     int found = -1;
     for (int j = 0; j < csv->ncols; j++) {
         if (strcmp(csv->names[j], name) != 0) continue;

@@ -121,17 +121,21 @@ typedef struct tg_csv {
  * TG_ERR_FORMAT ("path:line:column: ..." for a bad cell, "path:line: ..." for a ragged
  * row; an empty file, a header with no rows), TG_ERR_ARG (a column name that is not in
  * the header, listing the columns; an index out of range). */
-tg_status tg_csv_read(const char *path, const tg_csv_opts *opts, tg_csv **out);
+#define tg_csv_read(...) tg_csv_read_at(__VA_ARGS__, TG_HERE)
+tg_status tg_csv_read_at(const char *path, const tg_csv_opts *opts, tg_csv **out, tg_loc loc);
 /* The same from `len` bytes in memory; `name` (may be NULL) stands for the file name in
  * messages. */
-tg_status tg_csv_parse(const char *text, size_t len, const char *name,
-                       const tg_csv_opts *opts, tg_csv **out);
+#define tg_csv_parse(...) tg_csv_parse_at(__VA_ARGS__, TG_HERE)
+tg_status tg_csv_parse_at(const char *text, size_t len, const char *name, const tg_csv_opts *opts,
+                          tg_csv **out, tg_loc loc);
 void tg_csv_free(tg_csv *csv); /* NULL is fine */
 
 /* The loaded columns as a (nrows, ncols) float tensor. */
-tg_tensor *tg_csv_tensor(const tg_csv *csv);
+#define tg_csv_tensor(...) tg_csv_tensor_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_csv_tensor_at(const tg_csv *csv, tg_loc loc);
 /* Index of a loaded column by name, -1 when none, -2 when two loaded columns have it. */
-int tg_csv_find(const tg_csv *csv, const char *name);
+#define tg_csv_find(...) tg_csv_find_at(__VA_ARGS__, TG_HERE)
+int tg_csv_find_at(const tg_csv *csv, const char *name, tg_loc loc);
 
 /* ---- scalers --------------------------------------------------------------------------
  * Per feature, fitted on a range of rows (the training part only, so nothing about the
@@ -159,17 +163,24 @@ tg_scaler tg_scaler_standard(void);
  * TG_ERR_ARG for an empty range or a MinMax range without a < b; TG_ERR_NUMERIC for a
  * NaN or Inf in those rows (the message names row and feature). A range outside [0, N)
  * is a contract violation. Refitting replaces the old fit; a failed fit keeps it. */
-tg_status tg_scaler_fit(tg_scaler *s, const tg_tensor *x, int row_begin, int row_end);
+#define tg_scaler_fit(...) tg_scaler_fit_at(__VA_ARGS__, TG_HERE)
+tg_status tg_scaler_fit_at(tg_scaler *s, const tg_tensor *x, int row_begin, int row_end,
+                           tg_loc loc);
 /* out = transform(x) / inverse(x); out may be x, and has x's size. With one fitted
  * feature every element is that feature; otherwise x's last axis has nfeat entries. */
-void tg_scaler_transform(const tg_scaler *s, const tg_tensor *x, tg_tensor *out);
-void tg_scaler_inverse_transform(const tg_scaler *s, const tg_tensor *x, tg_tensor *out);
+#define tg_scaler_transform(...) tg_scaler_transform_at(__VA_ARGS__, TG_HERE)
+void tg_scaler_transform_at(const tg_scaler *s, const tg_tensor *x, tg_tensor *out, tg_loc loc);
+#define tg_scaler_inverse_transform(...) tg_scaler_inverse_transform_at(__VA_ARGS__, TG_HERE)
+void tg_scaler_inverse_transform_at(const tg_scaler *s, const tg_tensor *x, tg_tensor *out,
+                                    tg_loc loc);
 /* The same for n floats that all belong to one feature (e.g. predictions of the target
  * column of a multi-feature scaler); out may be x. */
-void tg_scaler_transform_feature(const tg_scaler *s, int feature, const float *x,
-                                 float *out, int64_t n);
-void tg_scaler_inverse_feature(const tg_scaler *s, int feature, const float *x, float *out,
-                               int64_t n);
+#define tg_scaler_transform_feature(...) tg_scaler_transform_feature_at(__VA_ARGS__, TG_HERE)
+void tg_scaler_transform_feature_at(const tg_scaler *s, int feature, const float *x, float *out,
+                                    int64_t n, tg_loc loc);
+#define tg_scaler_inverse_feature(...) tg_scaler_inverse_feature_at(__VA_ARGS__, TG_HERE)
+void tg_scaler_inverse_feature_at(const tg_scaler *s, int feature, const float *x, float *out,
+                                  int64_t n, tg_loc loc);
 void tg_scaler_free(tg_scaler *s); /* releases the fit; the struct can be fitted again */
 
 /* ---- sliding windows ------------------------------------------------------------------
@@ -194,8 +205,9 @@ tg_window_opts tg_window_defaults(void);
 int tg_window_count(int n, int window, int horizon);
 /* TG_ERR_ARG when W or h < 1, a feature index is out of range, or the series is shorter
  * than W + h. */
-tg_status tg_make_windows(const tg_tensor *series, const tg_window_opts *opts,
-                          tg_tensor **X, tg_tensor **y);
+#define tg_make_windows(...) tg_make_windows_at(__VA_ARGS__, TG_HERE)
+tg_status tg_make_windows_at(const tg_tensor *series, const tg_window_opts *opts, tg_tensor **X,
+                             tg_tensor **y, tg_loc loc);
 
 /* ---- train/test split -----------------------------------------------------------------
  * Splits along axis 0: ntrain = floor(train_frac * n) samples for training, the rest for
@@ -216,16 +228,21 @@ int tg_split_train_count(int n, double train_frac);
  * the rest test. CHRONO: 0, 1, ..., n-1. RANDOM: a permutation from `seed` (the same seed
  * gives the same split). TG_ERR_ARG unless 0 < train_frac < 1 leaves both parts
  * non-empty. */
-tg_status tg_split_indices(int n, double train_frac, tg_split_mode mode, uint64_t seed,
-                           int32_t *order, int *ntrain);
+#define tg_split_indices(...) tg_split_indices_at(__VA_ARGS__, TG_HERE)
+tg_status tg_split_indices_at(int n, double train_frac, tg_split_mode mode, uint64_t seed,
+                              int32_t *order, int *ntrain, tg_loc loc);
 /* Splits X, and y alongside it when y is not NULL (same shape[0]), into new tensors.
  * y_train and y_test may be NULL when y is. */
-tg_status tg_train_test_split(const tg_tensor *X, const tg_tensor *y, double train_frac,
-                              tg_split_mode mode, uint64_t seed, tg_tensor **X_train,
-                              tg_tensor **X_test, tg_tensor **y_train, tg_tensor **y_test);
+#define tg_train_test_split(...) tg_train_test_split_at(__VA_ARGS__, TG_HERE)
+tg_status tg_train_test_split_at(const tg_tensor *X, const tg_tensor *y, double train_frac,
+                                 tg_split_mode mode, uint64_t seed, tg_tensor **X_train,
+                                 tg_tensor **X_test, tg_tensor **y_train, tg_tensor **y_test,
+                                 tg_loc loc);
 /* dst[k] = src[idx[k]] for k < count, rows along axis 0. dst has at least count rows and
  * src's other dimensions. No allocation. */
-void tg_gather_rows(const tg_tensor *src, const int32_t *idx, int count, tg_tensor *dst);
+#define tg_gather_rows(...) tg_gather_rows_at(__VA_ARGS__, TG_HERE)
+void tg_gather_rows_at(const tg_tensor *src, const int32_t *idx, int count, tg_tensor *dst,
+                       tg_loc loc);
 
 /* ---- mini-batches ---------------------------------------------------------------------
  * Iterates over n samples in batches of batch_size. Each call of tg_batcher_next() moves
@@ -249,21 +266,29 @@ tg_batcher_opts tg_batcher_defaults(void);
 
 /* opts may be NULL (no shuffle, keep the last batch). TG_ERR_ARG when n < 1,
  * batch_size < 1, or drop_last leaves no batch at all (batch_size > n). */
-tg_status tg_batcher_new(int n, int batch_size, const tg_batcher_opts *opts,
-                         tg_batcher **out);
+#define tg_batcher_new(...) tg_batcher_new_at(__VA_ARGS__, TG_HERE)
+tg_status tg_batcher_new_at(int n, int batch_size, const tg_batcher_opts *opts, tg_batcher **out,
+                            tg_loc loc);
 /* A batch tensor for src (shape (n, ...)), owned by the batcher: (batch_size, ...) rows
  * of storage, whose shape[0] becomes the current batch's size at each tg_batcher_next().
  * src must stay alive (and keep its data) while the batcher uses it. At most 8. */
-tg_tensor *tg_batcher_attach(tg_batcher *b, const tg_tensor *src);
-bool tg_batcher_next(tg_batcher *b);
+#define tg_batcher_attach(...) tg_batcher_attach_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_batcher_attach_at(tg_batcher *b, const tg_tensor *src, tg_loc loc);
+#define tg_batcher_next(...) tg_batcher_next_at(__VA_ARGS__, TG_HERE)
+bool tg_batcher_next_at(tg_batcher *b, tg_loc loc);
 /* Samples in the current batch and their indices (0 before the first batch). */
-int tg_batcher_size(const tg_batcher *b);
-const int32_t *tg_batcher_indices(const tg_batcher *b);
-int tg_batcher_epoch(const tg_batcher *b);           /* 0-based; -1 before the first */
+#define tg_batcher_size(...) tg_batcher_size_at(__VA_ARGS__, TG_HERE)
+int tg_batcher_size_at(const tg_batcher *b, tg_loc loc);
+#define tg_batcher_indices(...) tg_batcher_indices_at(__VA_ARGS__, TG_HERE)
+const int32_t *tg_batcher_indices_at(const tg_batcher *b, tg_loc loc);
+#define tg_batcher_epoch(...) tg_batcher_epoch_at(__VA_ARGS__, TG_HERE)
+int tg_batcher_epoch_at(const tg_batcher *b, tg_loc loc); /* 0-based; -1 before the first */
 /* The next tg_batcher_next() starts epoch `epoch` (>= 0), with that epoch's order: how a
  * resumed program continues the shuffles it would have seen. */
-void tg_batcher_set_epoch(tg_batcher *b, int epoch);
-int tg_batcher_batches_per_epoch(const tg_batcher *b);
+#define tg_batcher_set_epoch(...) tg_batcher_set_epoch_at(__VA_ARGS__, TG_HERE)
+void tg_batcher_set_epoch_at(tg_batcher *b, int epoch, tg_loc loc);
+#define tg_batcher_batches_per_epoch(...) tg_batcher_batches_per_epoch_at(__VA_ARGS__, TG_HERE)
+int tg_batcher_batches_per_epoch_at(const tg_batcher *b, tg_loc loc);
 void tg_batcher_free(tg_batcher *b); /* frees the attached batch tensors; NULL is fine */
 
 #ifdef __cplusplus

@@ -39,19 +39,20 @@ static void rows_features(const tg_tensor *x, int *rows, int *feat)
     *feat = x->ndim == 2 ? x->shape[1] : 1;
 }
 
-tg_status tg_scaler_fit(tg_scaler *s, const tg_tensor *x, int row_begin, int row_end)
+tg_status tg_scaler_fit_at(tg_scaler *s, const tg_tensor *x, int row_begin, int row_end,
+                           tg_loc loc)
 {
-    if (!s || !x) tg_contract_fail(TG_HERE, "tg_scaler_fit", "scaler or x is NULL");
+    if (!s || !x) tg_contract_fail(loc, "tg_scaler_fit", "scaler or x is NULL");
     if (s->kind != TG_SCALER_MINMAX && s->kind != TG_SCALER_STANDARD)
-        tg_contract_fail(TG_HERE, "tg_scaler_fit", "unknown scaler kind %d (make it with "
+        tg_contract_fail(loc, "tg_scaler_fit", "unknown scaler kind %d (make it with "
                          "tg_scaler_minmax or tg_scaler_standard)", (int)s->kind);
     if (x->ndim != 1 && x->ndim != 2)
-        tg_contract_fail(TG_HERE, "tg_scaler_fit", "x must be (N, F) or (N,), got rank %d",
+        tg_contract_fail(loc, "tg_scaler_fit", "x must be (N, F) or (N,), got rank %d",
                          x->ndim);
     int n, f;
     rows_features(x, &n, &f);
     if (row_begin < 0 || row_end > n || row_begin > row_end)
-        tg_contract_fail(TG_HERE, "tg_scaler_fit", "rows [%d, %d) are not within [0, %d)",
+        tg_contract_fail(loc, "tg_scaler_fit", "rows [%d, %d) are not within [0, %d)",
                          row_begin, row_end, n);
     if (row_begin == row_end)
         return tg_fail(TG_ERR_ARG, "tg_scaler_fit: no rows to fit on ([%d, %d) is empty)",
@@ -116,10 +117,10 @@ static affine feature_affine(const tg_scaler *s, int j)
     return (affine){s->mean[j], std, 1.0, 0.0};
 }
 
-static void check_fitted(const tg_scaler *s, const char *fn)
+static void check_fitted(const tg_scaler *s, const char *fn, tg_loc loc)
 {
-    if (!s) tg_contract_fail(TG_HERE, fn, "scaler is NULL");
-    if (s->nfeat < 1) tg_contract_fail(TG_HERE, fn, "the scaler is not fitted");
+    if (!s) tg_contract_fail(loc, fn, "scaler is NULL");
+    if (s->nfeat < 1) tg_contract_fail(loc, fn, "the scaler is not fitted");
 }
 
 /* Applies the scaler to n elements laid out as (n / stride, stride), feature j at
@@ -136,12 +137,12 @@ static void apply(const tg_scaler *s, const float *x, float *out, int64_t n, int
 }
 
 static void transform(const tg_scaler *s, const tg_tensor *x, tg_tensor *out, bool inverse,
-                      const char *fn)
+                      const char *fn, tg_loc loc)
 {
-    check_fitted(s, fn);
-    if (!x || !out) tg_contract_fail(TG_HERE, fn, "x or out is NULL");
+    check_fitted(s, fn, loc);
+    if (!x || !out) tg_contract_fail(loc, fn, "x or out is NULL");
     if (out->size != x->size)
-        tg_contract_fail(TG_HERE, fn, "out has %lld elements, x has %lld",
+        tg_contract_fail(loc, fn, "out has %lld elements, x has %lld",
                          (long long)out->size, (long long)x->size);
     if (s->nfeat == 1) {
         apply(s, x->data, out->data, x->size, 1, 0, inverse);
@@ -149,41 +150,42 @@ static void transform(const tg_scaler *s, const tg_tensor *x, tg_tensor *out, bo
     }
     int last = x->ndim > 0 ? x->shape[x->ndim - 1] : 1;
     if (last != s->nfeat)
-        tg_contract_fail(TG_HERE, fn, "x's last axis has %d entries, the scaler has %d "
+        tg_contract_fail(loc, fn, "x's last axis has %d entries, the scaler has %d "
                          "features (use tg_scaler_%s_feature for one feature)",
                          last, s->nfeat, inverse ? "inverse" : "transform");
     apply(s, x->data, out->data, x->size, s->nfeat, -1, inverse);
 }
 
-void tg_scaler_transform(const tg_scaler *s, const tg_tensor *x, tg_tensor *out)
+void tg_scaler_transform_at(const tg_scaler *s, const tg_tensor *x, tg_tensor *out, tg_loc loc)
 {
-    transform(s, x, out, false, "tg_scaler_transform");
+    transform(s, x, out, false, "tg_scaler_transform", loc);
 }
 
-void tg_scaler_inverse_transform(const tg_scaler *s, const tg_tensor *x, tg_tensor *out)
+void tg_scaler_inverse_transform_at(const tg_scaler *s, const tg_tensor *x, tg_tensor *out,
+                                    tg_loc loc)
 {
-    transform(s, x, out, true, "tg_scaler_inverse_transform");
+    transform(s, x, out, true, "tg_scaler_inverse_transform", loc);
 }
 
 static void one_feature(const tg_scaler *s, int feature, const float *x, float *out,
-                        int64_t n, bool inverse, const char *fn)
+                        int64_t n, bool inverse, const char *fn, tg_loc loc)
 {
-    check_fitted(s, fn);
+    check_fitted(s, fn, loc);
     if (feature < 0 || feature >= s->nfeat)
-        tg_contract_fail(TG_HERE, fn, "feature %d is not in [0, %d)", feature, s->nfeat);
+        tg_contract_fail(loc, fn, "feature %d is not in [0, %d)", feature, s->nfeat);
     if (n < 0 || (n > 0 && (!x || !out)))
-        tg_contract_fail(TG_HERE, fn, "bad buffer (n = %lld)", (long long)n);
+        tg_contract_fail(loc, fn, "bad buffer (n = %lld)", (long long)n);
     apply(s, x, out, n, 1, feature, inverse);
 }
 
-void tg_scaler_transform_feature(const tg_scaler *s, int feature, const float *x,
-                                 float *out, int64_t n)
+void tg_scaler_transform_feature_at(const tg_scaler *s, int feature, const float *x, float *out,
+                                    int64_t n, tg_loc loc)
 {
-    one_feature(s, feature, x, out, n, false, "tg_scaler_transform_feature");
+    one_feature(s, feature, x, out, n, false, "tg_scaler_transform_feature", loc);
 }
 
-void tg_scaler_inverse_feature(const tg_scaler *s, int feature, const float *x, float *out,
-                               int64_t n)
+void tg_scaler_inverse_feature_at(const tg_scaler *s, int feature, const float *x, float *out,
+                                  int64_t n, tg_loc loc)
 {
-    one_feature(s, feature, x, out, n, true, "tg_scaler_inverse_feature");
+    one_feature(s, feature, x, out, n, true, "tg_scaler_inverse_feature", loc);
 }

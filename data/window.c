@@ -33,18 +33,18 @@ static tg_status check_features(const char *what, const int *idx, int n, int f)
 
 tg_window_opts tg_window_defaults(void) { return (tg_window_opts){.window = 1, .horizon = 1}; }
 
-tg_status tg_make_windows(const tg_tensor *series, const tg_window_opts *o, tg_tensor **X,
-                          tg_tensor **y)
+tg_status tg_make_windows_at(const tg_tensor *series, const tg_window_opts *o, tg_tensor **X,
+                             tg_tensor **y, tg_loc loc)
 {
-    if (!X || !y) tg_contract_fail(TG_HERE, "tg_make_windows", "X or y is NULL");
+    if (!X || !y) tg_contract_fail(loc, "tg_make_windows", "X or y is NULL");
     *X = *y = NULL;
-    if (!series || !o) tg_contract_fail(TG_HERE, "tg_make_windows", "series or opts is NULL");
+    if (!series || !o) tg_contract_fail(loc, "tg_make_windows", "series or opts is NULL");
     if (series->ndim != 1 && series->ndim != 2)
-        tg_contract_fail(TG_HERE, "tg_make_windows", "series must be (N, F) or (N,), got rank %d",
+        tg_contract_fail(loc, "tg_make_windows", "series must be (N, F) or (N,), got rank %d",
                          series->ndim);
     if (o->ninputs < 0 || (o->ninputs > 0 && !o->inputs) || o->ntargets < 0 ||
         (o->ntargets > 0 && !o->targets))
-        tg_contract_fail(TG_HERE, "tg_make_windows", "inputs/targets lists and counts disagree");
+        tg_contract_fail(loc, "tg_make_windows", "inputs/targets lists and counts disagree");
     int n = series->shape[0], f = series->ndim == 2 ? series->shape[1] : 1;
     int W = o->window, h = o->horizon;
     if (W < 1 || h < 1)
@@ -93,12 +93,12 @@ int tg_split_train_count(int n, double train_frac)
     return k > n ? n : (int)k;
 }
 
-tg_status tg_split_indices(int n, double train_frac, tg_split_mode mode, uint64_t seed,
-                           int32_t *order, int *ntrain)
+tg_status tg_split_indices_at(int n, double train_frac, tg_split_mode mode, uint64_t seed,
+                              int32_t *order, int *ntrain, tg_loc loc)
 {
-    if (!order || !ntrain) tg_contract_fail(TG_HERE, "tg_split_indices", "order or ntrain is NULL");
+    if (!order || !ntrain) tg_contract_fail(loc, "tg_split_indices", "order or ntrain is NULL");
     if (mode != TG_SPLIT_CHRONO && mode != TG_SPLIT_RANDOM)
-        tg_contract_fail(TG_HERE, "tg_split_indices", "unknown split mode %d", (int)mode);
+        tg_contract_fail(loc, "tg_split_indices", "unknown split mode %d", (int)mode);
     *ntrain = 0;
     int k = tg_split_train_count(n, train_frac);
     if (!(train_frac > 0.0 && train_frac < 1.0) || k < 1 || k > n - 1)
@@ -124,20 +124,21 @@ static tg_tensor *like_rows(const tg_tensor *src, int rows)
     return tg_tensor_new(src->ndim, shape);
 }
 
-tg_status tg_train_test_split(const tg_tensor *X, const tg_tensor *y, double train_frac,
-                              tg_split_mode mode, uint64_t seed, tg_tensor **X_train,
-                              tg_tensor **X_test, tg_tensor **y_train, tg_tensor **y_test)
+tg_status tg_train_test_split_at(const tg_tensor *X, const tg_tensor *y, double train_frac,
+                                 tg_split_mode mode, uint64_t seed, tg_tensor **X_train,
+                                 tg_tensor **X_test, tg_tensor **y_train, tg_tensor **y_test,
+                                 tg_loc loc)
 {
     const char *fn = "tg_train_test_split";
-    if (!X || !X_train || !X_test) tg_contract_fail(TG_HERE, fn, "X or an X output is NULL");
+    if (!X || !X_train || !X_test) tg_contract_fail(loc, fn, "X or an X output is NULL");
     if (y && (!y_train || !y_test))
-        tg_contract_fail(TG_HERE, fn, "y is given but y_train or y_test is NULL");
+        tg_contract_fail(loc, fn, "y is given but y_train or y_test is NULL");
     *X_train = *X_test = NULL;
     if (y_train) *y_train = NULL;
     if (y_test) *y_test = NULL;
-    if (X->ndim < 1) tg_contract_fail(TG_HERE, fn, "X must have a sample axis (rank >= 1)");
+    if (X->ndim < 1) tg_contract_fail(loc, fn, "X must have a sample axis (rank >= 1)");
     if (y && (y->ndim < 1 || y->shape[0] != X->shape[0]))
-        tg_contract_fail(TG_HERE, fn, "X has %d samples, y has %d", X->shape[0],
+        tg_contract_fail(loc, fn, "X has %d samples, y has %d", X->shape[0],
                          y->ndim < 1 ? 0 : y->shape[0]);
     int n = X->shape[0], ntrain;
     if (n < 2)
@@ -163,25 +164,26 @@ tg_status tg_train_test_split(const tg_tensor *X, const tg_tensor *y, double tra
 
 /* ---- gather ----------------------------------------------------------------------------- */
 
-void tg_gather_rows(const tg_tensor *src, const int32_t *idx, int count, tg_tensor *dst)
+void tg_gather_rows_at(const tg_tensor *src, const int32_t *idx, int count, tg_tensor *dst,
+                       tg_loc loc)
 {
     const char *fn = "tg_gather_rows";
     if (!src || !dst || (count > 0 && !idx))
-        tg_contract_fail(TG_HERE, fn, "src, dst or idx is NULL");
+        tg_contract_fail(loc, fn, "src, dst or idx is NULL");
     if (src->ndim < 1 || dst->ndim != src->ndim)
-        tg_contract_fail(TG_HERE, fn, "src (rank %d) and dst (rank %d) need the same rank >= 1",
+        tg_contract_fail(loc, fn, "src (rank %d) and dst (rank %d) need the same rank >= 1",
                          src->ndim, dst->ndim);
     for (int d = 1; d < src->ndim; d++)
         if (src->shape[d] != dst->shape[d])
-            tg_contract_fail(TG_HERE, fn, "axis %d: src has %d, dst has %d", d, src->shape[d],
+            tg_contract_fail(loc, fn, "axis %d: src has %d, dst has %d", d, src->shape[d],
                              dst->shape[d]);
     if (count < 0 || count > dst->shape[0])
-        tg_contract_fail(TG_HERE, fn, "%d rows do not fit in dst's %d", count, dst->shape[0]);
+        tg_contract_fail(loc, fn, "%d rows do not fit in dst's %d", count, dst->shape[0]);
     int rows = src->shape[0];
     int64_t row = rows > 0 ? src->size / rows : 0;
     for (int k = 0; k < count; k++) {
         if (idx[k] < 0 || idx[k] >= rows)
-            tg_contract_fail(TG_HERE, fn, "index %d (entry %d) is not in [0, %d)", idx[k], k,
+            tg_contract_fail(loc, fn, "index %d (entry %d) is not in [0, %d)", idx[k], k,
                              rows);
         memmove(dst->data + (int64_t)k * row, src->data + (int64_t)idx[k] * row,
                (size_t)row * sizeof(float));

@@ -1100,3 +1100,28 @@ Test(csv, duplicate_column_names_are_an_error_when_selected_by_name)
     cr_expect_eq(tg_csv_find(csv, "a"), -2);
     tg_csv_free(csv);
 }
+
+/* Contract failures of the data functions name the caller's line, as the ops' do. */
+Test(contract, data_functions_report_the_callers_line)
+{
+    tg_tensor *src = tg_tensor_zeros(2, (int[]){3, 2}), *dst = tg_tensor_zeros(2, (int[]){2, 2});
+    EXPECT_RAISES(tg_gather_rows(src, ((int32_t[]){0, 7}), 2, dst));
+    EXPECT_MSG_HAS("index 7");
+    EXPECT_MSG_HAS("test_data.c:");
+    tg_batcher *b;
+    cr_assert_eq(tg_batcher_new(4, 2, NULL, &b), TG_OK);
+    EXPECT_RAISES(tg_batcher_attach(b, src)); /* 3 rows for 4 samples */
+    EXPECT_MSG_HAS("test_data.c:");
+    tg_scaler sc = tg_scaler_minmax(0.0f, 1.0f);
+    EXPECT_RAISES(tg_scaler_transform(&sc, src, dst));
+    EXPECT_MSG_HAS("not fitted");
+    EXPECT_MSG_HAS("test_data.c:");
+    tg_params *ps = tg_params_new();
+    tg_params_add(ps, "w", TG_SHAPE(2));
+    EXPECT_RAISES(tg_params_add(ps, "w", TG_SHAPE(2)));
+    EXPECT_MSG_HAS("exists already");
+    EXPECT_MSG_HAS("test_data.c:");
+    tg_params_free(ps);
+    tg_batcher_free(b);
+    tg_tensor_free(src), tg_tensor_free(dst);
+}
