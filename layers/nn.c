@@ -26,13 +26,13 @@ void tg__param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
 /* ---- linear -----------------------------------------------------------------------------
  * y = x W^T + b:  x (..., in), W (out, in), b (out) -> y (..., out). */
 
-tg_linear_layer tg_linear_layer_new(tg_params *ps, const char *prefix, int in, int out,
-                                    bool bias, tg_rng *rng)
+tg_linear_layer tg_linear_layer_new_at(tg_params *ps, const char *prefix, int in, int out,
+                                    bool bias, tg_rng *rng, tg_loc loc)
 {
     const char *fn = "tg_linear_layer_new";
-    if (!ps || !rng) tg_contract_fail(TG_HERE, fn, "the store or the rng is NULL");
+    if (!ps || !rng) tg_contract_fail(loc, fn, "the store or the rng is NULL");
     if (in <= 0 || out <= 0)
-        tg_contract_fail(TG_HERE, fn, "in and out must be > 0, got in = %d, out = %d", in, out);
+        tg_contract_fail(loc, fn, "in and out must be > 0, got in = %d, out = %d", in, out);
     char name[256];
     tg_linear_layer l = {0};
     tg__param_name(name, sizeof name, prefix, "weight", fn);
@@ -144,13 +144,13 @@ tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rn
  * weight (num, dim) ~ N(0, 1);  forward: idx[n] -> weight rows (n, dim). Repeated indices
  * add their gradients into the same row (tg_index_select's backward). */
 
-tg_embedding tg_embedding_new(tg_params *ps, const char *prefix, int num, int dim,
-                              tg_rng *rng)
+tg_embedding tg_embedding_new_at(tg_params *ps, const char *prefix, int num, int dim,
+                              tg_rng *rng, tg_loc loc)
 {
     const char *fn = "tg_embedding_new";
-    if (!ps || !rng) tg_contract_fail(TG_HERE, fn, "the store or the rng is NULL");
+    if (!ps || !rng) tg_contract_fail(loc, fn, "the store or the rng is NULL");
     if (num <= 0 || dim <= 0)
-        tg_contract_fail(TG_HERE, fn, "num and dim must be > 0, got num = %d, dim = %d", num,
+        tg_contract_fail(loc, fn, "num and dim must be > 0, got num = %d, dim = %d", num,
                          dim);
     char name[256];
     tg__param_name(name, sizeof name, prefix, "weight", fn);

@@ -151,9 +151,9 @@ static void update_range(const tg_optim *o, tg_tensor *w, float *state, int64_t 
     o->type->update(&u);
 }
 
-void tg_optim_step(tg_optim *o)
+void tg_optim_step_at(tg_optim *o, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_step", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_step", "the optimizer is NULL");
     grow_slots(o);
     int n = tg_params_count(o->ps);
     for (int i = 0; i < n; i++) {
@@ -186,16 +186,16 @@ static int param_index(const tg_optim *o, const char *param)
     return -1;
 }
 
-int tg_optim_state_names(const tg_optim *o, const char **names)
+int tg_optim_state_names_at(const tg_optim *o, const char **names, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_state_names", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_state_names", "the optimizer is NULL");
     for (int k = 0; names && k < o->nbuf; k++) names[k] = o->type->state_names[o->used[k]];
     return o->nbuf;
 }
 
-float *tg_optim_state(tg_optim *o, const char *param, const char *buffer)
+float *tg_optim_state_at(tg_optim *o, const char *param, const char *buffer, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_state", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_state", "the optimizer is NULL");
     int i = param_index(o, param), k = 0;
     while (buffer && k < o->nbuf && strcmp(o->type->state_names[o->used[k]], buffer) != 0) k++;
     if (i < 0 || !buffer || k == o->nbuf) return NULL;
@@ -203,17 +203,17 @@ float *tg_optim_state(tg_optim *o, const char *param, const char *buffer)
     return slot_state(o, i) + (int64_t)k * tg_params_at(o->ps, i)->size;
 }
 
-int64_t tg_optim_param_step(const tg_optim *o, const char *param)
+int64_t tg_optim_param_step_at(const tg_optim *o, const char *param, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_param_step", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_param_step", "the optimizer is NULL");
     int i = param_index(o, param);
     if (i < 0) return -1;
     return i < o->nslots ? o->slots[i].t : 0;
 }
 
-tg_status tg_optim_set_param_step(tg_optim *o, const char *param, int64_t t)
+tg_status tg_optim_set_param_step_at(tg_optim *o, const char *param, int64_t t, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_set_param_step", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_set_param_step", "the optimizer is NULL");
     int i = param_index(o, param);
     if (i < 0)
         return tg_fail(TG_ERR_ARG, "tg_optim_set_param_step: no parameter \"%s\" in the store",
@@ -228,9 +228,9 @@ tg_status tg_optim_set_param_step(tg_optim *o, const char *param, int64_t t)
 
 /* ---- small accessors ---------------------------------------------------------------- */
 
-void tg_optim_zero_grad(tg_optim *o)
+void tg_optim_zero_grad_at(tg_optim *o, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_zero_grad", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_zero_grad", "the optimizer is NULL");
     tg_params_zero_grad(o->ps);
 }
 
@@ -241,18 +241,18 @@ void tg_optim_set_lr_at(tg_optim *o, double lr, tg_loc loc)
     o->lr = lr;
 }
 
-double tg_optim_get_lr(const tg_optim *o)
+double tg_optim_get_lr_at(const tg_optim *o, tg_loc loc)
 {
-    if (!o) tg_contract_fail(TG_HERE, "tg_optim_get_lr", "the optimizer is NULL");
+    if (!o) tg_contract_fail(loc, "tg_optim_get_lr", "the optimizer is NULL");
     return o->lr;
 }
 
 int64_t tg_optim_steps(const tg_optim *o) { return o ? o->steps : 0; }
 
-void tg_optim_set_steps(tg_optim *o, int64_t steps)
+void tg_optim_set_steps_at(tg_optim *o, int64_t steps, tg_loc loc)
 {
     if (!o || steps < 0)
-        tg_contract_fail(TG_HERE, "tg_optim_set_steps", "needs an optimizer and steps >= 0 "
+        tg_contract_fail(loc, "tg_optim_set_steps", "needs an optimizer and steps >= 0 "
                          "(got %lld)", (long long)steps);
     o->steps = steps;
 }

@@ -181,17 +181,21 @@ tg_optim *tg_optim_adagrad_at(tg_params *ps, const tg_adagrad_opts *o, tg_loc lo
 
 /* One update of every parameter in the store from its current grad. Grads are left as
  * they are (zero them before the next backward). */
-void tg_optim_step(tg_optim *o);
+#define tg_optim_step(...) tg_optim_step_at(__VA_ARGS__, TG_HERE)
+void tg_optim_step_at(tg_optim *o, tg_loc loc);
 /* Zeroes the grads of the optimizer's store (tg_params_zero_grad). */
-void tg_optim_zero_grad(tg_optim *o);
+#define tg_optim_zero_grad(...) tg_optim_zero_grad_at(__VA_ARGS__, TG_HERE)
+void tg_optim_zero_grad_at(tg_optim *o, tg_loc loc);
 /* The learning rate of the next steps: set it from a schedule each epoch. lr >= 0. */
 #define tg_optim_set_lr(...) tg_optim_set_lr_at(__VA_ARGS__, TG_HERE)
 void tg_optim_set_lr_at(tg_optim *o, double lr, tg_loc loc);
-double tg_optim_get_lr(const tg_optim *o);
+#define tg_optim_get_lr(...) tg_optim_get_lr_at(__VA_ARGS__, TG_HERE)
+double tg_optim_get_lr_at(const tg_optim *o, tg_loc loc);
 /* Steps taken by this optimizer (tg_optim_step calls), and setting that count (>= 0), as a
  * checkpoint loader does. */
 int64_t tg_optim_steps(const tg_optim *o);
-void tg_optim_set_steps(tg_optim *o, int64_t steps);
+#define tg_optim_set_steps(...) tg_optim_set_steps_at(__VA_ARGS__, TG_HERE)
+void tg_optim_set_steps_at(tg_optim *o, int64_t steps, tg_loc loc);
 /* Its type's name: "SGD", "RMSprop", "RMSprop (Keras)", "Adam", "AdamW", "Adam (Keras)",
  * "Adagrad", or a user type's. */
 const char *tg_optim_name(const tg_optim *o);
@@ -208,17 +212,21 @@ void tg_optim_free(tg_optim *o);
  * and a step count t (PyTorch's state["step"]). Buffers are made on a parameter's first
  * step, or on first access here, and hold floats in the parameter's shape. */
 /* Writes up to TG_OPTIM_MAX_STATE buffer names into names (may be NULL); returns the count. */
-int tg_optim_state_names(const tg_optim *o, const char **names);
+#define tg_optim_state_names(...) tg_optim_state_names_at(__VA_ARGS__, TG_HERE)
+int tg_optim_state_names_at(const tg_optim *o, const char **names, tg_loc loc);
 /* The buffer `buffer` of the store's parameter `param`, param's size floats, to read or
  * write (a checkpoint loader writes them before the first step). Made, and initialized as
  * on a first step, if the parameter has none yet. NULL when the store has no such
  * parameter or the optimizer no such buffer. */
-float *tg_optim_state(tg_optim *o, const char *param, const char *buffer);
+#define tg_optim_state(...) tg_optim_state_at(__VA_ARGS__, TG_HERE)
+float *tg_optim_state_at(tg_optim *o, const char *param, const char *buffer, tg_loc loc);
 /* A parameter's step count t (0 before its first step), or -1 for a name not in the store. */
-int64_t tg_optim_param_step(const tg_optim *o, const char *param);
+#define tg_optim_param_step(...) tg_optim_param_step_at(__VA_ARGS__, TG_HERE)
+int64_t tg_optim_param_step_at(const tg_optim *o, const char *param, tg_loc loc);
 /* Sets it (t >= 0), as a checkpoint loader does. TG_ERR_ARG with a message for a name
  * not in the store or a negative t. */
-tg_status tg_optim_set_param_step(tg_optim *o, const char *param, int64_t t);
+#define tg_optim_set_param_step(...) tg_optim_set_param_step_at(__VA_ARGS__, TG_HERE)
+tg_status tg_optim_set_param_step_at(tg_optim *o, const char *param, int64_t t, tg_loc loc);
 
 /* ---- writing an optimizer -----------------------------------------------------------------
  * An optimizer is a descriptor: its name, its options (a struct whose first member is

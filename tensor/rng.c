@@ -27,9 +27,9 @@ uint32_t tg_rng_u32(tg_rng *r)
     return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
 }
 
-void tg_rng_seed(tg_rng *r, uint64_t seed, uint64_t stream)
+void tg_rng_seed_at(tg_rng *r, uint64_t seed, uint64_t stream, tg_loc loc)
 {
-    if (!r) tg_contract_fail(TG_HERE, "tg_rng_seed", "rng is NULL");
+    if (!r) tg_contract_fail(loc, "tg_rng_seed", "rng is NULL");
     r->state = 0;
     r->inc = (stream << 1) | 1u; /* the increment must be odd */
     tg_rng_u32(r);
@@ -79,11 +79,11 @@ void tg_rng_shuffle(tg_rng *r, int32_t *a, int n)
 
 /* U[lo, hi): computed in double; the rare value that rounds up to hi is pulled back to
  * the float just below it, so the half-open interval holds exactly. */
-void tg_fill_uniform(tg_tensor *t, tg_rng *r, float lo, float hi)
+void tg_fill_uniform_at(tg_tensor *t, tg_rng *r, float lo, float hi, tg_loc loc)
 {
-    if (!t || !r) tg_contract_fail(TG_HERE, "tg_fill_uniform", "tensor or rng is NULL");
+    if (!t || !r) tg_contract_fail(loc, "tg_fill_uniform", "tensor or rng is NULL");
     if (!(lo <= hi))
-        tg_contract_fail(TG_HERE, "tg_fill_uniform", "need lo <= hi, got [%g, %g)", (double)lo,
+        tg_contract_fail(loc, "tg_fill_uniform", "need lo <= hi, got [%g, %g)", (double)lo,
                          (double)hi);
     double width = (double)hi - (double)lo;
     float below_hi = nextafterf(hi, lo);
@@ -94,42 +94,42 @@ void tg_fill_uniform(tg_tensor *t, tg_rng *r, float lo, float hi)
     }
 }
 
-void tg_fill_normal(tg_tensor *t, tg_rng *r, float mean, float std)
+void tg_fill_normal_at(tg_tensor *t, tg_rng *r, float mean, float std, tg_loc loc)
 {
-    if (!t || !r) tg_contract_fail(TG_HERE, "tg_fill_normal", "tensor or rng is NULL");
+    if (!t || !r) tg_contract_fail(loc, "tg_fill_normal", "tensor or rng is NULL");
     for (int64_t i = 0; i < t->size; i++)
         t->data[i] = (float)((double)mean + (double)std * (double)tg_rng_normal(r));
 }
 
 /* ---- initializers -------------------------------------------------------------------- */
 
-void tg_init_uniform_fan(tg_tensor *t, tg_rng *r, int fan_in)
+void tg_init_uniform_fan_at(tg_tensor *t, tg_rng *r, int fan_in, tg_loc loc)
 {
-    if (!t || !r) tg_contract_fail(TG_HERE, "tg_init_uniform_fan", "tensor or rng is NULL");
+    if (!t || !r) tg_contract_fail(loc, "tg_init_uniform_fan", "tensor or rng is NULL");
     if (fan_in <= 0)
-        tg_contract_fail(TG_HERE, "tg_init_uniform_fan", "fan_in must be > 0, got %d", fan_in);
+        tg_contract_fail(loc, "tg_init_uniform_fan", "fan_in must be > 0, got %d", fan_in);
     float bound = (float)(1.0 / sqrt((double)fan_in));
     tg_fill_uniform(t, r, -bound, bound);
 }
 
 /* Views a weight of rank >= 2 as the matrix (shape[0], size / shape[0]). */
-static void matrix_view(const tg_tensor *t, const char *fn, int *rows, int *cols)
+static void matrix_view(const tg_tensor *t, const char *fn, int *rows, int *cols, tg_loc loc)
 {
-    if (!t) tg_contract_fail(TG_HERE, fn, "tensor is NULL");
+    if (!t) tg_contract_fail(loc, fn, "tensor is NULL");
     if (t->ndim < 2) {
         char s[64];
-        tg_contract_fail(TG_HERE, fn, "needs a weight of rank >= 2 (out, in), got %s",
+        tg_contract_fail(loc, fn, "needs a weight of rank >= 2 (out, in), got %s",
                          tg_shape_str(t, s, sizeof s));
     }
     *rows = t->shape[0];
     *cols = t->shape[0] > 0 ? (int)(t->size / t->shape[0]) : 0;
 }
 
-void tg_init_glorot_uniform(tg_tensor *t, tg_rng *r, float gain)
+void tg_init_glorot_uniform_at(tg_tensor *t, tg_rng *r, float gain, tg_loc loc)
 {
     int fan_out, fan_in;
-    matrix_view(t, "tg_init_glorot_uniform", &fan_out, &fan_in);
-    if (!r) tg_contract_fail(TG_HERE, "tg_init_glorot_uniform", "rng is NULL");
+    matrix_view(t, "tg_init_glorot_uniform", &fan_out, &fan_in, loc);
+    if (!r) tg_contract_fail(loc, "tg_init_glorot_uniform", "rng is NULL");
     if (t->size == 0) return;
     float a = (float)((double)gain * sqrt(6.0 / ((double)fan_in + (double)fan_out)));
     if (a < 0) a = -a; /* a negative gain gives the same interval */
@@ -167,11 +167,11 @@ static void gram_schmidt(double *v, int count, int len, tg_rng *r)
     }
 }
 
-void tg_init_orthogonal(tg_tensor *t, tg_rng *r, float gain)
+void tg_init_orthogonal_at(tg_tensor *t, tg_rng *r, float gain, tg_loc loc)
 {
     int rows, cols;
-    matrix_view(t, "tg_init_orthogonal", &rows, &cols);
-    if (!r) tg_contract_fail(TG_HERE, "tg_init_orthogonal", "rng is NULL");
+    matrix_view(t, "tg_init_orthogonal", &rows, &cols, loc);
+    if (!r) tg_contract_fail(loc, "tg_init_orthogonal", "rng is NULL");
     if (t->size == 0) return;
 
     /* The normal matrix is drawn in t's row-major order, (rows, cols). */

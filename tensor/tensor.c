@@ -39,30 +39,30 @@ static char *raw_shape_str(int ndim, const int *shape, char *buf, size_t cap)
 }
 
 /* Validates a shape passed to `fn` and returns its element count. */
-static int64_t checked_size(const char *fn, int ndim, const int *shape)
+static int64_t checked_size(const char *fn, int ndim, const int *shape, tg_loc loc)
 {
     char s[96];
     if (ndim < 0 || ndim > TG_MAX_DIMS)
-        tg_contract_fail(TG_HERE, fn, "rank must be 0..%d, got %d for shape %s", TG_MAX_DIMS,
+        tg_contract_fail(loc, fn, "rank must be 0..%d, got %d for shape %s", TG_MAX_DIMS,
                          ndim, raw_shape_str(ndim, shape, s, sizeof s));
     if (ndim > 0 && !shape)
-        tg_contract_fail(TG_HERE, fn, "shape is NULL for rank %d", ndim);
+        tg_contract_fail(loc, fn, "shape is NULL for rank %d", ndim);
     int64_t size = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
-            tg_contract_fail(TG_HERE, fn, "negative dimension %d at axis %d in shape %s",
+            tg_contract_fail(loc, fn, "negative dimension %d at axis %d in shape %s",
                              shape[i], i, raw_shape_str(ndim, shape, s, sizeof s));
         if (shape[i] > 0 && size > TG_MAX_ELEMS / shape[i])
-            tg_contract_fail(TG_HERE, fn, "shape %s has too many elements",
+            tg_contract_fail(loc, fn, "shape %s has too many elements",
                              raw_shape_str(ndim, shape, s, sizeof s));
         size *= shape[i];
     }
     return size;
 }
 
-static void check_tensor(const tg_tensor *t, const char *fn)
+static void check_tensor(const tg_tensor *t, const char *fn, tg_loc loc)
 {
-    if (!t) tg_contract_fail(TG_HERE, fn, "tensor is NULL");
+    if (!t) tg_contract_fail(loc, fn, "tensor is NULL");
 }
 
 /* Writes ndim/shape/size of t; unused trailing shape entries become 1. */
@@ -76,7 +76,7 @@ static void set_shape(tg_tensor *t, int ndim, const int *shape, int64_t size)
 /* The one place heap tensors are born: struct + data, data uninitialized. */
 static tg_tensor *alloc_tensor(const char *fn, int ndim, const int *shape)
 {
-    int64_t size = checked_size(fn, ndim, shape);
+    int64_t size = checked_size(fn, ndim, shape, TG_HERE);
     tg_tensor *t = tg_malloc(sizeof *t);
     memset(t, 0, sizeof *t);
     t->data = tg_malloc((size_t)size * sizeof(float));
@@ -113,18 +113,18 @@ tg_tensor *tg_tensor_full(int ndim, const int *shape, float value)
     return t;
 }
 
-tg_tensor *tg_tensor_from(int ndim, const int *shape, const float *values)
+tg_tensor *tg_tensor_from_at(int ndim, const int *shape, const float *values, tg_loc loc)
 {
-    int64_t size = checked_size("tg_tensor_from", ndim, shape);
-    if (!values && size > 0) tg_contract_fail(TG_HERE, "tg_tensor_from", "values is NULL");
+    int64_t size = checked_size("tg_tensor_from", ndim, shape, loc);
+    if (!values && size > 0) tg_contract_fail(loc, "tg_tensor_from", "values is NULL");
     tg_tensor *t = alloc_tensor("tg_tensor_from", ndim, shape);
     if (size > 0) memcpy(t->data, values, (size_t)size * sizeof(float));
     return t;
 }
 
-tg_tensor *tg_tensor_arange(int n)
+tg_tensor *tg_tensor_arange_at(int n, tg_loc loc)
 {
-    if (n < 0) tg_contract_fail(TG_HERE, "tg_tensor_arange", "n must be >= 0, got %d", n);
+    if (n < 0) tg_contract_fail(loc, "tg_tensor_arange", "n must be >= 0, got %d", n);
     tg_tensor *t = alloc_tensor("tg_tensor_arange", 1, (int[]){n});
     for (int i = 0; i < n; i++) t->data[i] = (float)i;
     return t;
@@ -133,7 +133,7 @@ tg_tensor *tg_tensor_arange(int n)
 /* Data only: the copy has no grad, no tape node, no name, and owns its data. */
 tg_tensor *tg_tensor_copy(const tg_tensor *t)
 {
-    check_tensor(t, "tg_tensor_copy");
+    check_tensor(t, "tg_tensor_copy", TG_HERE);
     tg_tensor *c = alloc_tensor("tg_tensor_copy", t->ndim, t->shape);
     if (t->size > 0) memcpy(c->data, t->data, (size_t)t->size * sizeof(float));
     return c;
@@ -156,18 +156,18 @@ void tg_tensor_free(tg_tensor *t)
 
 void tg_tensor_fill(tg_tensor *t, float value)
 {
-    check_tensor(t, "tg_tensor_fill");
+    check_tensor(t, "tg_tensor_fill", TG_HERE);
     float *d = t->data;
     for (int64_t i = 0; i < t->size; i++) d[i] = value;
 }
 
-void tg_tensor_reshape(tg_tensor *t, int ndim, const int *shape)
+void tg_tensor_reshape_at(tg_tensor *t, int ndim, const int *shape, tg_loc loc)
 {
-    check_tensor(t, "tg_tensor_reshape");
-    int64_t size = checked_size("tg_tensor_reshape", ndim, shape);
+    check_tensor(t, "tg_tensor_reshape", loc);
+    int64_t size = checked_size("tg_tensor_reshape", ndim, shape, loc);
     if (size != t->size) {
         char from[96], to[96];
-        tg_contract_fail(TG_HERE, "tg_tensor_reshape",
+        tg_contract_fail(loc, "tg_tensor_reshape",
                          "cannot reshape %s into %s: %lld elements vs %lld",
                          tg_shape_str(t, from, sizeof from),
                          raw_shape_str(ndim, shape, to, sizeof to), (long long)t->size,
@@ -180,8 +180,8 @@ void tg_tensor_reshape(tg_tensor *t, int ndim, const int *shape)
 
 bool tg_shape_equal(const tg_tensor *a, const tg_tensor *b)
 {
-    check_tensor(a, "tg_shape_equal");
-    check_tensor(b, "tg_shape_equal");
+    check_tensor(a, "tg_shape_equal", TG_HERE);
+    check_tensor(b, "tg_shape_equal", TG_HERE);
     if (a->ndim != b->ndim) return false;
     for (int i = 0; i < a->ndim; i++)
         if (a->shape[i] != b->shape[i]) return false;

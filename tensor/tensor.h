@@ -55,8 +55,11 @@ tg_tensor *tg_tensor_new(int ndim, const int *shape);          /* uninitialized 
 tg_tensor *tg_tensor_zeros(int ndim, const int *shape);
 tg_tensor *tg_tensor_ones(int ndim, const int *shape);
 tg_tensor *tg_tensor_full(int ndim, const int *shape, float value);
-tg_tensor *tg_tensor_from(int ndim, const int *shape, const float *values); /* copies */
-tg_tensor *tg_tensor_arange(int n);                            /* (n,) = 0, 1, ..., n-1 */
+#define tg_tensor_from(...) tg_tensor_from_at(__VA_ARGS__, TG_HERE)
+/* copies values */
+tg_tensor *tg_tensor_from_at(int ndim, const int *shape, const float *values, tg_loc loc);
+#define tg_tensor_arange(...) tg_tensor_arange_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_tensor_arange_at(int n, tg_loc loc); /* (n,) = 0, 1, ..., n-1 */
 tg_tensor *tg_tensor_copy(const tg_tensor *t);                 /* deep copy of data only */
 void tg_tensor_free(tg_tensor *t);                             /* NULL is fine */
 
@@ -66,7 +69,8 @@ void tg_tensor_free(tg_tensor *t);                             /* NULL is fine *
 /* ---- in place / views -------------------------------------------------------------- */
 void tg_tensor_fill(tg_tensor *t, float value);
 /* Change the shape of a heap tensor in place; the sizes must match (contract check). */
-void tg_tensor_reshape(tg_tensor *t, int ndim, const int *shape);
+#define tg_tensor_reshape(...) tg_tensor_reshape_at(__VA_ARGS__, TG_HERE)
+void tg_tensor_reshape_at(tg_tensor *t, int ndim, const int *shape, tg_loc loc);
 bool tg_shape_equal(const tg_tensor *a, const tg_tensor *b);
 /* "(2, 3, 4)" into buf; returns buf. */
 char *tg_shape_str(const tg_tensor *t, char *buf, size_t cap);
@@ -83,7 +87,8 @@ typedef struct tg_rng {
     uint64_t inc;
 } tg_rng;
 
-void tg_rng_seed(tg_rng *r, uint64_t seed, uint64_t stream);
+#define tg_rng_seed(...) tg_rng_seed_at(__VA_ARGS__, TG_HERE)
+void tg_rng_seed_at(tg_rng *r, uint64_t seed, uint64_t stream, tg_loc loc);
 uint32_t tg_rng_u32(tg_rng *r);
 uint32_t tg_rng_below(tg_rng *r, uint32_t n);                  /* uniform in [0, n), unbiased */
 float tg_rng_uniform(tg_rng *r);                               /* [0, 1) */
@@ -91,20 +96,25 @@ float tg_rng_normal(tg_rng *r);                                /* N(0, 1) */
 /* Shuffles a[0..n) in place (Fisher-Yates from the end, j = tg_rng_below(i + 1)). */
 void tg_rng_shuffle(tg_rng *r, int32_t *a, int n);
 
-void tg_fill_uniform(tg_tensor *t, tg_rng *r, float lo, float hi);
-void tg_fill_normal(tg_tensor *t, tg_rng *r, float mean, float std);
+#define tg_fill_uniform(...) tg_fill_uniform_at(__VA_ARGS__, TG_HERE)
+void tg_fill_uniform_at(tg_tensor *t, tg_rng *r, float lo, float hi, tg_loc loc);
+#define tg_fill_normal(...) tg_fill_normal_at(__VA_ARGS__, TG_HERE)
+void tg_fill_normal_at(tg_tensor *t, tg_rng *r, float mean, float std, tg_loc loc);
 
 /* ---- initializers (shape (out, in) for weights, as PyTorch) ------------------------ */
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's default for nn.Linear, nn.LSTM, nn.GRU. */
-void tg_init_uniform_fan(tg_tensor *t, tg_rng *r, int fan_in);
+#define tg_init_uniform_fan(...) tg_init_uniform_fan_at(__VA_ARGS__, TG_HERE)
+void tg_init_uniform_fan_at(tg_tensor *t, tg_rng *r, int fan_in, tg_loc loc);
 /* Glorot/Xavier uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)), for a 2-D
  * tensor (fan_out, fan_in). Keras' default kernel initializer (gain 1). */
-void tg_init_glorot_uniform(tg_tensor *t, tg_rng *r, float gain);
+#define tg_init_glorot_uniform(...) tg_init_glorot_uniform_at(__VA_ARGS__, TG_HERE)
+void tg_init_glorot_uniform_at(tg_tensor *t, tg_rng *r, float gain, tg_loc loc);
 /* Orthogonal (Saxe et al. 2013): rows (or columns, whichever are fewer) orthonormal,
  * times gain. A 2-D tensor; higher ranks are flattened to (shape[0], rest). Keras'
  * recurrent_initializer default. Done by modified Gram-Schmidt on a normal matrix in
  * double, which gives the same distribution as QR with sign correction. */
-void tg_init_orthogonal(tg_tensor *t, tg_rng *r, float gain);
+#define tg_init_orthogonal(...) tg_init_orthogonal_at(__VA_ARGS__, TG_HERE)
+void tg_init_orthogonal_at(tg_tensor *t, tg_rng *r, float gain, tg_loc loc);
 
 /* ---- kernels ------------------------------------------------------------------------
  * Plain functions on raw float arrays: no allocation, no autograd. Each optimized kernel

@@ -869,3 +869,19 @@ Test(clip, infinite_max_norm_and_grad_norm_only_read)
     tg_params_free(ps);
     fx_free(f);
 }
+
+/* The optimizer's accessors, the initializers and the model builders name the caller. */
+Test(contract, accessors_initializers_and_builders_report_the_callers_line)
+{
+    EXPECT_CONTRACT(tg_optim_step(NULL), "test_optim.c:");
+    EXPECT_CONTRACT(tg_optim_state(NULL, "w", "exp_avg"), "test_optim.c:");
+    tg_rng r;
+    tg_rng_seed(&r, 1, 0);
+    tg_tensor *v = tg_tensor_zeros(1, (int[]){3});
+    EXPECT_CONTRACT(tg_init_orthogonal(v, &r, 1.0f), "test_optim.c:");
+    EXPECT_CONTRACT(tg_fill_uniform(v, &r, 1.0f, 0.0f), "test_optim.c:");
+    tg_model *m = tg_model_new(1);
+    EXPECT_CONTRACT(tg_model_dense(m, 3, TG_ACT_NONE), "test_optim.c:"); /* no input yet */
+    tg_model_free(m);
+    tg_tensor_free(v);
+}

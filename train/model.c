@@ -71,12 +71,12 @@ tg_loss_kind tg__model_loss(const tg_model *m) { return m->loss; }
 uint64_t tg__model_seed(const tg_model *m) { return m->seed; }
 tg_rng *tg_model_dropout_rng(tg_model *m) { return m ? &m->dropout_rng : NULL; }
 
-void tg_model_input(tg_model *m, int timesteps, int features)
+void tg_model_input_at(tg_model *m, int timesteps, int features, tg_loc loc)
 {
     if (m->n > 0)
-        tg_contract_fail(TG_HERE, "tg_model_input", "call it before adding layers");
+        tg_contract_fail(loc, "tg_model_input", "call it before adding layers");
     if (timesteps < 0 || features < 1)
-        tg_contract_fail(TG_HERE, "tg_model_input", "timesteps %d and features %d", timesteps,
+        tg_contract_fail(loc, "tg_model_input", "timesteps %d and features %d", timesteps,
                          features);
     m->in_ndim = timesteps ? 2 : 1;
     m->in_shape[0] = timesteps ? timesteps : features;
@@ -84,11 +84,12 @@ void tg_model_input(tg_model *m, int timesteps, int features)
 }
 
 /* The per-sample shape entering the next layer. */
-static void current_shape(const tg_model *m, int *ndim, int *shape, const char *op)
+static void current_shape(const tg_model *m, int *ndim, int *shape, const char *op,
+                          tg_loc loc)
 {
     if (m->n == 0) {
         if (!m->in_ndim)
-            tg_contract_fail(TG_HERE, op, "declare the input shape first (tg_model_input)");
+            tg_contract_fail(loc, op, "declare the input shape first (tg_model_input)");
         *ndim = m->in_ndim;
         shape[0] = m->in_shape[0];
         shape[1] = m->in_shape[1];
@@ -100,10 +101,10 @@ static void current_shape(const tg_model *m, int *ndim, int *shape, const char *
 }
 
 /* Appends a layer named base, base_1, base_2, ... (Keras' naming). */
-static layer *push(tg_model *m, layer_kind kind, const char *base)
+static layer *push(tg_model *m, layer_kind kind, const char *base, tg_loc loc)
 {
     if (m->opt)
-        tg_contract_fail(TG_HERE, "tg_model", "add layers before tg_model_compile");
+        tg_contract_fail(loc, "tg_model", "add layers before tg_model_compile");
     m->layers = tg_grow(m->layers, m->n, &m->cap, 8, sizeof *m->layers);
     int same = 0;
     size_t len = strlen(base);
@@ -125,7 +126,7 @@ void tg_model_rnn_opts_at(tg_model *m, const tg_cell_type *cell, int units,
                           const tg_rnn_opts *o, tg_loc loc)
 {
     int nd, shape[2];
-    current_shape(m, &nd, shape, "tg_model_rnn");
+    current_shape(m, &nd, shape, "tg_model_rnn", loc);
     if (nd != 2)
         tg_contract_fail(loc, "tg_model_rnn",
                          "a recurrent layer needs (timesteps, features) input; the layer "
@@ -133,7 +134,7 @@ void tg_model_rnn_opts_at(tg_model *m, const tg_cell_type *cell, int units,
     tg_rnn_opts ro = o ? *o : tg_rnn_defaults();
     ro.batch_first = true;
     int64_t before = tg_params_numel(m->ps);
-    layer *l = push(m, LAYER_RNN, cell->name);
+    layer *l = push(m, LAYER_RNN, cell->name, loc);
     l->rnn = tg_rnn_new_at(m->ps, l->name, cell, shape[1], units, &ro, &m->init_rng, loc);
     l->n_params = tg_params_numel(m->ps) - before;
     int out = tg_rnn_output_size(l->rnn);
@@ -151,27 +152,27 @@ void tg_model_rnn(tg_model *m, const tg_cell_type *cell, int units, bool return_
     tg_model_rnn_opts_at(m, cell, units, &o, TG_HERE);
 }
 
-void tg_model_dropout(tg_model *m, float p)
+void tg_model_dropout_at(tg_model *m, float p, tg_loc loc)
 {
     if (!(p >= 0.0f && p < 1.0f))
-        tg_contract_fail(TG_HERE, "tg_model_dropout", "p = %g is outside [0, 1)", (double)p);
+        tg_contract_fail(loc, "tg_model_dropout", "p = %g is outside [0, 1)", (double)p);
     int nd, shape[2];
-    current_shape(m, &nd, shape, "tg_model_dropout");
-    layer *l = push(m, LAYER_DROPOUT, "dropout");
+    current_shape(m, &nd, shape, "tg_model_dropout", loc);
+    layer *l = push(m, LAYER_DROPOUT, "dropout", loc);
     l->p = p;
     l->out_ndim = nd;
     l->out_shape[0] = shape[0];
     l->out_shape[1] = shape[1];
 }
 
-void tg_model_dense(tg_model *m, int units, tg_activation act)
+void tg_model_dense_at(tg_model *m, int units, tg_activation act, tg_loc loc)
 {
     int nd, shape[2];
-    current_shape(m, &nd, shape, "tg_model_dense");
-    if (units < 1) tg_contract_fail(TG_HERE, "tg_model_dense", "units = %d", units);
+    current_shape(m, &nd, shape, "tg_model_dense", loc);
+    if (units < 1) tg_contract_fail(loc, "tg_model_dense", "units = %d", units);
     int in = nd == 2 ? shape[1] : shape[0];
     int64_t before = tg_params_numel(m->ps);
-    layer *l = push(m, LAYER_DENSE, "dense");
+    layer *l = push(m, LAYER_DENSE, "dense", loc);
     l->fc = tg_linear_layer_new(m->ps, l->name, in, units, true, &m->init_rng);
     if (m->init == TG_INIT_KERAS) {
         tg_init_glorot_uniform(l->fc.weight, &m->init_rng, 1.0f);
@@ -184,9 +185,9 @@ void tg_model_dense(tg_model *m, int units, tg_activation act)
     l->out_shape[1] = units;
 }
 
-void tg_model_compile(tg_model *m, tg_loss_kind loss, tg_optim *opt)
+void tg_model_compile_at(tg_model *m, tg_loss_kind loss, tg_optim *opt, tg_loc loc)
 {
-    if (!opt) tg_contract_fail(TG_HERE, "tg_model_compile", "the optimizer is NULL");
+    if (!opt) tg_contract_fail(loc, "tg_model_compile", "the optimizer is NULL");
     if (m->opt && m->opt != opt) tg_optim_free(m->opt);
     m->loss = loss;
     m->opt = opt;

@@ -130,18 +130,22 @@ tg_rng *tg_model_dropout_rng(tg_model *m);
 void tg_model_set_init(tg_model *m, tg_rnn_init init);
 
 /* The shape of one sample: (timesteps, features), or timesteps = 0 for plain vectors. */
-void tg_model_input(tg_model *m, int timesteps, int features);
+#define tg_model_input(...) tg_model_input_at(__VA_ARGS__, TG_HERE)
+void tg_model_input_at(tg_model *m, int timesteps, int features, tg_loc loc);
 /* A recurrent layer (batch-first). return_sequences as Keras. */
 void tg_model_rnn(tg_model *m, const tg_cell_type *cell, int units, bool return_sequences);
 /* The same with every runner option (layers, bidirectional, ...). */
 #define tg_model_rnn_opts(...) tg_model_rnn_opts_at(__VA_ARGS__, TG_HERE)
 void tg_model_rnn_opts_at(tg_model *m, const tg_cell_type *cell, int units,
                           const tg_rnn_opts *o, tg_loc loc);
-void tg_model_dropout(tg_model *m, float p);
+#define tg_model_dropout(...) tg_model_dropout_at(__VA_ARGS__, TG_HERE)
+void tg_model_dropout_at(tg_model *m, float p, tg_loc loc);
 /* A linear layer on the last axis, then the activation. */
-void tg_model_dense(tg_model *m, int units, tg_activation act);
+#define tg_model_dense(...) tg_model_dense_at(__VA_ARGS__, TG_HERE)
+void tg_model_dense_at(tg_model *m, int units, tg_activation act, tg_loc loc);
 /* The loss and the optimizer (built on tg_model_params(m)); the model frees the optimizer. */
-void tg_model_compile(tg_model *m, tg_loss_kind loss, tg_optim *opt);
+#define tg_model_compile(...) tg_model_compile_at(__VA_ARGS__, TG_HERE)
+void tg_model_compile_at(tg_model *m, tg_loss_kind loss, tg_optim *opt, tg_loc loc);
 tg_optim *tg_model_optimizer(tg_model *m);
 
 /* Prints one line per layer (name, output shape, parameters) and the total, like Keras'
