@@ -17,8 +17,9 @@
  * tg_tape_free(); copy out what must survive. A tape tensor kept across a reset and given to
  * an op (a final state reused as the next batch's initial state, say) is a contract
  * violation naming the op and the step it came from, instead of silently reading the next
- * step's data (for tensors up to two resets old; checked in every build). Ops record themselves only when one input
- * requires grad and grad mode is on. Backward walks the records in reverse order.
+ * step's data (for tensors up to two resets old; checked in every build). Ops record
+ * themselves only when one input requires grad and grad mode is on. Backward walks the
+ * records in reverse order.
  * Gradients accumulate (+=): a weight used at every time step sums its contributions.
  *
  * Each builder is a variadic macro that appends the caller's file:line, so a shape error
@@ -54,7 +55,8 @@ bool tg_tape_grad_enabled(const tg_tape *t);
  * weight once per pass instead of once per time step (a cache inside the tape). Off,
  * every GEMM packs its own operands; the results are the same bits either way. For
  * tests, and to rule it out when hunting a problem. */
-void tg_tape_set_packing(tg_tape *t, bool on);
+#define tg_tape_set_packing(...) tg_tape_set_packing_at(__VA_ARGS__, TG_HERE)
+void tg_tape_set_packing_at(tg_tape *t, bool on, tg_loc loc);
 
 /* Counts include the tape's batch-shard tapes (tg_rnn_opts.shard_rows), whose records run
  * on their own threads. */
@@ -74,7 +76,8 @@ void tg_tape_print(const tg_tape *t, FILE *f);
 tg_tensor *tg_tape_tensor(tg_tape *t, int ndim, const int *shape, const float *values);
 
 /* Marks a heap tensor as a leaf that wants a gradient (allocates its zeroed grad). */
-void tg_requires_grad(tg_tensor *x);
+#define tg_requires_grad(...) tg_requires_grad_at(__VA_ARGS__, TG_HERE)
+void tg_requires_grad_at(tg_tensor *x, tg_loc loc);
 
 /* Backward from a scalar (size 1) loss: d loss / d x accumulates into x->grad of every
  * tensor the loss depends on that requires grad. Once per tape between resets. */

@@ -74,7 +74,8 @@ float *tg_grad_of(tg_tape *t, tg_tensor *x);
 void *tg_tape_alloc(tg_tape *t, size_t bytes);
 /* An output tensor on the tape with uninitialized data, for a builder that writes every
  * element (tg_tape_tensor zero-fills instead). */
-tg_tensor *tg_tape_empty(tg_tape *t, int ndim, const int *shape);
+#define tg_tape_empty(...) tg_tape_empty_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_tape_empty_at(tg_tape *t, int ndim, const int *shape, tg_loc loc);
 
 /* Contract check helpers for builders. */
 void tg_check_tensor(const tg_tensor *x, const char *op, const char *what, tg_loc loc);

@@ -266,9 +266,9 @@ void tg__shard_grads_add(tg_tape *parent, tg_tape *shard)
  * nest: opening one closes the one before (its operands are then just packed per call).
  * Everything is forgotten when the scope closes and at tg_tape_reset. */
 
-void tg_tape_set_packing(tg_tape *t, bool on)
+void tg_tape_set_packing_at(tg_tape *t, bool on, tg_loc loc)
 {
-    if (!t) tg_contract_fail(TG_HERE, "tg_tape_set_packing", "the tape is NULL");
+    if (!t) tg_contract_fail(loc, "tg_tape_set_packing", "the tape is NULL");
     t->packing_off = !on;
     t->n_packed = 0;
 }
@@ -360,14 +360,14 @@ static int64_t shape_size(int ndim, const int *shape)
     return n;
 }
 
-tg_tensor *tg_tape_empty(tg_tape *t, int ndim, const int *shape)
+tg_tensor *tg_tape_empty_at(tg_tape *t, int ndim, const int *shape, tg_loc loc)
 {
     if (ndim < 0 || ndim > TG_MAX_DIMS)
-        tg_contract_fail(TG_HERE, "tg_tape_empty", "rank %d is outside 0..%d", ndim,
+        tg_contract_fail(loc, "tg_tape_empty", "rank %d is outside 0..%d", ndim,
                          TG_MAX_DIMS);
     for (int i = 0; i < ndim; i++)
         if (shape[i] < 0)
-            tg_contract_fail(TG_HERE, "tg_tape_empty", "negative size %d in axis %d",
+            tg_contract_fail(loc, "tg_tape_empty", "negative size %d in axis %d",
                              shape[i], i);
     int64_t size = shape_size(ndim, shape);
     tg_tensor *x = tg__tape_header(t);
@@ -418,12 +418,12 @@ tg_tape_stats tg_tape_stats_get(const tg_tape *t)
     return st;
 }
 
-void tg_requires_grad(tg_tensor *x)
+void tg_requires_grad_at(tg_tensor *x, tg_loc loc)
 {
-    tg_check_tensor(x, "tg_requires_grad", "x", TG_HERE);
+    tg_check_tensor(x, "tg_requires_grad", "x", loc);
     if (!x->grad) {
         if (x->flags & TG_ON_TAPE)
-            tg_contract_fail(TG_HERE, "tg_requires_grad",
+            tg_contract_fail(loc, "tg_requires_grad",
                              "x is a tape tensor; mark heap tensors (inputs, weights)");
         x->grad = tg_calloc((size_t)x->size * sizeof(float));
     }

@@ -268,7 +268,8 @@ tg_rnn *tg_rnn_new_at(tg_params *ps, const char *prefix, const tg_cell_type *cel
                       tg_loc loc);
 void tg_rnn_free(tg_rnn *r);
 /* Weights of layer `layer`, direction 0 (forward) or 1 (reverse). */
-tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction);
+#define tg_rnn_weights(...) tg_rnn_weights_at(__VA_ARGS__, TG_HERE)
+tg_cell_weights *tg_rnn_weights_at(tg_rnn *r, int layer, int direction, tg_loc loc);
 int tg_rnn_output_size(const tg_rnn *r); /* H, or 2H when bidirectional */
 
 /* Training switch (the layer starts in evaluation mode) and the random source of the

@@ -212,10 +212,10 @@ void tg_rnn_free(tg_rnn *r)
     tg_free(r);
 }
 
-tg_cell_weights *tg_rnn_weights(tg_rnn *r, int layer, int direction)
+tg_cell_weights *tg_rnn_weights_at(tg_rnn *r, int layer, int direction, tg_loc loc)
 {
     if (!r || layer < 0 || layer >= r->layers || direction < 0 || direction >= r->dirs)
-        tg_contract_fail(TG_HERE, "tg_rnn_weights", "no layer %d direction %d", layer,
+        tg_contract_fail(loc, "tg_rnn_weights", "no layer %d direction %d", layer,
                          direction);
     return &r->w[layer * r->dirs + direction];
 }

@@ -358,7 +358,8 @@ typedef struct tg_plateau {
 #define tg_plateau_new(...) tg_plateau_new_at(__VA_ARGS__, TG_HERE)
 tg_plateau tg_plateau_new_at(double lr, const tg_plateau_opts *o, tg_loc loc);
 /* Records one epoch's metric and returns the lr for the next epoch. */
-double tg_plateau_step(tg_plateau *s, double metric);
+#define tg_plateau_step(...) tg_plateau_step_at(__VA_ARGS__, TG_HERE)
+double tg_plateau_step_at(tg_plateau *s, double metric, tg_loc loc);
 
 #ifdef __cplusplus
 }

@@ -79,9 +79,9 @@ static bool improves(const tg_plateau *s, double metric)
                             : metric < s->best * (1 - c->threshold);
 }
 
-double tg_plateau_step(tg_plateau *s, double metric)
+double tg_plateau_step_at(tg_plateau *s, double metric, tg_loc loc)
 {
-    if (!s) tg_contract_fail(TG_HERE, "tg_plateau_step", "the schedule is NULL");
+    if (!s) tg_contract_fail(loc, "tg_plateau_step", "the schedule is NULL");
     s->epoch++;
     if (improves(s, metric)) { /* a NaN metric never improves: it counts as bad */
         s->best = metric;

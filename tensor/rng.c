@@ -39,9 +39,9 @@ void tg_rng_seed_at(tg_rng *r, uint64_t seed, uint64_t stream, tg_loc loc)
 
 /* Unbiased: reject the lowest (2^32 mod n) values so the remaining range is a multiple of
  * n. The rejected fraction is below 1/2, so the expected number of draws is under 2. */
-uint32_t tg_rng_below(tg_rng *r, uint32_t n)
+uint32_t tg_rng_below_at(tg_rng *r, uint32_t n, tg_loc loc)
 {
-    if (n == 0) tg_contract_fail(TG_HERE, "tg_rng_below", "n must be > 0");
+    if (n == 0) tg_contract_fail(loc, "tg_rng_below", "n must be > 0");
     uint32_t threshold = (uint32_t)(-n) % n; /* == 2^32 mod n */
     for (;;) {
         uint32_t x = tg_rng_u32(r);

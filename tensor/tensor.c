@@ -139,11 +139,11 @@ tg_tensor *tg_tensor_copy(const tg_tensor *t)
     return c;
 }
 
-void tg_tensor_free(tg_tensor *t)
+void tg_tensor_free_at(tg_tensor *t, tg_loc loc)
 {
     if (!t) return;
     if (t->flags & TG_ON_TAPE)
-        tg_contract_fail(TG_HERE, "tg_tensor_free",
+        tg_contract_fail(loc, "tg_tensor_free",
                          "tensor lives on a tape; it is released by tg_tape_reset/tg_tape_free");
     if (t->flags & TG_OWNS_DATA) {
         tg_free(t->data);
@@ -199,15 +199,16 @@ char *tg_shape_str(const tg_tensor *t, char *buf, size_t cap)
     return raw_shape_str(t->ndim, t->shape, buf, cap);
 }
 
-void tg_axis_split(int ndim, const int *shape, int axis, int *outer, int *n, int *inner)
+void tg_axis_split_at(int ndim, const int *shape, int axis, int *outer, int *n, int *inner,
+                      tg_loc loc)
 {
     if (ndim < 1 || ndim > TG_MAX_DIMS || !shape)
-        tg_contract_fail(TG_HERE, "tg_axis_split", "rank must be 1..%d, got %d", TG_MAX_DIMS,
+        tg_contract_fail(loc, "tg_axis_split", "rank must be 1..%d, got %d", TG_MAX_DIMS,
                          ndim);
     int ax = axis < 0 ? axis + ndim : axis;
     if (ax < 0 || ax >= ndim) {
         char s[96];
-        tg_contract_fail(TG_HERE, "tg_axis_split", "axis %d out of range for shape %s", axis,
+        tg_contract_fail(loc, "tg_axis_split", "axis %d out of range for shape %s", axis,
                          raw_shape_str(ndim, shape, s, sizeof s));
     }
     int64_t o = 1, in = 1;

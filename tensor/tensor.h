@@ -61,7 +61,8 @@ tg_tensor *tg_tensor_from_at(int ndim, const int *shape, const float *values, tg
 #define tg_tensor_arange(...) tg_tensor_arange_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_tensor_arange_at(int n, tg_loc loc); /* (n,) = 0, 1, ..., n-1 */
 tg_tensor *tg_tensor_copy(const tg_tensor *t);                 /* deep copy of data only */
-void tg_tensor_free(tg_tensor *t);                             /* NULL is fine */
+#define tg_tensor_free(...) tg_tensor_free_at(__VA_ARGS__, TG_HERE)
+void tg_tensor_free_at(tg_tensor *t, tg_loc loc); /* NULL is fine */
 
 /* Shape helpers written as compound literals: tg_tensor_zeros(TG_SHAPE(2, 3)). */
 #define TG_SHAPE(...) (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)), (int[]){__VA_ARGS__}
@@ -90,7 +91,8 @@ typedef struct tg_rng {
 #define tg_rng_seed(...) tg_rng_seed_at(__VA_ARGS__, TG_HERE)
 void tg_rng_seed_at(tg_rng *r, uint64_t seed, uint64_t stream, tg_loc loc);
 uint32_t tg_rng_u32(tg_rng *r);
-uint32_t tg_rng_below(tg_rng *r, uint32_t n);                  /* uniform in [0, n), unbiased */
+#define tg_rng_below(...) tg_rng_below_at(__VA_ARGS__, TG_HERE)
+uint32_t tg_rng_below_at(tg_rng *r, uint32_t n, tg_loc loc); /* uniform in [0, n), unbiased */
 float tg_rng_uniform(tg_rng *r);                               /* [0, 1) */
 float tg_rng_normal(tg_rng *r);                                /* N(0, 1) */
 /* Shuffles a[0..n) in place (Fisher-Yates from the end, j = tg_rng_below(i + 1)). */
@@ -264,7 +266,9 @@ void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
 float tg_kernel_sum_all(const float *x, int64_t n);
 
 /* Split `shape` at `axis` into outer (product before), n (shape[axis]), inner (after). */
-void tg_axis_split(int ndim, const int *shape, int axis, int *outer, int *n, int *inner);
+#define tg_axis_split(...) tg_axis_split_at(__VA_ARGS__, TG_HERE)
+void tg_axis_split_at(int ndim, const int *shape, int axis, int *outer, int *n, int *inner,
+                      tg_loc loc);
 
 /* Threads (tensor/threads.c). tg_num_threads: the team size the kernels use now (1
  * without OpenMP). tg_set_num_threads(n > 0): the most they may use (default: OMP_NUM_THREADS
