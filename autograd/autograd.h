@@ -278,8 +278,9 @@ typedef struct tg_gradcheck_result {
 } tg_gradcheck_result;
 
 /* Inputs are heap tensors; they are made to require grad for the check. opts may be NULL. */
-tg_gradcheck_result tg_gradcheck(tg_gradcheck_fn f, void *ctx, int n, tg_tensor **inputs,
-                                 const tg_gradcheck_opts *opts);
+#define tg_gradcheck(...) tg_gradcheck_at(__VA_ARGS__, TG_HERE)
+tg_gradcheck_result tg_gradcheck_at(tg_gradcheck_fn f, void *ctx, int n, tg_tensor **inputs,
+                                    const tg_gradcheck_opts *opts, tg_loc loc);
 
 #ifdef __cplusplus
 }

@@ -24,19 +24,19 @@ static double weighted_loss(const tg_tensor *y, const float *w)
     return s;
 }
 
-tg_gradcheck_result tg_gradcheck(tg_gradcheck_fn f, void *ctx, int n, tg_tensor **inputs,
-                                 const tg_gradcheck_opts *opts)
+tg_gradcheck_result tg_gradcheck_at(tg_gradcheck_fn f, void *ctx, int n, tg_tensor **inputs,
+                                    const tg_gradcheck_opts *opts, tg_loc loc)
 {
     tg_gradcheck_opts o = opts ? *opts : tg_gradcheck_defaults();
     tg_gradcheck_result res = {.ok = true, .n_inputs = n};
     if (n < 1 || n > TG_GRADCHECK_MAX_INPUTS || !inputs || !f)
-        tg_contract_fail(TG_HERE, "tg_gradcheck", "needs f and 1..%d inputs, got %d",
+        tg_contract_fail(loc, "tg_gradcheck", "needs f and 1..%d inputs, got %d",
                          TG_GRADCHECK_MAX_INPUTS, n);
     int saved_flags[TG_GRADCHECK_MAX_INPUTS];
     for (int k = 0; k < n; k++) {
-        tg_check_tensor(inputs[k], "tg_gradcheck", "an input", TG_HERE);
+        tg_check_tensor(inputs[k], "tg_gradcheck", "an input", loc);
         if (inputs[k]->flags & TG_ON_TAPE)
-            tg_contract_fail(TG_HERE, "tg_gradcheck", "input %d is a tape tensor; pass heap "
+            tg_contract_fail(loc, "tg_gradcheck", "input %d is a tape tensor; pass heap "
                              "tensors", k);
         saved_flags[k] = inputs[k]->flags;
         tg_requires_grad(inputs[k]);
@@ -46,7 +46,7 @@ tg_gradcheck_result tg_gradcheck(tg_gradcheck_fn f, void *ctx, int n, tg_tensor 
     tg_tape *tp = tg_tape_new();
     /* Analytic gradients. */
     tg_tensor *y = f(tp, inputs, ctx);
-    tg_check_tensor(y, "tg_gradcheck", "f's output", TG_HERE);
+    tg_check_tensor(y, "tg_gradcheck", "f's output", loc);
     int64_t ny = y->size;
     float *w = tg_malloc((size_t)(ny ? ny : 1) * sizeof(float));
     tg_rng rng;
