@@ -38,7 +38,7 @@ typedef struct tg_linear_layer {
 
 #define tg_linear_layer_new(...) tg_linear_layer_new_at(__VA_ARGS__, TG_HERE)
 tg_linear_layer tg_linear_layer_new_at(tg_params *ps, const char *prefix, int in, int out,
-                                    bool bias, tg_rng *rng, tg_loc loc);
+                                       bool bias, tg_rng *rng, tg_loc loc);
 #define tg_linear_layer_forward(...) tg_linear_layer_forward_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_linear_layer_forward_at(tg_tape *t, const tg_linear_layer *l, tg_tensor *x,
                                       tg_loc loc);
@@ -78,7 +78,7 @@ typedef struct tg_embedding {
 
 #define tg_embedding_new(...) tg_embedding_new_at(__VA_ARGS__, TG_HERE)
 tg_embedding tg_embedding_new_at(tg_params *ps, const char *prefix, int num, int dim,
-                              tg_rng *rng, tg_loc loc);
+                                 tg_rng *rng, tg_loc loc);
 #define tg_embedding_forward(...) tg_embedding_forward_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_embedding_forward_at(tg_tape *t, const tg_embedding *e, const int32_t *idx,
                                    int n, tg_loc loc);

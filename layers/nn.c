@@ -27,7 +27,7 @@ void tg__param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
  * y = x W^T + b:  x (..., in), W (out, in), b (out) -> y (..., out). */
 
 tg_linear_layer tg_linear_layer_new_at(tg_params *ps, const char *prefix, int in, int out,
-                                    bool bias, tg_rng *rng, tg_loc loc)
+                                       bool bias, tg_rng *rng, tg_loc loc)
 {
     const char *fn = "tg_linear_layer_new";
     if (!ps || !rng) tg_contract_fail(loc, fn, "the store or the rng is NULL");
@@ -145,7 +145,7 @@ tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rn
  * add their gradients into the same row (tg_index_select's backward). */
 
 tg_embedding tg_embedding_new_at(tg_params *ps, const char *prefix, int num, int dim,
-                              tg_rng *rng, tg_loc loc)
+                                 tg_rng *rng, tg_loc loc)
 {
     const char *fn = "tg_embedding_new";
     if (!ps || !rng) tg_contract_fail(loc, fn, "the store or the rng is NULL");
