@@ -8,8 +8,8 @@
 #include "layers/layers.h"
 
 /* buf = "<prefix>.<leaf>", or the bare leaf when prefix is NULL or "" (PyTorch's naming of
- * a module's parameters). A name that does not fit in cap is a contract failure of fn. */
+ * a module's parameters). A name that does not fit in cap is a contract failure of fn, reported at loc. */
 void tg__param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
-                    const char *fn);
+                    const char *fn, tg_loc loc);
 
 #endif /* TG_LAYERS_INTERNAL_H */

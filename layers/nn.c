@@ -14,12 +14,12 @@
 #include <string.h>
 
 void tg__param_name(char *buf, size_t cap, const char *prefix, const char *leaf,
-                    const char *fn)
+                    const char *fn, tg_loc loc)
 {
     int n = (prefix && *prefix) ? snprintf(buf, cap, "%s.%s", prefix, leaf)
                                 : snprintf(buf, cap, "%s", leaf);
     if (n < 0 || (size_t)n >= cap)
-        tg_contract_fail(TG_HERE, fn, "parameter name \"%s.%s\" is longer than %zu characters",
+        tg_contract_fail(loc, fn, "parameter name \"%s.%s\" is longer than %zu characters",
                          prefix ? prefix : "", leaf, cap - 1);
 }
 
@@ -35,11 +35,11 @@ tg_linear_layer tg_linear_layer_new_at(tg_params *ps, const char *prefix, int in
         tg_contract_fail(loc, fn, "in and out must be > 0, got in = %d, out = %d", in, out);
     char name[256];
     tg_linear_layer l = {0};
-    tg__param_name(name, sizeof name, prefix, "weight", fn);
+    tg__param_name(name, sizeof name, prefix, "weight", fn, loc);
     l.weight = tg_params_add(ps, name, TG_SHAPE(out, in)); /* (out, in) */
     tg_init_uniform_fan(l.weight, rng, in);
     if (bias) {
-        tg__param_name(name, sizeof name, prefix, "bias", fn);
+        tg__param_name(name, sizeof name, prefix, "bias", fn, loc);
         l.bias = tg_params_add(ps, name, TG_SHAPE(out)); /* (out) */
         tg_init_uniform_fan(l.bias, rng, in);            /* PyTorch: bound 1/sqrt(fan_in) */
     }
@@ -74,11 +74,11 @@ tg_layer_norm_layer tg_layer_norm_layer_new_at(tg_params *ps, const char *prefix
     char name[256];
     tg_layer_norm_layer l = {.eps = 1e-5f};
     if (!affine) return l;
-    tg__param_name(name, sizeof name, prefix, "weight", fn);
+    tg__param_name(name, sizeof name, prefix, "weight", fn, loc);
     l.weight = tg_params_add(ps, name, TG_SHAPE(n));
     tg_tensor_fill(l.weight, 1.0f);
     if (bias) {
-        tg__param_name(name, sizeof name, prefix, "bias", fn);
+        tg__param_name(name, sizeof name, prefix, "bias", fn, loc);
         l.bias = tg_params_add(ps, name, TG_SHAPE(n)); /* zeros */
     }
     return l;
@@ -153,7 +153,7 @@ tg_embedding tg_embedding_new_at(tg_params *ps, const char *prefix, int num, int
         tg_contract_fail(loc, fn, "num and dim must be > 0, got num = %d, dim = %d", num,
                          dim);
     char name[256];
-    tg__param_name(name, sizeof name, prefix, "weight", fn);
+    tg__param_name(name, sizeof name, prefix, "weight", fn, loc);
     tg_embedding e = {tg_params_add(ps, name, TG_SHAPE(num, dim))}; /* (num, dim) */
     tg_fill_normal(e.weight, rng, 0.0f, 1.0f);
     return e;

@@ -48,13 +48,13 @@ tg_rnn_opts tg_rnn_defaults(void)
 
 /* "<prefix>.<what>_l<layer>[_reverse]", or without "<prefix>." when prefix is empty. */
 static tg_tensor *add_param(tg_params *ps, const char *prefix, const char *what, int layer,
-                            int dir, int rows, int cols)
+                            int dir, int rows, int cols, tg_loc loc)
 {
     char leaf[64], name[256];
     snprintf(leaf, sizeof leaf, "%s_l%d%s", what, layer, dir ? "_reverse" : "");
-    tg__param_name(name, sizeof name, prefix, leaf, "tg_rnn_new");
-    return cols ? tg_params_add(ps, name, TG_SHAPE(rows, cols))
-                : tg_params_add(ps, name, TG_SHAPE(rows));
+    tg__param_name(name, sizeof name, prefix, leaf, "tg_rnn_new", loc);
+    return cols ? tg_params_add_at(ps, name, TG_SHAPE(rows, cols), loc)
+                : tg_params_add_at(ps, name, TG_SHAPE(rows), loc);
 }
 
 static void init_weights(tg_cell_weights *w, const tg_rnn_opts *o, int H, tg_rng *rng)
@@ -139,7 +139,7 @@ static void add_cell_params(tg_params *ps, const char *prefix, const tg_cell_typ
             continue;
         }
         w->param[i] = add_param(ps, prefix, cp->name, layer, dir, (int)dims[0],
-                                nd == 2 ? (int)dims[1] : 0);
+                                nd == 2 ? (int)dims[1] : 0, here);
         (cp->init ? cp->init : tg_cell_init_uniform)(w->param[i], w->hidden, rng);
     }
 }
@@ -191,11 +191,11 @@ tg_rnn *tg_rnn_new_at(tg_params *ps, const char *prefix, const tg_cell_type *cel
             tg_cell_weights *w = &r->w[l * r->dirs + d];
             w->hidden = hidden_size;
             w->input = in;
-            w->weight_ih = add_param(ps, pre, "weight_ih", l, d, GH, in);
-            w->weight_hh = add_param(ps, pre, "weight_hh", l, d, GH, hidden_size);
+            w->weight_ih = add_param(ps, pre, "weight_ih", l, d, GH, in, here);
+            w->weight_hh = add_param(ps, pre, "weight_hh", l, d, GH, hidden_size, here);
             if (o.bias) {
-                w->bias_ih = add_param(ps, pre, "bias_ih", l, d, GH, 0);
-                w->bias_hh = add_param(ps, pre, "bias_hh", l, d, GH, 0);
+                w->bias_ih = add_param(ps, pre, "bias_ih", l, d, GH, 0, here);
+                w->bias_hh = add_param(ps, pre, "bias_hh", l, d, GH, 0, here);
             }
             init_weights(w, &o, hidden_size, rng);
             add_cell_params(ps, pre, cell, w, l, d, rng, false, here);

@@ -65,23 +65,23 @@
 
 static void check_gemm(const char *fn, bool trans_a, bool trans_b, int M, int N, int K,
                        float alpha, const float *A, int lda, const float *B, int ldb,
-                       const float *C, int ldc)
+                       const float *C, int ldc, tg_loc loc)
 {
     if (M < 0 || N < 0 || K < 0)
-        tg_contract_fail(TG_HERE, fn, "negative size M=%d N=%d K=%d", M, N, K);
+        tg_contract_fail(loc, fn, "negative size M=%d N=%d K=%d", M, N, K);
     int a_cols = trans_a ? M : K; /* row length of A as stored */
     int b_cols = trans_b ? K : N;
     if (lda < a_cols)
-        tg_contract_fail(TG_HERE, fn, "lda=%d < %d: A is stored (%d, %d)%s", lda, a_cols,
+        tg_contract_fail(loc, fn, "lda=%d < %d: A is stored (%d, %d)%s", lda, a_cols,
                          trans_a ? K : M, a_cols, trans_a ? " (transposed)" : "");
     if (ldb < b_cols)
-        tg_contract_fail(TG_HERE, fn, "ldb=%d < %d: B is stored (%d, %d)%s", ldb, b_cols,
+        tg_contract_fail(loc, fn, "ldb=%d < %d: B is stored (%d, %d)%s", ldb, b_cols,
                          trans_b ? N : K, b_cols, trans_b ? " (transposed)" : "");
     if (ldc < N)
-        tg_contract_fail(TG_HERE, fn, "ldc=%d < N=%d: C is (%d, %d)", ldc, N, M, N);
-    if ((int64_t)M * N > 0 && !C) tg_contract_fail(TG_HERE, fn, "C is NULL");
+        tg_contract_fail(loc, fn, "ldc=%d < N=%d: C is (%d, %d)", ldc, N, M, N);
+    if ((int64_t)M * N > 0 && !C) tg_contract_fail(loc, fn, "C is NULL");
     if ((int64_t)M * N * K > 0 && alpha != 0.0f && (!A || !B))
-        tg_contract_fail(TG_HERE, fn, "A or B is NULL");
+        tg_contract_fail(loc, fn, "A or B is NULL");
 }
 
 /* C (M, N) = beta * C; beta == 0 writes zeros without reading C (which may hold NaN). */
@@ -429,10 +429,10 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
     }
 }
 
-void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
-             int lda, const float *B, int ldb, float beta, float *C, int ldc)
+void tg_gemm_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+                int lda, const float *B, int ldb, float beta, float *C, int ldc, tg_loc loc)
 {
-    check_gemm("tg_gemm", trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    check_gemm("tg_gemm", trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, loc);
     if (M == 0 || N == 0) return;
     if (K == 0 || alpha == 0.0f) { /* no product term: A and B are not read */
         scale_rows(C, ldc, M, N, beta);
@@ -479,18 +479,18 @@ size_t tg_gemm_packed_b_floats(int K, int N)
     return most;
 }
 
-void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
-                    tg_gemm_packed_b *out)
+void tg_gemm_pack_b_at(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
+                       tg_gemm_packed_b *out, tg_loc loc)
 {
     if (K < 0 || N < 0 || !out || (K > 0 && N > 0 && (!B || !buf)))
-        tg_contract_fail(TG_HERE, "tg_gemm_pack_b", "K=%d N=%d, B %s, buf %s, out %s", K, N,
+        tg_contract_fail(loc, "tg_gemm_pack_b", "K=%d N=%d, B %s, buf %s, out %s", K, N,
                          B ? "set" : "NULL", buf ? "set" : "NULL", out ? "set" : "NULL");
     if ((uintptr_t)buf % 64 != 0)
-        tg_contract_fail(TG_HERE, "tg_gemm_pack_b", "buf %p is not 64-byte aligned",
+        tg_contract_fail(loc, "tg_gemm_pack_b", "buf %p is not 64-byte aligned",
                          (void *)buf);
     int b_cols = trans_b ? K : N;
     if (ldb < b_cols)
-        tg_contract_fail(TG_HERE, "tg_gemm_pack_b", "ldb=%d < %d: B is stored (%d, %d)%s", ldb,
+        tg_contract_fail(loc, "tg_gemm_pack_b", "ldb=%d < %d: B is stored (%d, %d)%s", ldb,
                          b_cols, trans_b ? N : K, b_cols, trans_b ? " (transposed)" : "");
     tg_gemm_path path = tg_gemm_get_path();
     const tg_gemm_impl *im = impl_of(path);
@@ -513,14 +513,14 @@ void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *
     );
 }
 
-void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
-                    const tg_gemm_packed_b *Bp, float beta, float *C, int ldc)
+void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
+                       const tg_gemm_packed_b *Bp, float beta, float *C, int ldc, tg_loc loc)
 {
     if (!Bp || Bp->K != K || Bp->N != N)
-        tg_contract_fail(TG_HERE, "tg_gemm_packed", "packed B is %s, the call wants K=%d N=%d",
+        tg_contract_fail(loc, "tg_gemm_packed", "packed B is %s, the call wants K=%d N=%d",
                          Bp ? "for other sizes" : "NULL", K, N);
     /* B's checks were done when it was packed; ldb = N stands for "fits". */
-    check_gemm("tg_gemm_packed", trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C, ldc);
+    check_gemm("tg_gemm_packed", trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C, ldc, loc);
     if (M == 0 || N == 0) return;
     if (K == 0 || alpha == 0.0f) {
         scale_rows(C, ldc, M, N, beta);
@@ -534,11 +534,11 @@ void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float 
 
 /* ---- the reference ------------------------------------------------------------------- */
 
-void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-                   const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                   int ldc)
+void tg_gemm_naive_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                      const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                      int ldc, tg_loc loc)
 {
-    check_gemm("tg_gemm_naive", trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
+    check_gemm("tg_gemm_naive", trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, loc);
     for (int i = 0; i < M; i++) {
         for (int j = 0; j < N; j++) {
             float acc = 0.0f;
@@ -554,4 +554,30 @@ void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
             *c = beta == 0.0f ? prod : prod + beta * *c;
         }
     }
+}
+
+/* Plain functions under the public names (the parentheses keep the macros out): for
+ * a pointer to the function; a call through one reports this file's line. */
+void (tg_gemm)(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+               int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    tg_gemm_at(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, TG_HERE);
+}
+
+void (tg_gemm_naive)(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+                     int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    tg_gemm_naive_at(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, TG_HERE);
+}
+
+void (tg_gemm_packed)(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
+                      const tg_gemm_packed_b *B, float beta, float *C, int ldc)
+{
+    tg_gemm_packed_at(trans_a, M, N, K, alpha, A, lda, B, beta, C, ldc, TG_HERE);
+}
+
+void (tg_gemm_pack_b)(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
+                      tg_gemm_packed_b *out)
+{
+    tg_gemm_pack_b_at(trans_b, K, N, B, ldb, buf, out, TG_HERE);
 }

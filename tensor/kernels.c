@@ -66,39 +66,39 @@ static const char *shape_str(int n, const int *s, char *buf, size_t cap)
     return tg_shape_str(&t, buf, cap);
 }
 
-static void check_rank(const char *fn, const char *what, int n, const int *s)
+static void check_rank(const char *fn, const char *what, int n, const int *s, tg_loc loc)
 {
     if (n < 0 || n > TG_MAX_DIMS || (n > 0 && !s))
-        tg_contract_fail(TG_HERE, fn, "%s: rank must be 0..%d with a shape, got rank %d", what,
+        tg_contract_fail(loc, fn, "%s: rank must be 0..%d with a shape, got rank %d", what,
                          TG_MAX_DIMS, n);
     for (int i = 0; i < n; i++)
         if (s[i] < 0)
-            tg_contract_fail(TG_HERE, fn, "%s: negative dimension %d", what, s[i]);
+            tg_contract_fail(loc, fn, "%s: negative dimension %d", what, s[i]);
 }
 
 /* The output shape must be exactly the broadcast of the two input shapes. */
 static void check_binary(const char *fn, const float *a, int na, const int *sa,
                          const float *b, int nb, const int *sb, const float *out, int nout,
-                         const int *sout)
+                         const int *sout, tg_loc loc)
 {
-    check_rank(fn, "a", na, sa);
-    check_rank(fn, "b", nb, sb);
-    check_rank(fn, "out", nout, sout);
+    check_rank(fn, "a", na, sa, loc);
+    check_rank(fn, "b", nb, sb, loc);
+    check_rank(fn, "out", nout, sout, loc);
     int nexp, sexp[TG_MAX_DIMS];
     char s1[64], s2[64], s3[64], s4[64];
     if (!tg_broadcast_shape(na, sa, nb, sb, &nexp, sexp))
-        tg_contract_fail(TG_HERE, fn, "shapes %s and %s do not broadcast",
+        tg_contract_fail(loc, fn, "shapes %s and %s do not broadcast",
                          shape_str(na, sa, s1, sizeof s1), shape_str(nb, sb, s2, sizeof s2));
     bool ok = nexp == nout;
     for (int i = 0; ok && i < nout; i++) ok = sexp[i] == sout[i];
     if (!ok)
-        tg_contract_fail(TG_HERE, fn, "out has shape %s but %s and %s broadcast to %s",
+        tg_contract_fail(loc, fn, "out has shape %s but %s and %s broadcast to %s",
                          shape_str(nout, sout, s1, sizeof s1), shape_str(na, sa, s2, sizeof s2),
                          shape_str(nb, sb, s3, sizeof s3), shape_str(nexp, sexp, s4, sizeof s4));
     int o4[TG_MAX_DIMS];
     align4(nout, sout, o4);
     if (prod4(o4) > 0 && (!a || !b || !out))
-        tg_contract_fail(TG_HERE, fn, "NULL data pointer");
+        tg_contract_fail(loc, fn, "NULL data pointer");
 }
 
 /* ---- binary: contiguous loops ---------------------------------------------------------
@@ -232,10 +232,10 @@ static void binary_general(tg_binop op, const float *a, const int a4[TG_MAX_DIMS
     );
 }
 
-void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const float *b,
-                      int nb, const int *sb, float *out, int nout, const int *sout)
+void tg_kernel_binary_at(tg_binop op, const float *a, int na, const int *sa, const float *b,
+                         int nb, const int *sb, float *out, int nout, const int *sout, tg_loc loc)
 {
-    check_binary("tg_kernel_binary", a, na, sa, b, nb, sb, out, nout, sout);
+    check_binary("tg_kernel_binary", a, na, sa, b, nb, sb, out, nout, sout, loc);
     int a4[TG_MAX_DIMS], b4[TG_MAX_DIMS], o4[TG_MAX_DIMS];
     align4(na, sa, a4);
     align4(nb, sb, b4);
@@ -270,11 +270,11 @@ void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const 
 }
 
 /* The reference: decompose every output index and read each input through it. */
-void tg_kernel_binary_naive(tg_binop op, const float *a, int na, const int *sa,
-                            const float *b, int nb, const int *sb, float *out, int nout,
-                            const int *sout)
+void tg_kernel_binary_naive_at(tg_binop op, const float *a, int na, const int *sa,
+                               const float *b, int nb, const int *sb, float *out, int nout,
+                               const int *sout, tg_loc loc)
 {
-    check_binary("tg_kernel_binary_naive", a, na, sa, b, nb, sb, out, nout, sout);
+    check_binary("tg_kernel_binary_naive", a, na, sa, b, nb, sb, out, nout, sout, loc);
     int a4[TG_MAX_DIMS], b4[TG_MAX_DIMS], o4[TG_MAX_DIMS];
     align4(na, sa, a4);
     align4(nb, sb, b4);
@@ -300,12 +300,12 @@ void tg_kernel_binary_naive(tg_binop op, const float *a, int na, const int *sa,
  *   - the innermost axis kept:    dst_row[j] += src_row[j]   (vectorizable)
  *   - the innermost axis reduced: dst[k]     += sum(src_row) (row summed in double)
  * A scalar destination gets the whole sum in double, added once. */
-void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, int nd,
-                         const int *sd)
+void tg_kernel_reduce_to_at(const float *src, int ns, const int *ss, float *dst, int nd,
+                            const int *sd, tg_loc loc)
 {
     const char *fn = "tg_kernel_reduce_to";
-    check_rank(fn, "src", ns, ss);
-    check_rank(fn, "dst", nd, sd);
+    check_rank(fn, "src", ns, ss, loc);
+    check_rank(fn, "dst", nd, sd, loc);
     int s4[TG_MAX_DIMS], d4[TG_MAX_DIMS];
     align4(ns, ss, s4);
     align4(nd, sd, d4);
@@ -313,12 +313,12 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
     for (int d = 0; ok && d < TG_MAX_DIMS; d++) ok = d4[d] == s4[d] || d4[d] == 1;
     if (!ok) {
         char s1[64], s2[64];
-        tg_contract_fail(TG_HERE, fn, "cannot sum %s down to %s: not a broadcast source shape",
+        tg_contract_fail(loc, fn, "cannot sum %s down to %s: not a broadcast source shape",
                          shape_str(ns, ss, s1, sizeof s1), shape_str(nd, sd, s2, sizeof s2));
     }
     int64_t n = prod4(s4), m = prod4(d4);
     if (n == 0) return;
-    if (!src || !dst) tg_contract_fail(TG_HERE, fn, "NULL data pointer");
+    if (!src || !dst) tg_contract_fail(loc, fn, "NULL data pointer");
 
     if (n == m) { /* nothing is reduced */
         bool par = n >= TG_PAR_MIN;
@@ -358,19 +358,19 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
  * outputs and walks k = 0..n-1 in order, so the bits do not depend on the thread count. */
 
 static void check_axis_args(const char *fn, const float *x, int outer, int n, int inner,
-                            const float *out)
+                            const float *out, tg_loc loc)
 {
     if (outer < 0 || n < 0 || inner < 0)
-        tg_contract_fail(TG_HERE, fn, "negative extent (outer %d, n %d, inner %d)", outer, n,
+        tg_contract_fail(loc, fn, "negative extent (outer %d, n %d, inner %d)", outer, n,
                          inner);
     if ((int64_t)outer * inner > 0 && (!out || (n > 0 && !x)))
-        tg_contract_fail(TG_HERE, fn, "NULL data pointer");
+        tg_contract_fail(loc, fn, "NULL data pointer");
 }
 
 /* Sum in float, k in order: out = ((x_0 + x_1) + x_2) + ... */
-void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out)
+void tg_kernel_sum_axis_at(const float *x, int outer, int n, int inner, float *out, tg_loc loc)
 {
-    check_axis_args("tg_kernel_sum_axis", x, outer, n, inner, out);
+    check_axis_args("tg_kernel_sum_axis", x, outer, n, inner, out, loc);
     int64_t col_blocks = ((int64_t)inner + REDUCE_COL_BLOCK - 1) / REDUCE_COL_BLOCK;
     int64_t tasks = (int64_t)outer * col_blocks;
     bool par = tasks > 1 && (int64_t)outer * n * inner >= TG_PAR_MIN;
@@ -394,12 +394,12 @@ void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out)
 
 /* Max with the first maximal index; a NaN counts as the maximum (the first NaN wins), so
  * NaN propagates like in numpy and PyTorch. */
-void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
-                        int32_t *argmax)
+void tg_kernel_max_axis_at(const float *x, int outer, int n, int inner, float *out,
+                           int32_t *argmax, tg_loc loc)
 {
-    check_axis_args("tg_kernel_max_axis", x, outer, n, inner, out);
+    check_axis_args("tg_kernel_max_axis", x, outer, n, inner, out, loc);
     if (n == 0 && (int64_t)outer * inner > 0)
-        tg_contract_fail(TG_HERE, "tg_kernel_max_axis", "max over an empty axis (n = 0)");
+        tg_contract_fail(loc, "tg_kernel_max_axis", "max over an empty axis (n = 0)");
     int64_t col_blocks = ((int64_t)inner + REDUCE_COL_BLOCK - 1) / REDUCE_COL_BLOCK;
     int64_t tasks = (int64_t)outer * col_blocks;
     bool par = tasks > 1 && (int64_t)outer * n * inner >= TG_PAR_MIN;
@@ -429,10 +429,45 @@ void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
 
 /* One double accumulator, index order: serial on purpose, so the result is the same bits
  * at any thread count. */
-float tg_kernel_sum_all(const float *x, int64_t n)
+float tg_kernel_sum_all_at(const float *x, int64_t n, tg_loc loc)
 {
-    if (n > 0 && !x) tg_contract_fail(TG_HERE, "tg_kernel_sum_all", "NULL data pointer");
+    if (n > 0 && !x) tg_contract_fail(loc, "tg_kernel_sum_all", "NULL data pointer");
     double acc = 0.0;
     for (int64_t i = 0; i < n; i++) acc += (double)x[i];
     return (float)acc;
+}
+
+/* Plain functions under the public names (the parentheses keep the macros out): for
+ * a pointer to the function; a call through one reports this file's line. */
+void (tg_kernel_binary)(tg_binop op, const float *a, int na, const int *sa, const float *b, int nb,
+                        const int *sb, float *out, int nout, const int *sout)
+{
+    tg_kernel_binary_at(op, a, na, sa, b, nb, sb, out, nout, sout, TG_HERE);
+}
+
+void (tg_kernel_binary_naive)(tg_binop op, const float *a, int na, const int *sa, const float *b,
+                              int nb, const int *sb, float *out, int nout, const int *sout)
+{
+    tg_kernel_binary_naive_at(op, a, na, sa, b, nb, sb, out, nout, sout, TG_HERE);
+}
+
+void (tg_kernel_reduce_to)(const float *src, int ns, const int *ss, float *dst, int nd,
+                           const int *sd)
+{
+    tg_kernel_reduce_to_at(src, ns, ss, dst, nd, sd, TG_HERE);
+}
+
+void (tg_kernel_sum_axis)(const float *x, int outer, int n, int inner, float *out)
+{
+    tg_kernel_sum_axis_at(x, outer, n, inner, out, TG_HERE);
+}
+
+void (tg_kernel_max_axis)(const float *x, int outer, int n, int inner, float *out, int32_t *argmax)
+{
+    tg_kernel_max_axis_at(x, outer, n, inner, out, argmax, TG_HERE);
+}
+
+float (tg_kernel_sum_all)(const float *x, int64_t n)
+{
+    return tg_kernel_sum_all_at(x, n, TG_HERE);
 }

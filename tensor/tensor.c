@@ -303,3 +303,10 @@ void tg_tensor_print(const tg_tensor *t, const char *label, FILE *f)
     print_block(f, t->data, t->ndim, t->shape, 0, 0);
     fputc('\n', f);
 }
+
+/* Plain functions under the public names (the parentheses keep the macros out): for
+ * a pointer to the function; a call through one reports this file's line. */
+void (tg_tensor_free)(tg_tensor *t)
+{
+    tg_tensor_free_at(t, TG_HERE);
+}

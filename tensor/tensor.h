@@ -61,6 +61,8 @@ tg_tensor *tg_tensor_from_at(int ndim, const int *shape, const float *values, tg
 #define tg_tensor_arange(...) tg_tensor_arange_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_tensor_arange_at(int n, tg_loc loc); /* (n,) = 0, 1, ..., n-1 */
 tg_tensor *tg_tensor_copy(const tg_tensor *t);                 /* deep copy of data only */
+/* also a plain function, for use as a pointer */
+void tg_tensor_free(tg_tensor *t);
 #define tg_tensor_free(...) tg_tensor_free_at(__VA_ARGS__, TG_HERE)
 void tg_tensor_free_at(tg_tensor *t, tg_loc loc); /* NULL is fine */
 
@@ -134,16 +136,28 @@ typedef enum {
 } tg_binop;
 
 /* out = a (op) b with broadcasting; out has the broadcast shape (nout, sout). */
-void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const float *b,
-                      int nb, const int *sb, float *out, int nout, const int *sout);
-void tg_kernel_binary_naive(tg_binop op, const float *a, int na, const int *sa,
-                            const float *b, int nb, const int *sb, float *out, int nout,
-                            const int *sout);
+/* also a plain function, for use as a pointer */
+void tg_kernel_binary(tg_binop op, const float *a, int na, const int *sa, const float *b, int nb,
+                      const int *sb, float *out, int nout, const int *sout);
+#define tg_kernel_binary(...) tg_kernel_binary_at(__VA_ARGS__, TG_HERE)
+void tg_kernel_binary_at(tg_binop op, const float *a, int na, const int *sa, const float *b,
+                         int nb, const int *sb, float *out, int nout, const int *sout, tg_loc loc);
+/* also a plain function, for use as a pointer */
+void tg_kernel_binary_naive(tg_binop op, const float *a, int na, const int *sa, const float *b,
+                            int nb, const int *sb, float *out, int nout, const int *sout);
+#define tg_kernel_binary_naive(...) tg_kernel_binary_naive_at(__VA_ARGS__, TG_HERE)
+void tg_kernel_binary_naive_at(tg_binop op, const float *a, int na, const int *sa,
+                               const float *b, int nb, const int *sb, float *out, int nout,
+                               const int *sout, tg_loc loc);
 
 /* Sum `src` of shape (ns, ss) down to the broadcast-source shape (nd, sd), adding into
  * dst (dst += reduce(src)). Used by the backward of every broadcasting op. */
+/* also a plain function, for use as a pointer */
 void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, int nd,
                          const int *sd);
+#define tg_kernel_reduce_to(...) tg_kernel_reduce_to_at(__VA_ARGS__, TG_HERE)
+void tg_kernel_reduce_to_at(const float *src, int ns, const int *ss, float *dst, int nd,
+                            const int *sd, tg_loc loc);
 
 /* GEMM: C = alpha * op(A) op(B) + beta * C, row-major, op(X) = X or X^T.
  * op(A) is (M, K), op(B) is (K, N), C is (M, N). lda/ldb/ldc are row strides of the
@@ -153,11 +167,19 @@ void tg_kernel_reduce_to(const float *src, int ns, const int *ss, float *dst, in
  * never the depth K. Two shapes skip the packed kernels (tensor/gemm_small.c): K = 1 (same
  * bits as the kernels) and a one-column C with ldc = 1 and op(A) = A, whose dot products
  * are summed in vector lanes in a fixed order. */
-void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
-             int lda, const float *B, int ldb, float beta, float *C, int ldc);
-void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
-                   const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                   int ldc);
+/* also a plain function, for use as a pointer */
+void tg_gemm(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+             const float *B, int ldb, float beta, float *C, int ldc);
+#define tg_gemm(...) tg_gemm_at(__VA_ARGS__, TG_HERE)
+void tg_gemm_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+                int lda, const float *B, int ldb, float beta, float *C, int ldc, tg_loc loc);
+/* also a plain function, for use as a pointer */
+void tg_gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
+                   int lda, const float *B, int ldb, float beta, float *C, int ldc);
+#define tg_gemm_naive(...) tg_gemm_naive_at(__VA_ARGS__, TG_HERE)
+void tg_gemm_naive_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                      const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                      int ldc, tg_loc loc);
 
 /* op(B) packed once and used by many GEMMs with different A (a recurrent weight, the same
  * at every time step): tg_gemm_pack_b fills `buf` (tg_gemm_packed_b_floats(K, N) floats,
@@ -173,10 +195,18 @@ typedef struct tg_gemm_packed_b {
     const float *data;
 } tg_gemm_packed_b;
 size_t tg_gemm_packed_b_floats(int K, int N);
+/* also a plain function, for use as a pointer */
 void tg_gemm_pack_b(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
                     tg_gemm_packed_b *out);
+#define tg_gemm_pack_b(...) tg_gemm_pack_b_at(__VA_ARGS__, TG_HERE)
+void tg_gemm_pack_b_at(bool trans_b, int K, int N, const float *B, int ldb, float *buf,
+                       tg_gemm_packed_b *out, tg_loc loc);
+/* also a plain function, for use as a pointer */
 void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
                     const tg_gemm_packed_b *B, float beta, float *C, int ldc);
+#define tg_gemm_packed(...) tg_gemm_packed_at(__VA_ARGS__, TG_HERE)
+void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
+                       const tg_gemm_packed_b *B, float beta, float *C, int ldc, tg_loc loc);
 
 /* GEMM code paths: packed, cache-blocked, with an AVX-512F or AVX2+FMA micro-kernel or a
  * portable C one. AUTO (the default) takes the best the CPU supports, decided once; the
@@ -259,11 +289,20 @@ void tg_kernel_layer_norm_param_grads_naive(const float *x, const float *dy, con
 /* Reductions over one axis of a contiguous tensor viewed as (outer, n, inner): out has
  * (outer, inner) elements. argmax (may be NULL) receives the index along the axis of the
  * first maximum. */
+/* also a plain function, for use as a pointer */
 void tg_kernel_sum_axis(const float *x, int outer, int n, int inner, float *out);
-void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out,
-                        int32_t *argmax);
+#define tg_kernel_sum_axis(...) tg_kernel_sum_axis_at(__VA_ARGS__, TG_HERE)
+void tg_kernel_sum_axis_at(const float *x, int outer, int n, int inner, float *out, tg_loc loc);
+/* also a plain function, for use as a pointer */
+void tg_kernel_max_axis(const float *x, int outer, int n, int inner, float *out, int32_t *argmax);
+#define tg_kernel_max_axis(...) tg_kernel_max_axis_at(__VA_ARGS__, TG_HERE)
+void tg_kernel_max_axis_at(const float *x, int outer, int n, int inner, float *out,
+                           int32_t *argmax, tg_loc loc);
 /* Sums all elements in double (pairwise-free, order fixed), returned as float. */
+/* also a plain function, for use as a pointer */
 float tg_kernel_sum_all(const float *x, int64_t n);
+#define tg_kernel_sum_all(...) tg_kernel_sum_all_at(__VA_ARGS__, TG_HERE)
+float tg_kernel_sum_all_at(const float *x, int64_t n, tg_loc loc);
 
 /* Split `shape` at `axis` into outer (product before), n (shape[axis]), inner (after). */
 #define tg_axis_split(...) tg_axis_split_at(__VA_ARGS__, TG_HERE)
