@@ -100,7 +100,9 @@ tg_tensor *tg_params_add_at(tg_params *p, const char *name, int ndim, const int 
                             tg_loc loc);
 tg_tensor *tg_params_get(const tg_params *p, const char *name); /* NULL when absent */
 int tg_params_count(const tg_params *p);
-tg_tensor *tg_params_at(const tg_params *p, int i);
+tg_tensor *tg_params_at(const tg_params *p, int i); /* also a plain function (pointers) */
+#define tg_params_at(...) tg_params_at_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_params_at_at(const tg_params *p, int i, tg_loc loc);
 int64_t tg_params_numel(const tg_params *p);                     /* total scalars */
 void tg_params_zero_grad(tg_params *p);
 

@@ -63,13 +63,15 @@ tg_tensor *tg_params_get(const tg_params *p, const char *name)
 
 int tg_params_count(const tg_params *p) { return p ? p->n : 0; }
 
-tg_tensor *tg_params_at(const tg_params *p, int i)
+tg_tensor *tg_params_at_at(const tg_params *p, int i, tg_loc loc)
 {
     if (!p || i < 0 || i >= p->n)
-        tg_contract_fail(TG_HERE, "tg_params_at", "index %d is outside 0..%d", i,
-                         p ? p->n - 1 : -1);
+        tg_contract_fail(loc, "tg_params_at", "index %d is outside 0..%d", i, p ? p->n - 1 : -1);
     return p->items[i].t;
 }
+
+/* The plain function under the public name (the parentheses keep the macro out). */
+tg_tensor *(tg_params_at)(const tg_params *p, int i) { return tg_params_at_at(p, i, TG_HERE); }
 
 int64_t tg_params_numel(const tg_params *p)
 {
