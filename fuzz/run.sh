@@ -27,10 +27,13 @@ libs=(-ljansson $(pkg-config --libs stb) -lm)
 # link per harness.
 mkdir -p "$out/obj"
 echo "== compiling the library for fuzzing"
+# an object is reused only when newer than its source and than every header
+newest_h=$(ls -t $(find tensor autograd layers optim data plot train -name '*.h') | head -1)
 printf '%s\n' $srcs | xargs -P 2 -I{} sh -c '
     o="$0/obj/$(echo "{}" | tr / _).o"
-    [ -f "$o" ] && [ "$o" -nt "{}" ] || clang "$@" -fsanitize=fuzzer-no-link -c "{}" -o "$o"
-' "$out" "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=address,undefined}"
+    [ -f "$o" ] && [ "$o" -nt "{}" ] && [ "$o" -nt "$1" ] ||
+        { shift; clang "$@" -fsanitize=fuzzer-no-link -c "{}" -o "$o"; }
+' "$out" "$newest_h" "${flags[@]/-fsanitize=fuzzer,address,undefined/-fsanitize=address,undefined}"
 for h in "${harnesses[@]}"; do
     exe=$out/fuzz_$h
     echo "== building $exe"
