@@ -38,17 +38,24 @@ tg_contract_handler tg_set_contract_handler(tg_contract_handler h, void *user)
     return old;
 }
 
+/* "tapegrad: <kind><op>: <message> (called at file:line)" into msg. */
+static void format_message(char *msg, size_t cap, const char *kind, tg_loc loc, const char *op,
+                           const char *fmt, va_list ap)
+{
+    int n = snprintf(msg, cap, "tapegrad: %s%s: ", kind, op);
+    if (n > 0 && (size_t)n < cap) n += vsnprintf(msg + n, cap - (size_t)n, fmt, ap);
+    if (n > 0 && (size_t)n < cap)
+        snprintf(msg + n, cap - (size_t)n, " (called at %s:%d)", loc.file ? loc.file : "?",
+                 loc.line);
+}
+
 _Noreturn void tg_contract_fail(tg_loc loc, const char *op, const char *fmt, ...)
 {
     char msg[768];
-    int n = snprintf(msg, sizeof msg, "tapegrad: %s: ", op);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof msg) n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    format_message(msg, sizeof msg, "", loc, op, fmt, ap);
     va_end(ap);
-    if (n > 0 && (size_t)n < sizeof msg)
-        snprintf(msg + n, sizeof msg - (size_t)n, " (called at %s:%d)",
-                 loc.file ? loc.file : "?", loc.line);
     if (tg__contract_trap) { /* on a worker thread: the caller re-raises it */
         snprintf(tg__contract_trap->msg, sizeof tg__contract_trap->msg, "%s", msg);
         longjmp(tg__contract_trap->jb, 1);
@@ -67,20 +74,14 @@ _Noreturn void tg__contract_raise(const char *message)
 
 /* ---- warnings: a call that works but cannot do what was asked ----------------------------- */
 
-static void default_warning(const char *message, void *user)
-{
-    (void)user;
-    fprintf(stderr, "%s\n", message);
-    fflush(stderr);
-}
-
-static tg_warning_handler warn_handler = default_warning;
+/* the same printer as contract messages' */
+static tg_warning_handler warn_handler = default_handler;
 static void *warn_user;
 
 tg_warning_handler tg_set_warning_handler(tg_warning_handler h, void *user)
 {
     tg_warning_handler old = warn_handler;
-    warn_handler = h ? h : default_warning;
+    warn_handler = h ? h : default_handler;
     warn_user = h ? user : NULL;
     return old;
 }
@@ -88,13 +89,9 @@ tg_warning_handler tg_set_warning_handler(tg_warning_handler h, void *user)
 void tg_warn(tg_loc loc, const char *op, const char *fmt, ...)
 {
     char msg[768];
-    int n = snprintf(msg, sizeof msg, "tapegrad: warning: %s: ", op);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof msg) n += vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    format_message(msg, sizeof msg, "warning: ", loc, op, fmt, ap);
     va_end(ap);
-    if (n > 0 && (size_t)n < sizeof msg)
-        snprintf(msg + n, sizeof msg - (size_t)n, " (called at %s:%d)",
-                 loc.file ? loc.file : "?", loc.line);
     warn_handler(msg, warn_user);
 }
