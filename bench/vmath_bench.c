@@ -56,6 +56,43 @@ static double rate(vm_fn f, const float *x, float *y, int64_t n, int rounds)
     return best;
 }
 
+/* One table row up to the SIMD paths: the naive twin's rate, then the kernel on every path. */
+static void path_row(const char *name, vm_fn naive, vm_fn fast, const float *x, float *y,
+                     int64_t n, int rounds)
+{
+    printf("%-8s %8.3f", name, rate(naive, x, y, n, rounds));
+    for (tg_simd_path p = TG_SIMD_PORTABLE; p <= TG_SIMD_AVX512; p++) {
+        if (tg_simd_cpu_supports(p)) {
+            tg_simd_set_path(p);
+            printf(" %*.3f", p == TG_SIMD_PORTABLE ? 9 : 8, rate(fast, x, y, n, rounds));
+        } else {
+            printf(" %*s", p == TG_SIMD_PORTABLE ? 9 : 8, "-");
+        }
+    }
+}
+
+/* Layer norm (tensor/norm.c) over rows of LN_ROW floats, forward and input gradient, in
+ * the same shape as the unary kernels so the same timer and table serve: the "libm" column
+ * is the naive twin (double sums). */
+enum { LN_ROW = 256, LN_MAX_ROWS = 1 << 12 };
+static float ln_mean[2 * LN_MAX_ROWS], ln_rstd[LN_MAX_ROWS];
+static void ln_fwd(const float *x, float *y, int64_t n)
+{
+    tg_kernel_layer_norm(x, NULL, NULL, y, ln_mean, ln_rstd, n / LN_ROW, LN_ROW, 1e-5f);
+}
+static void ln_fwd_naive(const float *x, float *y, int64_t n)
+{
+    tg_kernel_layer_norm_naive(x, NULL, NULL, y, ln_mean, ln_rstd, n / LN_ROW, LN_ROW, 1e-5f);
+}
+static void ln_bwd(const float *x, float *y, int64_t n) /* dy = x, stats of the last forward */
+{
+    tg_kernel_layer_norm_backward(x, x, NULL, ln_mean, ln_rstd, y, n / LN_ROW, LN_ROW);
+}
+static void ln_bwd_naive(const float *x, float *y, int64_t n)
+{
+    tg_kernel_layer_norm_backward_naive(x, x, NULL, ln_mean, ln_rstd, y, n / LN_ROW, LN_ROW);
+}
+
 #ifdef TG_HAVE_SLEEF
 /* bench/vmath_sleef.c, compiled once with -mavx2 -mfma and once with -mavx512f (sleef.h
  * declares its vector functions only for the instruction set being compiled for). */
@@ -101,15 +138,7 @@ int main(int argc, char **argv)
         /* inputs where the kernel is defined and interesting: log on (0, 20], others [-8, 8] */
         for (int64_t i = 0; i < n; i++)
             x[i] = k == 1 ? 20.0f * (float)(i + 1) / (float)n : -8.0f + 16.0f * (float)i / (float)n;
-        printf("%-8s %8.3f", names[k], rate(naive[k], x, y, n, rounds));
-        for (tg_simd_path p = TG_SIMD_PORTABLE; p <= TG_SIMD_AVX512; p++) {
-            if (tg_simd_cpu_supports(p)) {
-                tg_simd_set_path(p);
-                printf(" %*.3f", p == TG_SIMD_PORTABLE ? 9 : 8, rate(fast[k], x, y, n, rounds));
-            } else {
-                printf(" %*s", p == TG_SIMD_PORTABLE ? 9 : 8, "-");
-            }
-        }
+        path_row(names[k], naive[k], fast[k], x, y, n, rounds);
 #ifdef TG_HAVE_SLEEF
         if (tg_simd_cpu_supports(TG_SIMD_AVX2)) printf(" %11.3f", rate(sl8[k], x, y, n, rounds));
         else printf(" %11s", "-");
@@ -117,6 +146,18 @@ int main(int argc, char **argv)
             printf(" %13.3f", rate(sl16[k], x, y, n, rounds));
         else printf(" %13s", "-");
 #endif
+        printf("\n");
+    }
+    /* layer norm rows, every path; the stats come from a forward on the same data */
+    static const char *ln_names[2] = {"ln fwd", "ln bwd"};
+    vm_fn ln_fast[2] = {ln_fwd, ln_bwd}, ln_naive[2] = {ln_fwd_naive, ln_bwd_naive};
+    int64_t ln_n = n / LN_ROW * LN_ROW;
+    if (ln_n > (int64_t)LN_ROW * LN_MAX_ROWS) ln_n = (int64_t)LN_ROW * LN_MAX_ROWS;
+    for (int64_t i = 0; i < ln_n; i++)
+        x[i] = -8.0f + 16.0f * (float)((i * 37) % ln_n) / (float)ln_n;
+    ln_fwd_naive(x, y, ln_n);
+    for (int k = 0; k < 2; k++) {
+        path_row(ln_names[k], ln_naive[k], ln_fast[k], x, y, ln_n, rounds);
         printf("\n");
     }
     tg_simd_set_path(saved);
