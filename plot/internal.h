@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "plot/plot.h"
+#include "plot/render.h"
 #include "tensor/file.h" /* atomic chart files */
 
 /* ---- the chart -------------------------------------------------------------------------- */
@@ -127,25 +128,5 @@ bool tg_plot_point(const tg_plot_layout *L, const tg_plot_series *s, int i, doub
 float tg_plot_series_width(const tg_plot_layout *L, const tg_plot_series *s);
 /* Dash pattern of a dashed line of width w: `on` px drawn, `off` px skipped. */
 void tg_plot_dash(float w, float *on, float *off);
-
-/* ---- the bitmap font (font.c) ----------------------------------------------------------
- * Glyphs are 5 columns x 9 rows: rows 0..6 hold the capitals (row 6 is the baseline),
- * rows 7..8 the descenders. Proportional: a glyph advances by its ink width + 1 column,
- * digits by a full 6 so numbers line up. */
-#define TG_FONT_ROWS 9
-#define TG_FONT_CAP 7
-
-typedef struct tg_glyph {
-    uint8_t rows[TG_FONT_ROWS]; /* bit c (from the left, bit 0) set: ink in column c */
-    int width;                  /* ink columns drawn (0 for a space) */
-    int advance;                /* columns to the next glyph */
-} tg_glyph;
-
-/* The next character of UTF-8 text as a glyph code (32..126; '?' for anything else, one
- * per code point); 0 at the end. */
-int tg_font_next(const char **s);
-void tg_font_glyph(int code, tg_glyph *g);
-/* Width in pixels of `text` drawn at `scale` (no trailing spacing). */
-int tg_font_width(const char *text, int scale);
 
 #endif /* TG_PLOT_INTERNAL_H */

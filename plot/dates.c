@@ -1,0 +1,2 @@
+/* plot/dates.c — being written (issue 12). */
+#include "plot/render.h"

@@ -1,0 +1,2 @@
+/* plot/render_svg.c — being written (issue 12). */
+#include "plot/render.h"
