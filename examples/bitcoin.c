@@ -142,6 +142,78 @@ static tg_status chart_files(tg_chart *c, const char *dir, const char *stem)
     return st;
 }
 
+/* The calendar of the series and its three periods (indices into the days). */
+typedef struct period_days {
+    int days, window, n_train, n_val, n_test;
+    double *day;   /* days since 1970-01-01, one per row */
+    double *close; /* dollars */
+} period_days;
+
+/* Three panels sharing their frames' left and right edges: the whole history (log price)
+ * with the training, validation and test periods shaded and the model's test
+ * predictions; the test days close up; and the residual, predicted minus true. */
+static tg_status prediction_figure(const config *cfg, const result *r, const period_days *pd,
+                                   const float *truth, const char *stem)
+{
+    tg_figure_opts fo = tg_figure_defaults();
+    fo.width = 11, fo.height = 8.5, fo.nrows = 3;
+    fo.height_ratios[0] = 2.2, fo.height_ratios[1] = 3, fo.height_ratios[2] = 1.4;
+    tg_figure *f = tg_figure_new(&fo);
+    int t0 = pd->window + pd->n_train, v0 = t0 - pd->n_val, n = pd->n_test;
+    const double *tday = pd->day + t0;
+    double *pred = malloc(sizeof(double) * (size_t)n), *res = malloc(sizeof(double) * (size_t)n);
+    double *tru = malloc(sizeof(double) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        pred[i] = r->pred[i], tru[i] = truth[i], res[i] = pred[i] - tru[i];
+    char title[160];
+    snprintf(title, sizeof title, "Bitcoin close and the %s's one-day-ahead prediction", r->name);
+    tg_figure_suptitle(f, title);
+
+    tg_axes *all = tg_figure_axes(f, 0, 0);
+    tg_axes_xaxis_date(all, TG_DATE_DAYS);
+    tg_axes_set_ylog(all, true);
+    tg_axes_axvspan(all, pd->day[pd->window], pd->day[v0], &(tg_style){
+        .label = "training", .color = TG_RGB(0x2f9e44), .alpha = 0.12f});
+    tg_axes_axvspan(all, pd->day[v0], pd->day[t0], &(tg_style){
+        .label = "validation", .color = TG_RGB(0xe8772e), .alpha = 0.18f});
+    tg_axes_axvspan(all, pd->day[t0], pd->day[pd->days - 1], &(tg_style){
+        .label = "test", .color = TG_RGB(0x8456c0), .alpha = 0.14f});
+    tg_axes_plot(all, pd->day, pd->close, pd->days, &(tg_style){
+        .label = "true", .color = TG_RGB(0x262626), .linewidth = 1.0f});
+    tg_axes_plot(all, tday, pred, n, &(tg_style){.label = "predicted",
+                                                  .color = TG_RGB(0xd63a3a), .linewidth = 1.0f});
+    tg_axes_set_ylabel(all, "price (USD, log)");
+    tg_axes_legend(all, &(tg_legend_opts){.loc = TG_LEGEND_UPPER_LEFT, .ncol = 5});
+
+    tg_axes *test = tg_figure_axes(f, 1, 0);
+    tg_axes_xaxis_date(test, TG_DATE_DAYS);
+    tg_axes_plot(test, tday, tru, n, &(tg_style){.label = "true", .color = TG_RGB(0x262626)});
+    tg_axes_plot(test, tday, pred, n, &(tg_style){.label = "predicted",
+                                                   .color = TG_RGB(0xd63a3a)});
+    tg_axes_set_title(test, "Test days");
+    tg_axes_set_ylabel(test, "price (USD)");
+    tg_axes_legend(test, &(tg_legend_opts){.loc = TG_LEGEND_UPPER_LEFT});
+
+    tg_axes *rax = tg_figure_axes(f, 2, 0);
+    tg_axes_xaxis_date(rax, TG_DATE_DAYS);
+    tg_axes_axhline(rax, 0.0, &(tg_style){.linewidth = 0.8f});
+    tg_axes_plot(rax, tday, res, n, &(tg_style){.color = TG_RGB(0xd63a3a), .linewidth = 1.0f});
+    tg_axes_set_ylabel(rax, "residual (USD)");
+    tg_axes_set_xlabel(rax, "date");
+    double lo = tday[0] - 0.01 * (tday[n - 1] - tday[0]), hi = tday[n - 1] + 0.01 * (tday[n - 1] - tday[0]);
+    tg_axes_set_xlim(test, lo, hi);
+    tg_axes_set_xlim(rax, lo, hi);
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.png", cfg->out, stem);
+    tg_status st = tg_figure_write_png(f, path);
+    snprintf(path, sizeof path, "%s/%s.svg", cfg->out, stem);
+    if (st == TG_OK) st = tg_figure_write_svg(f, path);
+    tg_figure_free(f);
+    free(pred), free(res), free(tru);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     config cfg;
@@ -182,6 +254,19 @@ int main(int argc, char **argv)
     printf("%d windows of %d days -> next day; train %d (10%% of them validate), test %d "
            "(days %s .. %s)\n\n",
            n_win, WINDOW, n_train, n_test, first_test_day, csv->text[days - 1]);
+
+    /* Calendar days of the series and where its periods start, for the charts. */
+    period_days pd = {.days = days, .window = WINDOW, .n_train = n_train, .n_test = n_test};
+    pd.n_val = n_train - tg_split_train_count(n_train, 0.9); /* as validation_split 0.1 */
+    pd.day = malloc(sizeof(double) * (size_t)days);
+    pd.close = malloc(sizeof(double) * (size_t)days);
+    for (int i = 0; i < days; i++) {
+        pd.close[i] = prices->data[i];
+        if (tg_plot_parse_date(csv->text[i], &pd.day[i]) != TG_OK) {
+            fprintf(stderr, "%s: row %d: %s\n", cfg.data, i + 2, tg_last_error());
+            return 1;
+        }
+    }
 
     /* The true test prices in dollars. */
     float *truth = malloc(sizeof(float) * (size_t)n_test);
@@ -237,24 +322,16 @@ int main(int argc, char **argv)
         r->mae = ae / n_test;
         tg_tensor_free(pred);
 
-        char path[1024];
+        char path[1024], stem[64];
         snprintf(path, sizeof path, "%s/%s.safetensors", cfg.out, kinds[k].key);
         if (tg_params_save(tg_model_params(m), path) != TG_OK) {
             fprintf(stderr, "%s\n", tg_last_error());
             return 1;
         }
-        /* Predicted against true price on the test days. */
-        char title[128], xlabel[128], stem[64];
-        snprintf(title, sizeof title, "Bitcoin close: %s prediction on the test days", r->name);
-        snprintf(xlabel, sizeof xlabel, "test day (day 0 = %s)", first_test_day);
-        tg_chart *c = tg_chart_new(1200, 550);
-        tg_chart_set_title(c, title);
-        tg_chart_set_xlabel(c, xlabel);
-        tg_chart_set_ylabel(c, "price (USD)");
-        tg_chart_add_series(c, "true", NULL, truth, n_test);
-        tg_chart_add_series(c, "predicted", NULL, r->pred, n_test);
+        /* Predicted against true price: the whole history with its periods, the test
+         * days, and the residual. */
         snprintf(stem, sizeof stem, "%s_predictions", kinds[k].key);
-        if (chart_files(c, cfg.out, stem) != TG_OK) {
+        if (prediction_figure(&cfg, r, &pd, truth, stem) != TG_OK) {
             fprintf(stderr, "%s\n", tg_last_error());
             return 1;
         }

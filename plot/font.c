@@ -10,7 +10,7 @@
  * What this is not: a text engine. No kerning, no Unicode (anything outside ASCII 32..126
  * is '?'), no line breaking; scaling is by whole pixels, done by the caller (raster.c).
  */
-#include "plot/internal.h"
+#include "plot/render.h"
 
 #include <string.h>
 

@@ -332,6 +332,15 @@ void tg_plot_tick_labels(const double *ticks, int n, double step,
 int tg_plot_date_ticks(double lo, double hi, tg_date_unit unit, int max_ticks, double *out,
                        int cap, char (*labels)[TG_PLOT_LABEL_CAP]);
 
+/* Days since 1970-01-01 (UTC, proleptic Gregorian) of a calendar date; month 1..12, day
+ * 1..31 (out-of-range days roll over: March 0 is the last day of February). */
+double tg_plot_date(int year, int month, int day);
+/* Parses an ISO 8601 date "YYYY-MM-DD", optionally followed by 'T' or ' ' and "HH:MM"
+ * or "HH:MM:SS" (a trailing 'Z' is accepted; no other zones), into days since the epoch
+ * (fractional with a time). TG_ERR_FORMAT with a message naming the text otherwise
+ * (also for impossible dates such as 2021-02-30). */
+tg_status tg_plot_parse_date(const char *text, double *days);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,9 +78,12 @@ typedef struct tg_plot_renderer {
 
 /* ---- text engine (text.c) -------------------------------------------------------------
  * One process-wide font, chosen on first use and kept until exit (thread-safe):
- *   1. the environment variable TG_PLOT_FONT: a .ttf path, or "bitmap" for the fallback;
- *   2. DejaVu Sans through fontconfig (when built with it);
- *   3. the standard Debian path /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;
+ *   1. the environment variable TG_PLOT_FONT: a .ttf path, or "bitmap" for the fallback
+ *      (a path that cannot be used goes on to 2);
+ *   2. the standard Debian path /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf;
+ *   3. DejaVu Sans through fontconfig (when built with it). After the standard path, as
+ *      fontconfig 2.14 leaks a parse of its stock configuration on first use, which the
+ *      leak checkers of the test suite would report in every process that draws text;
  *   4. the built-in bitmap font (font.c), announced once through tg_warn.
  * Bold is DejaVuSans-Bold.ttf beside the regular file (synthesized by the fallback).
  * Sizes are the em in px (points x dpi / 72). All metrics are in px at that size. */
@@ -153,7 +156,9 @@ typedef struct tg_plot_svg tg_plot_svg;
 /* A renderer writing SVG 1.1 elements of a w x h px document to f (an open atomic file):
  * writes the XML header, the <svg> element (width, height, viewBox) and a white
  * background now. tg_plot_svg_end writes the closing tag and frees the state; the caller
- * commits or aborts the file. */
+ * commits or aborts the file. NULL for a NULL file or a size <= 0 (and on out of memory,
+ * which also marks the file failed); *out is filled either way, with functions that then
+ * draw nothing. */
 tg_plot_svg *tg_plot_svg_begin(struct tg_atomic_file *f, int w, int h, tg_plot_renderer *out);
 void tg_plot_svg_end(tg_plot_svg *s);
 

@@ -8,7 +8,7 @@
  * What this is not: a general number formatter. Tick values are assumed to be multiples
  * of their step, so labels are exact at the decimals the step implies.
  */
-#include "plot/internal.h"
+#include "plot/figure.h"
 
 #include <math.h>
 #include <stdio.h>
