@@ -92,7 +92,7 @@ static int scatter(tg_rng *g)
     tg_axes_axhline(ax, sy / 200, &(tg_style){.linestyle = TG_LINE_DASHED, .label = "mean"});
     char note[64];
     snprintf(note, sizeof note, "slope %.2f, intercept %.2f", b, a);
-    tg_axes_text(ax, 0.3, a + 9.5 * b, note, NULL);
+    tg_axes_text(ax, 9.8, a - 1.0, note, &(tg_text_style){.ha = TG_ALIGN_RIGHT});
     tg_axes_set_title(ax, "Scatter, fit and annotation");
     tg_axes_set_xlabel(ax, "x");
     tg_axes_set_ylabel(ax, "y");
@@ -201,7 +201,6 @@ static int errorbar(tg_rng *g)
     tg_axes_set_title(ax, "Learning-rate sweep");
     tg_axes_set_xlabel(ax, "learning rate");
     tg_axes_set_ylabel(ax, "validation loss");
-    tg_axes_legend(ax, &(tg_legend_opts){.loc = TG_LEGEND_UPPER_LEFT});
     return save(f, "gallery_errorbar");
 }
 

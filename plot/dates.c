@@ -231,7 +231,9 @@ static void cursor_next(date_cursor *c)
 static const char month_abbr[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-static void tick_label(char *buf, int freq, int64_t t)
+/* The label of tick t; the first tick of a month or day axis also names its year (unless
+ * it is a January, which shows the year alone), as ConciseDateFormatter's offset does. */
+static void tick_label(char *buf, int freq, int64_t t, bool first)
 {
     int64_t day = floor_div(t, 86400);
     int sec = (int)(t - day * 86400);
@@ -242,7 +244,9 @@ static void tick_label(char *buf, int freq, int64_t t)
     if (freq == F_YEAR || (freq == F_MONTH && m == 1))
         snprintf(buf, TG_PLOT_LABEL_CAP, "%d", y);
     else if (freq == F_MONTH)
-        snprintf(buf, TG_PLOT_LABEL_CAP, "%s", mon);
+        snprintf(buf, TG_PLOT_LABEL_CAP, first ? "%s %d" : "%s", mon, y);
+    else if (first && freq == F_DAY)
+        snprintf(buf, TG_PLOT_LABEL_CAP, "%s %d, %d", mon, d % 32, y);
     else if (freq == F_DAY || sec == 0)
         snprintf(buf, TG_PLOT_LABEL_CAP, "%s %d", mon, d % 32);
     else if (freq == F_SECOND)
@@ -267,7 +271,7 @@ static int walk(date_step st, const date_range *r, int limit, double *out, int c
         if (v < r->lo - r->eps || v > r->hi + r->eps) break;
         if (out && n < cap) {
             out[n] = v;
-            if (labels) tick_label(labels[n], st.freq, c.t);
+            if (labels) tick_label(labels[n], st.freq, c.t, n == 0);
         }
         n++;
         cursor_next(&c);

@@ -27,14 +27,7 @@ int tg_plot_dashes(tg_linestyle ls, double lw_px, double pt, float *out)
     if (ls == TG_LINE_DOTTED) p = dotted, n = 2;
     if (ls == TG_LINE_DASHDOT) p = dashdot, n = 4;
     double unit = fmax(lw_px, 0.5 * pt); /* hairlines still get visible gaps */
-    for (int i = 0; i < n; i++) out[i] = (float)(p[i] * unit);
-    /* Round caps grow each dash by a line width: take it from the "on" lengths and give
-     * it to the gaps, so dots stay dots and the period stays matplotlib's. */
-    for (int i = 0; i < n; i += 2) {
-        float cut = (float)fmin(lw_px, out[i] * 0.9);
-        out[i] -= cut;
-        out[i + 1] += cut;
-    }
+    for (int i = 0; i < n; i++) out[i] = (float)(p[i] * unit); /* butt-ended dashes */
     return n;
 }
 

@@ -219,7 +219,8 @@ tg_status tg_axes_set_ylog(tg_axes *ax, bool log);
 typedef enum { TG_DATE_DAYS = 1, TG_DATE_SECONDS } tg_date_unit;
 /* x values are dates: days or seconds since 1970-01-01 00:00 UTC (matplotlib's
  * xaxis_date). Ticks fall on whole years, months, days, hours or minutes as
- * AutoDateLocator places them; labels are concise ("2021", "Mar", "Mar 15", "06:00"). */
+ * AutoDateLocator places them; labels are concise ("2021", "Mar", "Mar 15", "06:00"; the
+ * first tick also names its year). */
 tg_status tg_axes_xaxis_date(tg_axes *ax, tg_date_unit unit);
 /* Own tick positions and labels (labels NULL: formatted numbers); n == 0 returns to
  * automatic ticks. Copied. Ticks outside the range are not drawn. */
@@ -327,7 +328,9 @@ void tg_plot_tick_labels(const double *ticks, int n, double step,
  * minutely and secondly (1, 5, 10, 15, 30) steps that gives at most max_ticks (>= 2)
  * ticks. Labels (may be NULL) are concise like matplotlib's ConciseDateFormatter: years
  * "2021"; months "Mar", January as its year "2021"; days "Mar 15"; hours and minutes
- * "06:30", midnight as its day "Mar 15"; seconds "06:30:15". Returns the number of ticks
+ * "06:30", midnight as its day "Mar 15"; seconds "06:30:15". The first tick of a month or
+ * day axis names its year too ("May 2020", "Mar 11, 2021") unless it is a January. The
+ * ticks at the ends count when within about 1e-9 of the span. Returns the number of ticks
  * written (at most cap), 0 for a bad range. */
 int tg_plot_date_ticks(double lo, double hi, tg_date_unit unit, int max_ticks, double *out,
                        int cap, char (*labels)[TG_PLOT_LABEL_CAP]);

@@ -219,6 +219,8 @@ Test(dates, forecast_500_days_monthly)
         char want[TG_PLOT_LABEL_CAP];
         if (m == 1)
             snprintf(want, sizeof want, "%d", y);
+        else if (i == 0) /* the first tick names its year */
+            snprintf(want, sizeof want, "%s %d", MON[m - 1], y);
         else
             snprintf(want, sizeof want, "%s", MON[m - 1]);
         cr_assert_str_eq(lab[i], want);
@@ -241,7 +243,10 @@ static void check_days(double lo, double hi, int max_ticks, int want_step)
         tg_plot_civil_from_days((int64_t)t[i], &y, &m, &d);
         cr_assert_eq((d - 1) % want_step, 0, "day %d of the month", d);
         char want[TG_PLOT_LABEL_CAP];
-        snprintf(want, sizeof want, "%s %d", MON[m - 1], d);
+        if (i == 0) /* the first tick names its year */
+            snprintf(want, sizeof want, "%s %d, %d", MON[m - 1], d, y);
+        else
+            snprintf(want, sizeof want, "%s %d", MON[m - 1], d);
         cr_assert_str_eq(lab[i], want);
         /* every day of the month 1, 1 + k, ... inside the range is a tick */
         if (i > 0) {
@@ -265,7 +270,7 @@ Test(dates, ten_days_daily)
     for (int i = 0; i < n; i++) {
         cr_assert_eq(t[i], (double)days_of(2021, 3, 11 + i));
         char want[TG_PLOT_LABEL_CAP];
-        snprintf(want, sizeof want, "Mar %d", 11 + i);
+        snprintf(want, sizeof want, i == 0 ? "Mar %d, 2021" : "Mar %d", 11 + i);
         cr_assert_str_eq(lab[i], want);
     }
     check_days(lo, hi, 12, 1);
