@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(gcc meson ninja-build pkg-config libcriterion-dev libstb-dev libjansson-dev)
+PACKAGES=(gcc meson ninja-build pkg-config libcriterion-dev libstb-dev libjansson-dev
+          fonts-dejavu-core libxml2-utils librsvg2-bin)
 BUILD=${TAPEGRAD_BUILD:-build}
 
 ensure_packages() {

@@ -160,25 +160,34 @@ static tg_status train(const config *cf, const entry *e, const task *tk, result 
     return st;
 }
 
-/* Validation loss per epoch of every cell on one task: tab10 colours, dashed after ten. */
+/* Validation loss per epoch of every cell on one task: the twenty-colour palette, the
+ * legend beside the axes so that it never covers a curve, and the mean predictor's loss
+ * as a reference line where the task has one. */
 static tg_status chart(const config *cf, const task *tk, const result *res)
 {
-    tg_chart *c = tg_chart_new(1100, 600);
+    tg_figure_opts fo = tg_figure_defaults();
+    fo.width = 11, fo.height = 5.5;
+    tg_figure *f = tg_figure_new(&fo);
+    tg_axes *ax = tg_figure_axes(f, 0, 0);
     char title[160], path[1024];
     snprintf(title, sizeof title, "%s: validation MSE, H %d", tk->title, cf->hidden);
-    tg_chart_set_title(c, title);
-    tg_chart_set_xlabel(c, "epoch");
-    tg_chart_set_ylabel(c, "validation MSE");
-    tg_chart_set_log_y(c, true);
-    for (int k = 0; k < N_ZOO; k++)
-        tg_chart_add_series_style(c, zoo[k].name, NULL, res[k].hist.val_loss, res[k].hist.epochs,
-                                  (tg_series_style){.color = TG_RGB(tg_plot_palette(k)),
-                                                    .dashed = k >= 10, .width = 2.0f});
+    tg_axes_set_title(ax, title);
+    tg_axes_set_xlabel(ax, "epoch");
+    tg_axes_set_ylabel(ax, "validation MSE (log)");
+    tg_axes_set_ylog(ax, true);
+    for (int k = 0; k < N_ZOO; k++) {
+        int n = res[k].hist.epochs;
+        double *ep = malloc(sizeof(double) * (size_t)n), *v = malloc(sizeof(double) * (size_t)n);
+        for (int e = 0; e < n; e++) ep[e] = e + 1, v[e] = res[k].hist.val_loss[e];
+        tg_axes_plot(ax, ep, v, n, &(tg_style){.label = zoo[k].name, .linewidth = 1.8f});
+        free(ep), free(v);
+    }
+    tg_axes_legend(ax, &(tg_legend_opts){.loc = TG_LEGEND_OUTSIDE_RIGHT});
     snprintf(path, sizeof path, "%s/gate_zoo_%s.png", cf->out, tk->name);
-    tg_status st = tg_chart_write_png(c, path);
+    tg_status st = tg_figure_write_png(f, path);
     snprintf(path, sizeof path, "%s/gate_zoo_%s.svg", cf->out, tk->name);
-    if (st == TG_OK) st = tg_chart_write_svg(c, path);
-    tg_chart_free(c);
+    if (st == TG_OK) st = tg_figure_write_svg(f, path);
+    tg_figure_free(f);
     return st;
 }
 

@@ -343,3 +343,72 @@ Test(figure, bad_arguments_are_statuses)
     free(im.px);
     tg_figure_free(f);
 }
+
+/* A figure with every kind of mark, for the PNG/SVG comparison. */
+static tg_figure *every_mark(double dpi)
+{
+    tg_figure_opts o = tg_figure_defaults();
+    o.width = 8, o.height = 5, o.dpi = dpi, o.nrows = 2, o.height_ratios[0] = 2,
+    o.height_ratios[1] = 1;
+    tg_figure *f = tg_figure_new(&o);
+    tg_axes *ax = tg_figure_axes(f, 0, 0), *low = tg_figure_axes(f, 1, 0);
+    double d0 = tg_plot_date(2021, 1, 15), x[120], y[120], lo[120], hi[120], e[120], t[120];
+    for (int i = 0; i < 120; i++) {
+        x[i] = d0 + 3 * i, y[i] = 50 + 20 * sin(i / 9.0), lo[i] = y[i] - 5 - i / 20.0;
+        hi[i] = y[i] + 5 + i / 20.0, e[i] = 2 + (i % 5), t[i] = 3 + cos(i / 15.0);
+    }
+    tg_axes_xaxis_date(ax, TG_DATE_DAYS);
+    tg_axes_axvspan(ax, x[80], x[119], &(tg_style){.label = "test"});
+    tg_axes_fill_between(ax, x, lo, hi, 120, &(tg_style){.label = "band"});
+    tg_axes_plot(ax, x, y, 120, &(tg_style){.label = "line", .linestyle = TG_LINE_DASHDOT});
+    tg_axes_scatter(ax, x, hi, 120, &(tg_style){.label = "σ marks", .marker = TG_MARKER_DIAMOND});
+    tg_axes_errorbar(ax, x + 100, y + 100, e, 20, &(tg_style){.label = "± error"});
+    tg_axes_text(ax, x[10], 30, "note — μ", NULL);
+    tg_axes *tw = tg_axes_twinx(ax);
+    tg_axes_plot(tw, x, t, 120, &(tg_style){.label = "twin", .linestyle = TG_LINE_DOTTED});
+    tg_axes_set_title(ax, "Every mark: PNG against SVG");
+    tg_axes_legend(ax, &(tg_legend_opts){.loc = TG_LEGEND_OUTSIDE_RIGHT});
+    tg_axes_bar(low, NULL, e, 30, 0, &(tg_style){.label = "bars"});
+    tg_axes_axhline(low, 4, &(tg_style){.linestyle = TG_LINE_DASHED});
+    tg_axes_set_ylog(low, true);
+    tg_axes_set_xlabel(low, "index");
+    return f;
+}
+
+/* The SVG, drawn by librsvg (rsvg-convert), matches the PNG pixel for pixel but for
+ * anti-aliasing: same layout, text, marks and colours. */
+Test(figure, svg_drawn_by_librsvg_matches_the_png)
+{
+    if (access("/usr/bin/rsvg-convert", X_OK) != 0) cr_skip_test("rsvg-convert not installed");
+    if (access(DEJAVU, R_OK) != 0) cr_skip_test("DejaVu Sans not installed");
+    for (int k = 1; k <= 2; k++) {
+        tg_figure *f = every_mark(100.0 * k);
+        char png[] = "/tmp/tg_agree_png_XXXXXX", svg[] = "/tmp/tg_agree_svg_XXXXXX";
+        char back[64], cmd[256];
+        close(mkstemp(png)), close(mkstemp(svg));
+        snprintf(back, sizeof back, "%s.back.png", svg);
+        cr_assert_eq(tg_figure_write_png(f, png), TG_OK, "%s", tg_last_error());
+        cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK, "%s", tg_last_error());
+        snprintf(cmd, sizeof cmd, "/usr/bin/rsvg-convert -o %s %s", back, svg);
+        cr_assert_eq(system(cmd), 0);
+        int w1, h1, w2, h2, c;
+        uint8_t *a = stbi_load(png, &w1, &h1, &c, 3), *b = stbi_load(back, &w2, &h2, &c, 3);
+        cr_assert(a && b);
+        cr_assert(w1 == w2 && h1 == h2, "sizes %dx%d and %dx%d", w1, h1, w2, h2);
+        long far = 0;
+        double sum = 0;
+        for (long i = 0; i < (long)w1 * h1; i++) {
+            int d = 0;
+            for (int ch = 0; ch < 3; ch++) d = fmax(d, abs(a[3 * i + ch] - b[3 * i + ch]));
+            far += d > 64;
+            sum += d;
+        }
+        double n = (double)w1 * h1;
+        cr_expect_lt(far / n, 0.002, "%g dpi: %.3f%% of pixels differ by more than 64",
+                     100.0 * k, 100.0 * far / n);
+        cr_expect_lt(sum / n, 1.5, "%g dpi: mean difference %.2f", 100.0 * k, sum / n);
+        stbi_image_free(a), stbi_image_free(b);
+        unlink(png), unlink(svg), unlink(back);
+        tg_figure_free(f);
+    }
+}
