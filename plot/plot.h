@@ -318,7 +318,8 @@ int tg_plot_log_ticks(double lo, double hi, int max_ticks, double *out, int cap,
                       double *step);
 /* Labels for n ticks of one axis. step > 0: a linear axis with that step (decimals from
  * the step: 0.2 -> "0.2"; thousands as 25k, millions as 1.5M; tiny values as 2e-5);
- * step == 0: a log axis ("0.01", or "1e-4" style for all when a tick leaves 1e-3..1e3). */
+ * step == 0: a log axis ("0.01"; "1k", "10k", "2M" when every tick is in 1..1e13 and one
+ * leaves 1..1e3; else "1e-4" style for all when a tick leaves 1e-3..1e3). */
 void tg_plot_tick_labels(const double *ticks, int n, double step,
                          char (*labels)[TG_PLOT_LABEL_CAP]);
 /* Ticks of a date axis over [lo, hi] (in `unit`s since the epoch), as matplotlib's

@@ -168,11 +168,28 @@ static void linear_labels(const double *t, int n, double step,
     for (int i = 0; i < n; i++) fixed(labels[i], t[i], d);
 }
 
+/* A log axis of large values (1 .. 1e13, e.g. prices or throughputs) reads like the
+ * linear axes of the same values: "1", "10", "100", "1k", "10k", "2M". */
+static bool suffix_labels(const double *t, int n, char (*labels)[TG_PLOT_LABEL_CAP])
+{
+    for (int i = 0; i < n; i++)
+        if (t[i] < 1.0 - 1e-9 || t[i] > 1e13 * (1 + 1e-9)) return false;
+    static const char *suffix[5] = {"", "k", "M", "G", "T"};
+    for (int i = 0; i < n; i++) {
+        int k = (int)floor(log10(t[i]) / 3.0 + 1e-9);
+        double v = t[i] / pow(10.0, 3 * k);
+        fixed(labels[i], v, fabs(v - round(v)) < 1e-6 ? 0 : 1);
+        strncat(labels[i], suffix[k], TG_PLOT_LABEL_CAP - 1 - strlen(labels[i]));
+    }
+    return true;
+}
+
 static void log_labels(const double *t, int n, char (*labels)[TG_PLOT_LABEL_CAP])
 {
     bool plain = true;
     for (int i = 0; i < n; i++)
         if (t[i] < 1e-3 * (1 - 1e-9) || t[i] > 1e3 * (1 + 1e-9)) plain = false;
+    if (!plain && suffix_labels(t, n, labels)) return;
     for (int i = 0; i < n; i++) {
         int e = (int)floor(log10(t[i]) + 1e-9);
         double m = t[i] / pow(10.0, e);

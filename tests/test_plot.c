@@ -664,3 +664,15 @@ Test(chart, text_must_be_valid_utf8)
     cr_expect_eq(tg_chart_add_series(c, "good", NULL, y, 2), TG_OK);
     tg_chart_free(c);
 }
+
+Test(ticks, log_labels_of_large_values_use_k_and_m)
+{
+    double t[5] = {100, 1000, 10000, 100000, 2e6};
+    char lab[5][TG_PLOT_LABEL_CAP];
+    tg_plot_tick_labels(t, 5, 0.0, lab);
+    const char *want[5] = {"100", "1k", "10k", "100k", "2M"};
+    for (int i = 0; i < 5; i++) cr_expect_str_eq(lab[i], want[i]);
+    double small[2] = {1e-4, 1e-2}; /* below 1: exponents as before */
+    tg_plot_tick_labels(small, 2, 0.0, lab);
+    cr_expect_str_eq(lab[0], "1e-4");
+}
