@@ -407,7 +407,12 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
 {
     int nsplit = im->nsplit;
     int M = g->M, N = g->N;
-    int threads = (int64_t)M * N * g->K >= TG_PAR_GEMM ? tg_num_threads() : 1;
+    bool big = (int64_t)M * N * g->K >= TG_PAR_GEMM;
+    /* A program calling tg_gemm in its own loop has no tape step to look at the machine's
+     * load: look here too (at most every 0.2 s, a clock read otherwise), so a busy core
+     * shrinks the team instead of stalling every call's join on a descheduled thread. */
+    if (big) tg_threads_tick();
+    int threads = big ? tg_num_threads() : 1;
     int tm = 1, tn = 1;
     if (threads > 1) split_grid(im, nsplit, g->bpacked != NULL, M, N, threads, &tm, &tn);
     int tasks = tm * tn;
