@@ -109,6 +109,7 @@ tg_status tg_chart_add_series(tg_chart *c, const char *name, const float *x, con
 tg_status tg_chart_add_tensor(tg_chart *c, const char *name, const tg_tensor *x,
                               const tg_tensor *y)
 {
+    if (!c) return tg_fail(TG_ERR_ARG, "tg_chart_add_tensor: chart is NULL");
     if (!y)
         return tg_fail(TG_ERR_ARG, "tg_chart_add_tensor: series '%s': y is NULL",
                        name ? name : "");

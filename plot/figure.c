@@ -7,6 +7,7 @@
 #include "plot/figure.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tensor/file.h"
@@ -96,40 +97,44 @@ static bool size_ok(double inches, double dpi, int *px)
     return true;
 }
 
-static tg_status check_ratios(const double *r, int n, const char *what)
+static tg_status check_ratios(const double *r, int n, const char *what, const char *fn)
 {
     bool any = false;
     for (int i = 0; i < TG_FIGURE_MAX_GRID; i++) {
         if (!(r[i] >= 0.0 && isfinite(r[i])))
-            return tg_fail(TG_ERR_ARG, "tg_figure_new: %s[%d] = %g is not a finite value "
-                           ">= 0", what, i, r[i]);
+            return tg_fail(TG_ERR_ARG, "%s: %s[%d] = %g is not a finite value >= 0", fn,
+                           what, i, r[i]);
         if (r[i] > 0.0) any = true;
     }
-    for (int i = 0; any && i < n; i++)
-        if (!(r[i] > 0.0))
-            return tg_fail(TG_ERR_ARG, "tg_figure_new: %s[%d] is 0 while others are set: "
-                           "give all %d or none", what, i, n);
+    for (int i = 0; any && i < TG_FIGURE_MAX_GRID; i++) {
+        if (i < n && !(r[i] > 0.0))
+            return tg_fail(TG_ERR_ARG, "%s: %s[%d] is 0 while others are set: give all %d "
+                           "(one per %s) or none", fn, what, i, n,
+                           what[0] == 'h' ? "row" : "column");
+        if (i >= n && r[i] > 0.0)
+            return tg_fail(TG_ERR_ARG, "%s: %s[%d] is set but the grid has only %d %s", fn,
+                           what, i, n, what[0] == 'h' ? "rows" : "columns");
+    }
     return TG_OK;
 }
 
-static tg_status check_opts(const tg_figure_opts *o, int *w, int *h)
+static tg_status check_opts(const tg_figure_opts *o, int *w, int *h, const char *fn)
 {
     if (!(o->dpi >= 1.0 && o->dpi <= 2400.0))
-        return tg_fail(TG_ERR_ARG, "tg_figure_new: dpi %g outside [1, 2400] (start from "
-                       "tg_figure_defaults())", o->dpi);
+        return tg_fail(TG_ERR_ARG, "%s: dpi %g outside [1, 2400] (start from "
+                       "tg_figure_defaults())", fn, o->dpi);
     if (!size_ok(o->width, o->dpi, w) || !size_ok(o->height, o->dpi, h))
-        return tg_fail(TG_ERR_ARG, "tg_figure_new: %g x %g in at %g dpi is not in [%d, %d] "
-                       "pixels a side (start from tg_figure_defaults())", o->width,
-                       o->height, o->dpi, TG_PLOT_MIN_SIZE, TG_PLOT_MAX_SIZE);
+        return tg_fail(TG_ERR_ARG, "%s: %g x %g in at %g dpi is not in [%d, %d] pixels a "
+                       "side (start from tg_figure_defaults())", fn, o->width, o->height,
+                       o->dpi, TG_PLOT_MIN_SIZE, TG_PLOT_MAX_SIZE);
     if (o->nrows < 1 || o->nrows > TG_FIGURE_MAX_GRID || o->ncols < 1 ||
         o->ncols > TG_FIGURE_MAX_GRID)
-        return tg_fail(TG_ERR_ARG, "tg_figure_new: grid %d x %d outside 1..%d", o->nrows,
-                       o->ncols, TG_FIGURE_MAX_GRID);
+        return tg_fail(TG_ERR_ARG, "%s: grid %d x %d outside 1..%d", fn, o->nrows, o->ncols,
+                       TG_FIGURE_MAX_GRID);
     if (!(o->font_size >= 1.0 && o->font_size <= 200.0))
-        return tg_fail(TG_ERR_ARG, "tg_figure_new: font_size %g pt outside [1, 200]",
-                       o->font_size);
-    tg_status st = check_ratios(o->height_ratios, o->nrows, "height_ratios");
-    return st != TG_OK ? st : check_ratios(o->width_ratios, o->ncols, "width_ratios");
+        return tg_fail(TG_ERR_ARG, "%s: font_size %g pt outside [1, 200]", fn, o->font_size);
+    tg_status st = check_ratios(o->height_ratios, o->nrows, "height_ratios", fn);
+    return st != TG_OK ? st : check_ratios(o->width_ratios, o->ncols, "width_ratios", fn);
 }
 
 static tg_axes *axes_new(tg_figure *f, int row, int col)
@@ -146,7 +151,7 @@ tg_figure *tg_figure_new(const tg_figure_opts *opts)
 {
     tg_figure_opts o = opts ? *opts : tg_figure_defaults();
     int w = 0, h = 0;
-    if (check_opts(&o, &w, &h) != TG_OK) return NULL;
+    if (check_opts(&o, &w, &h, "tg_figure_new") != TG_OK) return NULL;
     tg_figure *f = tg_calloc(sizeof *f);
     f->opts = o;
     f->width = w;
@@ -214,7 +219,7 @@ tg_status tg_figure_set_dpi(tg_figure *f, double dpi)
     tg_figure_opts o = f->opts;
     o.dpi = dpi;
     int w = 0, h = 0;
-    tg_status st = check_opts(&o, &w, &h);
+    tg_status st = check_opts(&o, &w, &h, "tg_figure_set_dpi");
     if (st != TG_OK) return st;
     f->opts = o;
     f->width = w;
@@ -236,12 +241,14 @@ void tg_figure_size_px(const tg_figure *f, int *width, int *height)
 tg_status tg_axes_set_title(tg_axes *ax, const char *title)
 {
     NEED_AXES(ax, "tg_axes_set_title");
+    if (ax->parent) ax = ax->parent; /* a twin shares its x axis and title */
     return tg_plot_set_text(&ax->title, title, "tg_axes_set_title");
 }
 
 tg_status tg_axes_set_xlabel(tg_axes *ax, const char *label)
 {
     NEED_AXES(ax, "tg_axes_set_xlabel");
+    if (ax->parent) ax = ax->parent; /* a twin shares its x axis and title */
     return tg_plot_set_text(&ax->xlabel, label, "tg_axes_set_xlabel");
 }
 
@@ -271,6 +278,7 @@ static tg_status set_lim(double *lim, bool log, double lo, double hi, const char
 tg_status tg_axes_set_xlim(tg_axes *ax, double lo, double hi)
 {
     NEED_AXES(ax, "tg_axes_set_xlim");
+    if (ax->parent) ax = ax->parent; /* a twin shares its x axis and title */
     return set_lim(ax->xlim, ax->xlog, lo, hi, "tg_axes_set_xlim");
 }
 
@@ -283,6 +291,7 @@ tg_status tg_axes_set_ylim(tg_axes *ax, double lo, double hi)
 tg_status tg_axes_set_xlog(tg_axes *ax, bool log)
 {
     NEED_AXES(ax, "tg_axes_set_xlog");
+    if (ax->parent) ax = ax->parent; /* a twin shares its x axis and title */
     if (log && ax->xdate)
         return tg_fail(TG_ERR_ARG, "tg_axes_set_xlog: the x axis is a date axis");
     if (log && !isnan(ax->xlim[0]) && !(ax->xlim[0] > 0.0))
@@ -305,6 +314,7 @@ tg_status tg_axes_set_ylog(tg_axes *ax, bool log)
 tg_status tg_axes_xaxis_date(tg_axes *ax, tg_date_unit unit)
 {
     NEED_AXES(ax, "tg_axes_xaxis_date");
+    if (ax->parent) ax = ax->parent; /* a twin shares its x axis and title */
     if (unit != TG_DATE_DAYS && unit != TG_DATE_SECONDS)
         return tg_fail(TG_ERR_ARG, "tg_axes_xaxis_date: unit %d is neither TG_DATE_DAYS nor "
                        "TG_DATE_SECONDS", (int)unit);
@@ -342,6 +352,7 @@ tg_status tg_axes_set_xticks(tg_axes *ax, const double *ticks, const char *const
                              int n)
 {
     NEED_AXES(ax, "tg_axes_set_xticks");
+    if (ax->parent) ax = ax->parent; /* a twin shares its x axis and title */
     return set_ticks(&ax->xticks, ticks, labels, n, "tg_axes_set_xticks");
 }
 
@@ -414,7 +425,11 @@ tg_status tg_figure_write_svg(const tg_figure *f, const char *path)
         return tg_fail(TG_ERR_ARG, "tg_figure_write_svg: path is NULL or empty");
     tg_atomic_file af;
     tg_status st = tg_atomic_file_open(&af, path);
-    if (st != TG_OK) return st;
+    if (st != TG_OK) { /* name this function too; the message is copied first */
+        char why[512];
+        snprintf(why, sizeof why, "%s", tg_last_error());
+        return tg_fail(st, "tg_figure_write_svg: %s", why);
+    }
     tg_plot_renderer r;
     tg_plot_svg *svg = tg_plot_svg_begin(&af, f->width, f->height, &r);
     st = tg_plot_draw_figure(f, &r);

@@ -177,10 +177,12 @@ typedef struct tg_plot_metrics {
 
 #define TG_PLOT_MAX_TITLE_LINES 4
 
+#define TG_PLOT_MAX_LEGEND 64         /* entries a legend shows; more are warned about */
+
 typedef struct tg_plot_legend_layout {
     int n, ncol;
-    const tg_plot_mark *entry[64];    /* labelled marks of the axes and its twin */
-    bool from_twin[64];
+    const tg_plot_mark *entry[TG_PLOT_MAX_LEGEND]; /* labelled marks of the axes and twin */
+    bool from_twin[TG_PLOT_MAX_LEGEND];
     double w, h;                      /* box size in px */
     double x0, y0;                    /* box corner, set when placed */
     double colw[16], row_h, handle, textpad, border, colsp;

@@ -63,11 +63,12 @@ static tg_plot_extent extent_of(const tg_axes *ax, double xlim0, double xlim1)
     return e;
 }
 
-/* [lo, hi] padded by frac of its span; a flat range gets a span of its own. */
+/* [lo, hi] padded by frac of its span; a flat range (a single value, within what a double
+ * resolves) gets a span of its own: flat x its magnitude, or 1 around 0. */
 static void pad_range(double *lo, double *hi, double frac, double flat)
 {
     double mag = fmax(fabs(*lo), fabs(*hi));
-    if (*hi - *lo <= 1e-9 * mag || *hi - *lo <= 1e-300) {
+    if (*hi - *lo <= 1e-13 * mag || *hi - *lo <= 1e-300) {
         double d = mag > 0.0 ? fmax(mag * flat, 1e-300) : 1.0;
         *lo -= d, *hi += d;
         return;
@@ -80,6 +81,7 @@ static void pad_range(double *lo, double *hi, double frac, double flat)
 static void axis_range(bool has, double dmin, double dmax, const double *lim, bool log,
                        double frac, bool sticky, double *lo, double *hi)
 {
+    /* margins as matplotlib's axes.xmargin / ymargin */
     if (!isnan(lim[0])) {
         *lo = log ? log10(lim[0]) : lim[0];
         *hi = log ? log10(lim[1]) : lim[1];
@@ -96,8 +98,18 @@ static void axis_range(bool has, double dmin, double dmax, const double *lim, bo
         return;
     }
     pad_range(lo, hi, frac, log ? 0.0 : 0.1);
-    if (sticky && !log && a >= 0.0 && *lo < 0.0) *lo = 0.0;
-    if (sticky && !log && b <= 0.0 && *hi > 0.0) *hi = 0.0;
+    /* bars stand on 0: no margin below them (unless all are 0: the range then stays) */
+    if (sticky && !log && a >= 0.0 && *lo < 0.0 && b > 0.0) *lo = 0.0;
+    if (sticky && !log && b <= 0.0 && *hi > 0.0 && a < 0.0) *hi = 0.0;
+}
+
+/* A date axis with a single instant shows two days to each side (matplotlib's choice). */
+static void date_span(const tg_axes *ax, double *lo, double *hi, double dmin, double dmax,
+                      bool has)
+{
+    if (!ax->xdate || !has || !isnan(ax->xlim[0])) return;
+    double day = ax->xdate == TG_DATE_SECONDS ? 86400.0 : 1.0;
+    if (dmax - dmin < 1e-9 * day) *lo = dmin - 2.0 * day, *hi = dmax + 2.0 * day;
 }
 
 /* x ranges: an axes and its twin share one; with sharex every axes shows the union (or
@@ -105,15 +117,18 @@ static void axis_range(bool has, double dmin, double dmax, const double *lim, bo
 static void x_ranges(const tg_figure *f, tg_plot_figure_layout *L)
 {
     bool share = f->opts.sharex;
-    tg_plot_extent all = {0};
+    /* the union of every axes' x, once over all values (for linear axes) and once over
+     * the positive ones (for log axes) */
+    tg_plot_extent all[2] = {{.xlog = false}, {.xlog = true}};
     const double *fixed = NULL;
     for (int i = 0; i < L->n; i++) {
         const tg_axes *ax = L->axes[i].ax;
-        for (const tg_axes *a = ax; a; a = a == ax ? ax->twin : NULL) {
-            tg_plot_extent e = extent_of(a, NAN, NAN);
-            all.xlog = ax->xlog;
-            if (e.has_x) tg_plot_extent_x(&all, e.xmin), tg_plot_extent_x(&all, e.xmax);
-        }
+        for (const tg_axes *a = ax; a; a = a == ax ? ax->twin : NULL)
+            for (int lg = 0; lg < 2; lg++) {
+                tg_plot_extent e = {.xlog = lg, .ylog = a->ylog, .xlim0 = NAN, .xlim1 = NAN};
+                for (int m = 0; m < a->nmarks; m++) a->marks[m].type->extent(&a->marks[m], &e);
+                if (e.has_x) tg_plot_extent_x(&all[lg], e.xmin), tg_plot_extent_x(&all[lg], e.xmax);
+            }
         if (!fixed && !isnan(ax->xlim[0])) fixed = ax->xlim;
     }
     for (int i = 0; i < L->n; i++) {
@@ -124,11 +139,12 @@ static void x_ranges(const tg_figure *f, tg_plot_figure_layout *L)
             tg_plot_extent t = extent_of(a, NAN, NAN);
             if (t.has_x) tg_plot_extent_x(&e, t.xmin), tg_plot_extent_x(&e, t.xmax);
         }
-        if (share) e = all, e.xlog = ax->xlog;
-        const double *lim = share && fixed ? fixed : ax->xlim;
+        if (share) e = all[ax->xlog];
+        const double *lim = share && fixed && (!ax->xlog || fixed[0] > 0.0) ? fixed : ax->xlim;
         al->view.xlog = ax->xlog;
-        axis_range(e.has_x, e.xmin, e.xmax, lim, ax->xlog, 0.02, false, &al->view.xlo,
+        axis_range(e.has_x, e.xmin, e.xmax, lim, ax->xlog, 0.05, false, &al->view.xlo,
                    &al->view.xhi);
+        date_span(ax, &al->view.xlo, &al->view.xhi, e.xmin, e.xmax, e.has_x);
     }
 }
 
@@ -206,6 +222,21 @@ static double widest(const tg_plot_axis_ticks *t, double size)
     return w;
 }
 
+/* Whether neighbouring x tick labels leave at least 1.2 em of air between them (date
+ * ticks are not evenly spaced: every pair is checked). */
+static bool labels_fit(const tg_plot_axes_layout *al, const tg_plot_metrics *m)
+{
+    const tg_plot_axis_ticks *t = &al->xt;
+    double prev_x = 0.0, prev_w = 0.0;
+    for (int i = 0; i < t->n; i++) {
+        double x = tg_plot_view_x(&al->view, t->at[i]);
+        double w = tg_plot_text_width(tg_plot_tick_label(t, i), m->font, false);
+        if (i > 0 && fabs(x - prev_x) < 0.5 * (w + prev_w) + 1.2 * m->font) return false;
+        prev_x = x, prev_w = w;
+    }
+    return true;
+}
+
 /* Ticks for the axes' current box: y by height, x as many as fit with air between. */
 static void axes_ticks(tg_plot_axes_layout *al, const tg_plot_metrics *m)
 {
@@ -213,16 +244,21 @@ static void axes_ticks(tg_plot_axes_layout *al, const tg_plot_metrics *m)
     tg_plot_view *v = &al->view;
     double pw = fmax(8.0, v->x1 - v->x0), ph = fmax(8.0, v->y1 - v->y0);
     int ymax = (int)fmin(12.0, fmax(2.0, ph / (2.6 * m->font) + 1.0));
-    make_ticks(&al->yt, v->ylo, v->yhi, v->ylog, 0, &ax->yticks, ymax);
+    /* at least two labelled ticks, even on a short axis, so that it has a scale */
+    for (int k = ymax; k <= ymax + 4; k++) {
+        make_ticks(&al->yt, v->ylo, v->yhi, v->ylog, 0, &ax->yticks, k);
+        if (al->yt.n >= 2 || ax->yticks.n > 0) break;
+    }
     if (ax->twin)
-        make_ticks(&al->tyt, al->tview.ylo, al->tview.yhi, al->tview.ylog, 0,
-                   &ax->twin->yticks, ymax);
+        for (int k = ymax; k <= ymax + 4; k++) {
+            make_ticks(&al->tyt, al->tview.ylo, al->tview.yhi, al->tview.ylog, 0,
+                       &ax->twin->yticks, k);
+            if (al->tyt.n >= 2 || ax->twin->yticks.n > 0) break;
+        }
     int maxt = (int)fmin(14.0, fmax(2.0, pw / (3.5 * m->font) + 1.0));
     for (;; maxt--) {
         make_ticks(&al->xt, v->xlo, v->xhi, v->xlog, ax->xdate, &ax->xticks, maxt);
-        if (maxt <= 2 || al->xt.n < 2 || ax->xticks.n > 0) break;
-        double a = tg_plot_view_x(v, al->xt.at[0]), b = tg_plot_view_x(v, al->xt.at[1]);
-        if (fabs(b - a) >= widest(&al->xt, m->font) + 1.2 * m->font) break;
+        if (maxt <= 2 || al->xt.n < 2 || ax->xticks.n > 0 || labels_fit(al, m)) break;
     }
 }
 
@@ -250,7 +286,8 @@ static void fit_title(tg_plot_axes_layout *al, const tg_plot_metrics *m, double 
             memcpy(line, p, (size_t)k);
             line[k] = '\0';
             bool last = al->title_lines == TG_PLOT_MAX_TITLE_LINES - 1;
-            if (best > 0 && !last && tg_plot_text_width(line, al->title_size, true) > width)
+            if (best > 0 && !last &&
+                tg_plot_text_width(line, al->title_size, true) > width + 0.5)
                 break;
             best = len = next;
         }
@@ -276,11 +313,14 @@ static void axes_needs(tg_plot_axes_layout *al, const tg_plot_metrics *m)
         al->tylab_w = widest(&al->tyt, m->font);
         al->need_r = tick + al->tylab_w + (ax->twin->ylabel ? m->labelpad + lh : 0.0);
     }
-    if (al->xt.n > 0 && al->show_xlabels) { /* the last x label may stick out */
-        double last = tg_plot_view_x(&al->view, al->xt.at[al->xt.n - 1]);
-        double over = last + 0.5 * tg_plot_text_width(tg_plot_tick_label(&al->xt, al->xt.n - 1),
-                                                      m->font, false) - al->view.x1;
-        al->need_r = fmax(al->need_r, over + 0.3 * m->font);
+    /* x labels under the ends of the axis may stick out to the sides (only ticks that
+     * are drawn: inside the range) */
+    for (int i = 0; al->show_xlabels && i < al->xt.n; i++) {
+        double x = tg_plot_view_x(&al->view, al->xt.at[i]);
+        if (!(x >= al->view.x0 - 0.5 && x <= al->view.x1 + 0.5)) continue;
+        double half = 0.5 * tg_plot_text_width(tg_plot_tick_label(&al->xt, i), m->font, false);
+        al->need_r = fmax(al->need_r, x + half - al->view.x1 + 0.3 * m->font);
+        al->need_l = fmax(al->need_l, al->view.x0 - (x - half) + 0.3 * m->font);
     }
     al->need_t = al->title_lines > 0
                      ? al->title_lines * (m->tasc + m->tdesc) * al->title_size / m->title +
@@ -430,12 +470,14 @@ static void legend_measure(tg_plot_axes_layout *al, const tg_plot_metrics *m)
     const tg_axes *ax = al->ax;
     memset(lg, 0, sizeof *lg);
     if (ax->legend.loc == TG_LEGEND_NONE) return;
+    int labelled = 0;
     for (const tg_axes *a = ax; a; a = a == ax ? ax->twin : NULL)
-        for (int i = 0; i < a->nmarks && lg->n < 64; i++)
-            if (a->marks[i].label && *a->marks[i].label) {
+        for (int i = 0; i < a->nmarks; i++)
+            if (a->marks[i].label && *a->marks[i].label && labelled++ < TG_PLOT_MAX_LEGEND) {
                 lg->from_twin[lg->n] = a != ax;
                 lg->entry[lg->n++] = &a->marks[i];
             }
+    /* (more than TG_PLOT_MAX_LEGEND were warned about when added: marks.c) */
     if (!lg->n) return;
     lg->ncol = ax->legend.ncol > 0 ? ax->legend.ncol : 1;
     if (lg->ncol > lg->n) lg->ncol = lg->n;
@@ -453,15 +495,17 @@ static void legend_measure(tg_plot_axes_layout *al, const tg_plot_metrics *m)
     lg->h = 2.0 * lg->border + rows * lg->row_h - 0.35 * m->font;
 }
 
+#define NSPOTS 10 /* places the "best" legend may take */
+
 typedef struct hits {
-    double box[4][4];
-    long count[4];
+    double box[NSPOTS][4];
+    long count[NSPOTS];
 } hits;
 
 static void count_hit(void *ctx, double x, double y)
 {
     hits *h = ctx;
-    for (int b = 0; b < 4; b++)
+    for (int b = 0; b < NSPOTS; b++)
         if (x >= h->box[b][0] && x <= h->box[b][2] && y >= h->box[b][1] && y <= h->box[b][3])
             h->count[b]++;
 }
@@ -484,12 +528,16 @@ void tg_plot_legend_place(tg_plot_axes_layout *al, const tg_plot_metrics *m)
     }
     double in = 0.5 * m->font;
     double l = v->x0 + in, r = v->x1 - in - lg->w, t = v->y0 + in, b = v->y1 - in - lg->h;
-    double corner[4][2] = {{r, t}, {l, t}, {l, b}, {r, b}}; /* matplotlib's order of "best" */
+    double cx = 0.5 * (v->x0 + v->x1 - lg->w), cy = 0.5 * (v->y0 + v->y1 - lg->h);
+    /* matplotlib's order for "best": the corners, then right, centre left, centre right,
+     * lower centre, upper centre, centre */
+    double corner[NSPOTS][2] = {{r, t}, {l, t}, {l, b}, {r, b}, {r, cy},
+                                {l, cy}, {r, cy}, {cx, b}, {cx, t}, {cx, cy}};
     int pick = loc == TG_LEGEND_UPPER_RIGHT ? 0 : loc == TG_LEGEND_UPPER_LEFT ? 1
              : loc == TG_LEGEND_LOWER_LEFT  ? 2 : loc == TG_LEGEND_LOWER_RIGHT ? 3 : -1;
     if (pick < 0) {
         hits h = {0};
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < NSPOTS; k++) {
             h.box[k][0] = corner[k][0] - 0.3 * m->font, h.box[k][1] = corner[k][1] - 0.3 * m->font;
             h.box[k][2] = corner[k][0] + lg->w + 0.3 * m->font;
             h.box[k][3] = corner[k][1] + lg->h + 0.3 * m->font;
@@ -502,7 +550,7 @@ void tg_plot_legend_place(tg_plot_axes_layout *al, const tg_plot_metrics *m)
                     a->marks[i].type->points(&a->marks[i], av, count_hit, &h);
         }
         pick = 0;
-        for (int k = 1; k < 4; k++)
+        for (int k = 1; k < NSPOTS; k++)
             if (h.count[k] < h.count[pick]) pick = k;
     }
     lg->x0 = corner[pick][0];

@@ -73,6 +73,15 @@ static tg_plot_mark *add_styled(tg_axes *ax, const tg_plot_mark_type *type,
 {
     uint32_t color = s->color ? (s->color & 0xffffffu) : d.color ? d.color
                                                                  : tg_plot_next_color(ax);
+    if (s->label && *s->label) {
+        tg_axes *owner = ax->parent ? ax->parent : ax;
+        int n = 0;
+        for (const tg_axes *a = owner; a; a = a == owner ? owner->twin : NULL)
+            for (int i = 0; i < a->nmarks; i++) n += a->marks[i].label[0] != '\0';
+        if (n == TG_PLOT_MAX_LEGEND) /* this one is the first left out: say so once */
+            tg_warn(TG_NOWHERE, "plot", "more than %d labelled marks in one axes: the legend "
+                    "shows the first %d", TG_PLOT_MAX_LEGEND, TG_PLOT_MAX_LEGEND);
+    }
     tg_plot_mark *m = tg_plot_add_mark(ax, type);
     m->label = tg_plot_strdup(s->label);
     m->color = color;
@@ -95,11 +104,12 @@ static bool any_finite(const double *x, const double *y, const double *z, int n)
 static tg_status check_data(const tg_axes *ax, const double *y, const double *z, bool need_z,
                             int n, const tg_style *s, const char *fn)
 {
-    const char *lab = s->label ? s->label : "";
+    const char *lab = s->label && *s->label ? s->label : "(no label)";
     if (!ax) return tg_fail(TG_ERR_ARG, "%s: axes is NULL", fn);
     if (!y || (need_z && !z))
-        return tg_fail(TG_ERR_ARG, "%s: '%s': a data array is NULL", fn, lab);
-    if (n <= 0) return tg_fail(TG_ERR_ARG, "%s: '%s' has %d points", fn, lab, n);
+        return tg_fail(TG_ERR_ARG, "%s: mark '%s': %s is NULL", fn, lab,
+                       !y ? "y (the first data array)" : "the second data array");
+    if (n <= 0) return tg_fail(TG_ERR_ARG, "%s: mark '%s' has %d points", fn, lab, n);
     return check_style(s, fn);
 }
 
@@ -231,8 +241,10 @@ tg_status tg_axes_hist(tg_axes *ax, const double *values, int n, int bins, doubl
 {
     const char *fn = "tg_axes_hist";
     if (!ax) return tg_fail(TG_ERR_ARG, "%s: axes is NULL", fn);
-    if (!values || n <= 0) return tg_fail(TG_ERR_ARG, "%s: %d values (NULL?)", fn, n);
-    if (bins < 1 || bins > 100000) return tg_fail(TG_ERR_ARG, "%s: %d bins", fn, bins);
+    if (!values) return tg_fail(TG_ERR_ARG, "%s: values is NULL", fn);
+    if (n <= 0) return tg_fail(TG_ERR_ARG, "%s: %d values (at least 1)", fn, n);
+    if (bins < 1 || bins > 100000)
+        return tg_fail(TG_ERR_ARG, "%s: %d bins outside 1..100000", fn, bins);
     if (lo == 0.0 && hi == 0.0) {
         lo = INFINITY, hi = -INFINITY;
         for (int i = 0; i < n; i++)

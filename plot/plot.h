@@ -54,7 +54,9 @@
  * figures may be drawn on two threads.
  *
  * What this module is not: matplotlib. No images, contours, 3-D, polar axes or
- * interactive windows. Numbers in the SVG are printed with printf: a program that
+ * interactive windows, no multi-line labels, no path simplification: an SVG holds every
+ * point, so a million-point line makes a file of tens of MB that some viewers (librsvg)
+ * refuse; decimate such series first. Numbers in the SVG are printed with printf: a program that
  * switched LC_NUMERIC to a comma-decimal locale must switch it back before writing.
  * It depends on tensor/ only (tg_chart_add_tensor), never on autograd.
  */
@@ -114,7 +116,8 @@ tg_status tg_figure_set_dpi(tg_figure *f, double dpi);
 void tg_figure_size_px(const tg_figure *f, int *width, int *height);
 
 /* Draws the figure into rgb (width * height * 3 bytes from tg_figure_size_px, row-major,
- * no padding); TG_ERR_NUMERIC when an axes has nothing drawable. */
+ * no padding). Every figure draws: an axes without marks (or with no point a log axis
+ * can show) gets the range 0..1 (1..10 on a log axis) and its frame. */
 tg_status tg_figure_render_rgb(const tg_figure *f, uint8_t *rgb);
 /* Writes the figure atomically (see Errors above). The SVG asks for the same font
  * (font-family "DejaVu Sans") at the same pixel sizes, so it lays out like the PNG. */
@@ -229,8 +232,10 @@ tg_status tg_axes_set_xticks(tg_axes *ax, const double *ticks, const char *const
 tg_status tg_axes_set_yticks(tg_axes *ax, const double *ticks, const char *const *labels,
                              int n);
 /* A second y axis on the right sharing this axes' x (matplotlib's twinx); owned by the
- * figure; its marks continue this axes' palette. One twin per axes: a second call
- * returns the same twin. */
+ * figure; its marks continue this axes' palette. One twin per axes: a second call, or a
+ * call on the twin, returns the same twin. The x axis, the title and the legend are the
+ * parent's: tg_axes_set_xlim / set_xlog / set_xticks / xaxis_date / set_xlabel /
+ * set_title / legend on the twin act on its parent. */
 tg_axes *tg_axes_twinx(tg_axes *ax);
 
 typedef enum {
@@ -267,7 +272,9 @@ long tg_plot_histogram(const double *values, int n, int bins, double lo, double 
 
 /* ---- the one-axes shorthand ------------------------------------------------------------
  * A tg_chart is a figure of one axes sized in pixels at 100 dpi with float data; what it
- * draws and the errors it returns are the figure's. */
+ * draws and the errors it returns are the figure's, plus two of its own when writing:
+ * TG_ERR_ARG for a chart without series and TG_ERR_NUMERIC for a log-y chart without a
+ * positive point (the charts of earlier versions refused both). */
 typedef struct tg_chart tg_chart;
 
 typedef struct tg_series_style {
@@ -323,8 +330,8 @@ int tg_plot_log_ticks(double lo, double hi, int max_ticks, double *out, int cap,
 void tg_plot_tick_labels(const double *ticks, int n, double step,
                          char (*labels)[TG_PLOT_LABEL_CAP]);
 /* Ticks of a date axis over [lo, hi] (in `unit`s since the epoch), as matplotlib's
- * AutoDateLocator places them: the finest of yearly (every 1, 2, 4, 5, 10, 20, 50, 100...
- * years, on January 1), monthly (every 1, 2, 3, 4, 6 months, on the 1st), daily (every
+ * AutoDateLocator places them: the finest of yearly (every 1, 2, 4, 5, 10, 20, 40, 50,
+ * 100, ... years, on January 1), monthly (every 1, 2, 3, 4, 6 months, on the 1st), daily (every
  * 1, 2, 3, 7, 14 days, on days 1, 1 + k, ... of each month), hourly (1, 2, 3, 4, 6, 12),
  * minutely and secondly (1, 5, 10, 15, 30) steps that gives at most max_ticks (>= 2)
  * ticks. Labels (may be NULL) are concise like matplotlib's ConciseDateFormatter: years

@@ -392,17 +392,17 @@ static bool try_fontconfig(char *problems)
 static void announce(bool forced_bitmap, const char *problems)
 {
     if (forced_bitmap)
-        tg_warn(TG_HERE, "plot",
+        tg_warn(TG_NOWHERE, "plot",
                 "TG_PLOT_FONT=bitmap: text is drawn with the built-in bitmap font "
                 "(ASCII only)");
     else if (!font.truetype)
-        tg_warn(TG_HERE, "plot",
+        tg_warn(TG_NOWHERE, "plot",
                 "no TrueType font found (%s); install DejaVu Sans (Debian: fonts-dejavu-core) "
                 "or set TG_PLOT_FONT to a .ttf file; text falls back to the built-in bitmap "
                 "font (ASCII only)",
                 problems[0] ? problems : "no candidate");
     else if (problems[0])
-        tg_warn(TG_HERE, "plot", "%s; text uses %s", problems, font.path);
+        tg_warn(TG_NOWHERE, "plot", "%s; text uses %s", problems, font.path);
 }
 
 static void choose_font(void)

@@ -44,9 +44,8 @@ static void format_message(char *msg, size_t cap, const char *kind, tg_loc loc, 
 {
     int n = snprintf(msg, cap, "tapegrad: %s%s: ", kind, op);
     if (n > 0 && (size_t)n < cap) n += vsnprintf(msg + n, cap - (size_t)n, fmt, ap);
-    if (n > 0 && (size_t)n < cap)
-        snprintf(msg + n, cap - (size_t)n, " (called at %s:%d)", loc.file ? loc.file : "?",
-                 loc.line);
+    if (n > 0 && (size_t)n < cap && loc.file) /* no file: not tied to a caller's line */
+        snprintf(msg + n, cap - (size_t)n, " (called at %s:%d)", loc.file, loc.line);
 }
 
 _Noreturn void tg_contract_fail(tg_loc loc, const char *op, const char *fmt, ...)

@@ -40,6 +40,8 @@ typedef struct tg_loc {
     int line;
 } tg_loc;
 #define TG_HERE ((tg_loc){__FILE__, __LINE__})
+/* For messages that belong to no line of the caller (a font missing on the machine). */
+#define TG_NOWHERE ((tg_loc){NULL, 0})
 
 typedef void (*tg_contract_handler)(const char *message, void *user);
 /* Installs `h` (NULL restores the default: print to stderr, abort). Returns the old one. */

@@ -412,3 +412,141 @@ Test(figure, svg_drawn_by_librsvg_matches_the_png)
         tg_figure_free(f);
     }
 }
+
+/* ---- layouts a user broke once ---------------------------------------------------------- */
+
+Test(figure, a_custom_tick_beyond_the_data_does_not_squeeze_the_axes)
+{
+    tg_figure *f = tg_figure_new(NULL);
+    tg_axes *ax = tg_figure_axes(f, 0, 0);
+    double y[60], ticks[5] = {0, 25, 50, 75, 100};
+    for (int i = 0; i < 60; i++) y[i] = 1.0 / (1 + i);
+    tg_axes_plot(ax, NULL, y, 60, NULL); /* training stopped at epoch 59 */
+    tg_axes_set_xticks(ax, ticks, NULL, 5);
+    image im = render(f);
+    box b = frame_around(&im, im.w / 2, im.h / 2);
+    cr_assert_gt(b.x1 - b.x0, im.w * 7 / 10, "frame %d..%d of %d px", b.x0, b.x1, im.w);
+    free(im.px);
+    tg_figure_free(f);
+}
+
+Test(figure, the_first_x_label_is_not_cut_at_the_left_edge)
+{
+    tg_figure *f = tg_figure_new(NULL);
+    tg_axes *ax = tg_figure_axes(f, 0, 0);
+    double x[3] = {0, 1, 2}, y[3] = {5, 3, 4};
+    const char *names[3] = {"Net-50 (baseline) wide", "B", "C"};
+    tg_axes_bar(ax, x, y, 3, 0, NULL);
+    tg_axes_set_xticks(ax, x, names, 3);
+    image im = render(f);
+    for (int yy = 0; yy < im.h; yy++) cr_assert_not(dark(at(&im, 0, yy)), "ink in column 0");
+    free(im.px);
+    tg_figure_free(f);
+}
+
+/* Ink in the colour `c` inside the frame around (cx, cy). */
+static long ink_in_frame(const image *im, int cx, int cy, uint32_t c)
+{
+    box b = frame_around(im, cx, cy);
+    long n = 0;
+    for (int y = b.y0 + 1; y < b.y1; y++)
+        for (int x = b.x0 + 1; x < b.x1; x++) n += channel_diff(at(im, x, y), c) < 40;
+    return n;
+}
+
+Test(figure, sharex_between_a_log_and_a_linear_axes_draws_both)
+{
+    tg_figure_opts o = tg_figure_defaults();
+    o.nrows = 2, o.sharex = true;
+    tg_figure *f = tg_figure_new(&o);
+    double xa[3] = {-5, 0, 5}, xb[3] = {1, 10, 100}, y[3] = {1, 2, 3};
+    tg_axes_plot(tg_figure_axes(f, 0, 0), xa, y, 3, &(tg_style){.color = TG_RGB(0xff0000)});
+    tg_axes *lg = tg_figure_axes(f, 1, 0);
+    tg_axes_set_xlog(lg, true);
+    tg_axes_plot(lg, xb, y, 3, &(tg_style){.color = TG_RGB(0x0000ff)});
+    image im = render(f);
+    cr_assert_gt(ink_in_frame(&im, im.w / 2, im.h / 4, 0xff0000), 50);
+    cr_assert_gt(ink_in_frame(&im, im.w / 2, 3 * im.h / 4, 0x0000ff), 50, "the log panel");
+    free(im.px);
+    tg_figure_free(f);
+}
+
+static int count_texts(const char *svg_path)
+{
+    char *s = slurp(svg_path);
+    int n = 0;
+    for (const char *p = strstr(s, "<text"); p; p = strstr(p + 1, "<text")) n++;
+    free(s);
+    return n;
+}
+
+static int write_and_count_texts(tg_figure *f)
+{
+    char svg[] = "/tmp/tg_figure_texts_XXXXXX";
+    close(mkstemp(svg));
+    cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK, "%s", tg_last_error());
+    int n = count_texts(svg);
+    unlink(svg);
+    return n;
+}
+
+Test(figure, flat_data_still_gets_a_scale)
+{
+    /* bars all 0; a single date; a value far from 0 that varies by a millionth */
+    tg_figure_opts o = tg_figure_defaults();
+    o.width = 2.5, o.height = 1.6;
+    tg_figure *f = tg_figure_new(&o);
+    double z[4] = {0, 0, 0, 0};
+    tg_axes_bar(tg_figure_axes(f, 0, 0), NULL, z, 4, 0, NULL);
+    cr_assert_geq(write_and_count_texts(f), 2 + 2, "x and y tick labels");
+    tg_figure_free(f);
+
+    f = tg_figure_new(NULL);
+    tg_axes *ax = tg_figure_axes(f, 0, 0);
+    double d = tg_plot_date(2021, 3, 15), one = 1;
+    tg_axes_xaxis_date(ax, TG_DATE_DAYS);
+    tg_axes_scatter(ax, &d, &one, 1, NULL);
+    char svg[] = "/tmp/tg_figure_date1_XXXXXX";
+    close(mkstemp(svg));
+    cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK);
+    char *s = slurp(svg);
+    cr_assert(strstr(s, ">Mar 15<") || strstr(s, ">Mar 15, 2021<"), "days around the date");
+    free(s);
+    unlink(svg);
+    tg_figure_free(f);
+
+    f = tg_figure_new(NULL);
+    ax = tg_figure_axes(f, 0, 0);
+    double x[2] = {1e9, 1e9 + 0.1}, y[2] = {1, 2};
+    tg_axes_plot(ax, x, y, 2, &(tg_style){.color = TG_RGB(0xff0000)});
+    image im = render(f);
+    box b = frame_around(&im, im.w / 2, im.h / 2);
+    int lo = im.w, hi = 0; /* the line spans the axes, not a vertical sliver */
+    for (int yy = b.y0 + 1; yy < b.y1; yy++)
+        for (int xx = b.x0 + 1; xx < b.x1; xx++)
+            if (channel_diff(at(&im, xx, yy), 0xff0000) < 40) lo = fmin(lo, xx), hi = fmax(hi, xx);
+    cr_assert_gt(hi - lo, (b.x1 - b.x0) * 8 / 10, "line from %d to %d", lo, hi);
+    free(im.px);
+    tg_figure_free(f);
+}
+
+Test(figure, a_twin_forwards_x_settings_to_its_parent)
+{
+    tg_figure *f = tg_figure_new(NULL);
+    tg_axes *ax = tg_figure_axes(f, 0, 0), *tw = tg_axes_twinx(ax);
+    cr_assert_eq(tg_axes_twinx(tw), tw);
+    double y[3] = {1, 2, 3};
+    tg_axes_plot(ax, NULL, y, 3, NULL);
+    tg_axes_plot(tw, NULL, y, 3, NULL);
+    cr_assert_eq(tg_axes_set_title(tw, "from the twin"), TG_OK);
+    cr_assert_eq(tg_axes_set_xlim(tw, 0, 10), TG_OK);
+    char svg[] = "/tmp/tg_figure_twin_XXXXXX";
+    close(mkstemp(svg));
+    cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK);
+    char *s = slurp(svg);
+    cr_assert(strstr(s, ">from the twin<"), "the twin's title is drawn");
+    cr_assert(strstr(s, ">10<"), "the x range set through the twin reaches 10");
+    free(s);
+    unlink(svg);
+    tg_figure_free(f);
+}
