@@ -12,10 +12,11 @@
 
 double tg_plot_date(int year, int month, int day)
 {
-    /* months outside 1..12 roll into neighbouring years; days roll through the calendar */
-    int64_t y = year + (int64_t)((month - 1) >= 0 ? (month - 1) / 12 : -((12 - month) / 12));
-    int m = ((month - 1) % 12 + 12) % 12 + 1;
-    return (double)(tg_plot_days_from_civil((int)y, m, 1) + (int64_t)day - 1);
+    /* tg_plot_days_from_civil already rolls months outside 1..12 into neighbouring years
+     * and days through the calendar, in int64 for every int argument (folding the month
+     * here first would overflow at INT_MIN and cut a year beyond INT_MAX back to an int).
+     * Its result stays below 1e12 days in magnitude, so the double is exact. */
+    return (double)tg_plot_days_from_civil(year, month, day);
 }
 
 /* Reads exactly `n` digits at *p; false when one is missing. */

@@ -323,10 +323,16 @@ int tg_plot_nice_ticks(double lo, double hi, int max_ticks, double *out, int cap
  * decade or 1-2-5 ticks, the linear step otherwise. Example: 1e-4..1 -> 1e-4, ..., 1. */
 int tg_plot_log_ticks(double lo, double hi, int max_ticks, double *out, int cap,
                       double *step);
-/* Labels for n ticks of one axis. step > 0: a linear axis with that step (decimals from
- * the step: 0.2 -> "0.2"; thousands as 25k, millions as 1.5M; tiny values as 2e-5);
- * step == 0: a log axis ("0.01"; "1k", "10k", "2M" when every tick is in 1..1e13 and one
- * leaves 1..1e3; else "1e-4" style for all when a tick leaves 1e-3..1e3). */
+/* Labels for n ticks of one axis, each showing its tick exactly (up to six significant
+ * digits). step > 0: a linear axis with that step; all labels share the step's decimals
+ * (0.2 -> "0.0", "0.2") or more when a tick needs them (0, 0.25 -> "0.00", "0.25");
+ * thousands as 25k, millions as 1.5M (a zero then as "0"); tiny values as 2e-5.
+ * step == 0: a log axis, each label with the decimals its tick needs ("0.01", "2.5";
+ * "1k", "2.5k", "2M" when every tick is in 1..1e13 and one leaves 1..1e3; else "1e-4",
+ * "2.5e-5", "1e0" style for all when a tick leaves 1e-3..1e3). The style comes from all
+ * n ticks together, so a lone tick reads as an axis of only that tick: 1 alone is "1",
+ * beside 1e-5 "1e0". NaN or infinite ticks, ticks <= 0 on a log axis, and every tick of
+ * any other step (negative, infinite, NaN) read as printf's %g ("nan", "-1"). */
 void tg_plot_tick_labels(const double *ticks, int n, double step,
                          char (*labels)[TG_PLOT_LABEL_CAP]);
 /* Ticks of a date axis over [lo, hi] (in `unit`s since the epoch), as matplotlib's
@@ -344,7 +350,10 @@ int tg_plot_date_ticks(double lo, double hi, tg_date_unit unit, int max_ticks, d
                        int cap, char (*labels)[TG_PLOT_LABEL_CAP]);
 
 /* Days since 1970-01-01 (UTC, proleptic Gregorian) of a calendar date; month 1..12, day
- * 1..31 (out-of-range days roll over: March 0 is the last day of February). */
+ * 1..31 (out-of-range days roll over: March 0 is the last day of February; months roll
+ * into the years: month 13 is January of the next year). Defined and exact for every int
+ * year, month and day, never NaN or clamped: years beyond INT_MIN / INT_MAX reached by
+ * rolling are counted like any other (|result| < 1e12 days). */
 double tg_plot_date(int year, int month, int day);
 /* Parses an ISO 8601 date "YYYY-MM-DD", optionally followed by 'T' or ' ' and "HH:MM"
  * or "HH:MM:SS" (a trailing 'Z' is accepted; no other zones), into days since the epoch

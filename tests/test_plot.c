@@ -3,7 +3,9 @@
  * What is checked: a PNG decodes (stb_image) at the requested size with every series'
  * colour present on a mostly white background; an SVG starts with <svg, has exactly one
  * <path> per series in its colour and the (escaped) title, and ends with </svg>; the nice
- * tick values and their labels (linear, log decades, 1-2-5, compact k/M/e forms); NaN
+ * tick values and their labels (linear, log decades, 1-2-5, compact k/M/e forms; exact
+ * labels for custom steps and log ticks between decades, "0" on a k/M axis, plain labels
+ * for NaN, infinite or non-positive log ticks, a lone log tick); NaN
  * breaking a line; log-y skipping non-positive values; the legend moving away from the
  * data; bad input returning statuses; and the file safety promise: a missing directory is
  * TG_ERR_IO naming the path, and a write that fails midway (simulated with RLIMIT_FSIZE)
@@ -675,4 +677,146 @@ Test(ticks, log_labels_of_large_values_use_k_and_m)
     double small[2] = {1e-4, 1e-2}; /* below 1: exponents as before */
     tg_plot_tick_labels(small, 2, 0.0, lab);
     cr_expect_str_eq(lab[0], "1e-4");
+}
+
+/* ---- exact tick labels: custom steps, log values between decades, zero, bad ticks --------- */
+
+/* Decimals printed in a label: digits after the '.', 0 without one. */
+static int label_decimals(const char *s)
+{
+    const char *dot = strchr(s, '.');
+    return dot ? (int)strspn(dot + 1, "0123456789") : 0;
+}
+
+/* Custom ticks need the decimals of their own digits, not only of the step's leading one;
+ * all labels of a linear axis share them (matplotlib's ScalarFormatter). */
+Test(ticks, linear_labels_show_custom_ticks_exactly)
+{
+    expect_labels((double[]){0, 0.25, 0.5, 0.75, 1}, 5, 0.25,
+                  (const char *[]){"0.00", "0.25", "0.50", "0.75", "1.00"});
+    expect_labels((double[]){0, 0.125, 0.25, 0.375}, 4, 0.125,
+                  (const char *[]){"0.000", "0.125", "0.250", "0.375"});
+    /* half-way ticks with a step of 1: printf alone would round 2.5 to "2" */
+    expect_labels((double[]){0.5, 1.5, 2.5}, 3, 1.0, (const char *[]){"0.5", "1.5", "2.5"});
+    /* a k axis whose step is 12.5k */
+    expect_labels((double[]){0, 12500, 25000}, 3, 12500, (const char *[]){"0", "12.5k", "25.0k"});
+    /* tiny values: the mantissas get the decimals too */
+    expect_labels((double[]){1.25e-5, 2.5e-5}, 2, 1.25e-5,
+                  (const char *[]){"1.25e-5", "2.50e-5"});
+    /* thirds are never exact: six significant digits of the step, rounded */
+    expect_labels((double[]){0, 1.0 / 3, 2.0 / 3, 1}, 4, 1.0 / 3,
+                  (const char *[]){"0.000000", "0.333333", "0.666667", "1.000000"});
+}
+
+/* The ticks tg_plot_nice_ticks chooses keep the step's decimals: 0.2 -> 1, 0.05 -> 2, 10 ->
+ * 0, and each label reads back as its tick. */
+Test(ticks, nice_steps_keep_the_decimals_of_their_step)
+{
+    const double ranges[][2] = {{0, 1}, {-3, 7}, {0.1, 0.37}, {1000, 1003}, {0, 0.0123},
+                                {2.5, 9.5}, {-0.05, 0.05}, {0, 9000}, {0.0011, 0.0019}};
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+        for (int max_ticks = 3; max_ticks <= 10; max_ticks++) {
+            double t[32], step;
+            char lab[32][TG_PLOT_LABEL_CAP];
+            int n = tg_plot_nice_ticks(ranges[r][0], ranges[r][1], max_ticks, t, 32, &step);
+            cr_assert_gt(n, 0);
+            tg_plot_tick_labels(t, n, step, lab);
+            int want = (int)-floor(log10(step) + 1e-9);
+            if (want < 0) want = 0;
+            for (int i = 0; i < n; i++) {
+                cr_expect_eq(label_decimals(lab[i]), want, "'%s' for step %g", lab[i], step);
+                cr_expect_lt(fabs(strtod(lab[i], NULL) - t[i]), step * 1e-6, "'%s' for %g",
+                             lab[i], t[i]);
+            }
+        }
+}
+
+/* Log ticks between decades (custom ones, or 2.5 from a caller's own locator) read exactly;
+ * each label of a log axis has the decimals its tick needs. */
+Test(ticks, log_labels_show_values_between_decades_exactly)
+{
+    expect_labels((double[]){0.25, 1, 2.5, 10}, 4, 0.0,
+                  (const char *[]){"0.25", "1", "2.5", "10"});
+    expect_labels((double[]){0.2, 0.5, 1, 2, 5}, 5, 0.0,
+                  (const char *[]){"0.2", "0.5", "1", "2", "5"});
+    expect_labels((double[]){0.0025, 0.01, 0.125}, 3, 0.0,
+                  (const char *[]){"0.0025", "0.01", "0.125"});
+    expect_labels((double[]){2.5e-5, 1e-4, 1e-3}, 3, 0.0,
+                  (const char *[]){"2.5e-5", "1e-4", "1e-3"});
+    expect_labels((double[]){1.25e-6, 1e-4, 1e-2, 1}, 4, 0.0,
+                  (const char *[]){"1.25e-6", "1e-4", "1e-2", "1e0"});
+    expect_labels((double[]){1000, 2250, 2500, 1e4}, 4, 0.0,
+                  (const char *[]){"1k", "2.25k", "2.5k", "10k"});
+    expect_labels((double[]){2.5e13, 1e14}, 2, 0.0, (const char *[]){"2.5e13", "1e14"});
+}
+
+/* A zero on an axis with a k/M suffix is "0", never "0.0k"; the others keep the shared
+ * decimals. */
+Test(ticks, zero_on_a_suffixed_axis_reads_0)
+{
+    expect_labels((double[]){0, 5e5, 1e6, 1.5e6}, 4, 5e5,
+                  (const char *[]){"0", "0.5M", "1.0M", "1.5M"});
+    expect_labels((double[]){-5e5, 0, 5e5, 1e6}, 4, 5e5,
+                  (const char *[]){"-0.5M", "0", "0.5M", "1.0M"});
+    expect_labels((double[]){0, 2500, 5000, 7500, 10000}, 5, 2500,
+                  (const char *[]){"0", "2.5k", "5.0k", "7.5k", "10.0k"});
+    /* nice ticks across zero, as an axis asks for them */
+    double t[16], step;
+    char lab[16][TG_PLOT_LABEL_CAP];
+    int n = tg_plot_nice_ticks(-1.5e6, 1.5e6, 7, t, 16, &step);
+    cr_assert_eq(step, 5e5);
+    tg_plot_tick_labels(t, n, step, lab);
+    int zeros = 0;
+    for (int i = 0; i < n; i++)
+        if (t[i] == 0.0) {
+            zeros++;
+            cr_expect_str_eq(lab[i], "0");
+        } else {
+            cr_expect(strchr(lab[i], 'M') != NULL, "'%s'", lab[i]);
+        }
+    cr_expect_eq(zeros, 1);
+}
+
+/* Ticks no axis can show (<= 0 or non-finite on a log axis, non-finite on a linear one, any
+ * tick with a negative, infinite or NaN step) get a plain %g label: no crash and, under
+ * UBSan, no NaN-to-int cast or division by zero. */
+Test(ticks, bad_ticks_get_plain_labels)
+{
+    expect_labels((double[]){0, -1, 10, 100}, 4, 0.0, (const char *[]){"0", "-1", "10", "100"});
+    expect_labels((double[]){-INFINITY, 1e-5, 1}, 3, 0.0,
+                  (const char *[]){"-inf", "1e-5", "1e0"});
+    expect_labels((double[]){INFINITY, 1e4, 1e5}, 3, 0.0,
+                  (const char *[]){"inf", "10k", "100k"});
+    char lab[4][TG_PLOT_LABEL_CAP];
+    tg_plot_tick_labels((double[]){NAN, 0.5}, 2, 0.0, lab);
+    cr_expect(strstr(lab[0], "nan") != NULL, "'%s'", lab[0]);
+    cr_expect_str_eq(lab[1], "0.5");
+    tg_plot_tick_labels((double[]){NAN, 1, INFINITY}, 3, 1.0, lab);
+    cr_expect(strstr(lab[0], "nan") != NULL, "'%s'", lab[0]);
+    cr_expect_str_eq(lab[1], "1");
+    cr_expect_str_eq(lab[2], "inf");
+    expect_labels((double[]){0, 0}, 2, 1e-5, (const char *[]){"0.00000", "0.00000"});
+    expect_labels((double[]){INFINITY, 2e20}, 2, 1e20, (const char *[]){"inf", "2e20"});
+    const double steps[3] = {-1.0, INFINITY, NAN};
+    for (int s = 0; s < 3; s++)
+        expect_labels((double[]){1, 2.5}, 2, steps[s], (const char *[]){"1", "2.5"});
+    /* the ends of double on a log axis: finite, positive, labelled in the 1eK style; the
+     * smallest subnormal (4.9406564584e-324) rounded to six significant digits */
+    tg_plot_tick_labels((double[]){5e-324, 1e-300, 1e308}, 3, 0.0, lab);
+    cr_expect_str_eq(lab[0], "4.94066e-324");
+    cr_expect_str_eq(lab[1], "1e-300");
+    cr_expect_str_eq(lab[2], "1e308");
+}
+
+/* The style of a log axis comes from all its ticks together: a lone tick reads as an axis
+ * of only that tick would (1 is "1"), the same tick beside 1e-5 as "1e0". */
+Test(ticks, lone_log_tick_follows_the_same_rule)
+{
+    expect_labels((double[]){1}, 1, 0.0, (const char *[]){"1"});
+    expect_labels((double[]){0.25}, 1, 0.0, (const char *[]){"0.25"});
+    expect_labels((double[]){1e-5}, 1, 0.0, (const char *[]){"1e-5"});
+    expect_labels((double[]){2.5e-5}, 1, 0.0, (const char *[]){"2.5e-5"});
+    expect_labels((double[]){1e4}, 1, 0.0, (const char *[]){"10k"});
+    expect_labels((double[]){1e-5, 1}, 2, 0.0, (const char *[]){"1e-5", "1e0"});
+    expect_labels((double[]){1, 1e4}, 2, 0.0, (const char *[]){"1", "10k"});
 }

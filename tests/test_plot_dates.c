@@ -594,3 +594,60 @@ Test(dates, huge_ranges_are_quick, .timeout = 10)
     for (int i = 0; i < 200; i++) /* many calls with INT_MAX stay fast */
         tg_plot_date_ticks(0, 3650.0 * (i + 1), TG_DATE_DAYS, INT_MAX, t, CAP, NULL);
 }
+
+/* ---- tg_plot_date at the ends of int ------------------------------------------------------ */
+
+static int64_t floor_div_t(int64_t a, int64_t b) /* b > 0 */
+{
+    return a / b - (a % b < 0);
+}
+
+/* Leap years among the years 1..x (negative for x < 0, so that L(b) - L(a - 1) counts
+ * [a, b] for any a <= b): the rule of is_leap summed in closed form. */
+static int64_t leaps_upto(int64_t x)
+{
+    return floor_div_t(x, 4) - floor_div_t(x, 100) + floor_div_t(x, 400);
+}
+
+/* Days from 1970-01-01 to January 1 of year y (any int64 year up to a few billion). */
+static int64_t jan1(int64_t y)
+{
+    return 365 * (y - 1970) + leaps_upto(y - 1) - leaps_upto(1969);
+}
+
+/* Days from 1970-01-01 to the 1st of the month that is `months` (any int64) after January
+ * of year y, by the test's month lengths. */
+static int64_t first_of(int64_t y, int64_t months)
+{
+    int64_t yy = y + floor_div_t(months, 12), mi = months - 12 * floor_div_t(months, 12);
+    int64_t days = jan1(yy);
+    for (int k = 1; k <= mi; k++) days += mlen((long)yy, k);
+    return days;
+}
+
+/* tg_plot_date for every extreme of int: no overflow (UBSan watches), exact values from
+ * the leap rule, months rolling into years beyond the ints, days offset from the 1st. */
+Test(dates, tg_plot_date_is_defined_for_every_int)
+{
+    /* the test's rule against known facts first */
+    cr_assert_eq(jan1(1970), 0);
+    cr_assert_eq(jan1(2000), 30 * 365 + 7);
+    cr_assert_eq(first_of(2000, 2), 30 * 365 + 7 + 31 + 29);
+    cr_assert_eq(first_of(2001, -1), jan1(2001) - 31);
+    const int vals[] = {INT_MIN, INT_MIN + 1, -1, 0, 1, 12, 13, INT_MAX - 1, INT_MAX};
+    const size_t nv = sizeof vals / sizeof vals[0];
+    for (size_t i = 0; i < nv; i++)
+        for (size_t j = 0; j < nv; j++)
+            for (size_t k = 0; k < nv; k++) {
+                int y = vals[i], m = vals[j], d = vals[k];
+                double want = (double)(first_of(y, (int64_t)m - 1) + ((int64_t)d - 1));
+                double got = tg_plot_date(y, m, d);
+                cr_expect_eq(got, want, "tg_plot_date(%d, %d, %d) = %.17g, not %.17g", y, m,
+                             d, got, want);
+            }
+    /* month 13 of INT_MAX is January of a year beyond the ints, one day after Dec 31 */
+    cr_expect_eq(tg_plot_date(INT_MAX, 13, 1), tg_plot_date(INT_MAX, 12, 31) + 1.0);
+    cr_expect_eq(tg_plot_date(INT_MIN, 0, 31), tg_plot_date(INT_MIN, 1, 1) - 1.0);
+    cr_expect_gt(tg_plot_date(INT_MAX, 1, 1), 7.8e11);
+    cr_expect_lt(tg_plot_date(INT_MIN, 1, 1), -7.8e11);
+}

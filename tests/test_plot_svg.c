@@ -14,7 +14,10 @@
  * defined once per rectangle and every reference defined; one marker element per finite
  * point at the right centre and size; polygon rings closed with Z; nothing written for
  * invisible input; numbers independent of LC_NUMERIC (skipped when no locale with a
- * decimal comma is installed).
+ * decimal comma is installed). The atomic writer (tensor/file.c) and what lies at the
+ * path: a symlink (relative, absolute, chained, into another directory, dangling) stays a
+ * link and its target gets the bytes; a FIFO, a directory and /dev/null are refused with
+ * TG_ERR_IO naming the path and stay what they were.
  *
  * What this file is not: a look at the rendering. Whether the SVG and the PNG of a figure
  * look alike is judged by eye.
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plot/render.h"
@@ -63,6 +67,9 @@ static void svg_teardown(void)
 }
 
 TestSuite(svg, .init = svg_setup, .fini = svg_teardown);
+
+/* A skipped test ends without the suite's .fini: remove the directory first. */
+#define SKIP(...) do { svg_teardown(); cr_skip_test(__VA_ARGS__); } while (0)
 
 /* One document being written. */
 typedef struct {
@@ -244,7 +251,7 @@ Test(svg, begin_rejects_bad_arguments)
 /* Everything at once, nasty input included: xmllint must accept the document. */
 Test(svg, well_formed_by_xmllint)
 {
-    if (!have_xmllint()) cr_skip_test(XMLLINT " is missing (Debian libxml2-utils)");
+    if (!have_xmllint()) SKIP(XMLLINT " is missing (Debian libxml2-utils)");
     doc d;
     doc_open(&d, "all.svg", 320, 240);
     tg_plot_gc gc = gc_of(0xff7f0e, 2.0f);
@@ -658,7 +665,7 @@ Test(svg, numbers_ignore_lc_numeric)
     bool comma = false;
     for (int i = 0; i < 6 && !comma; i++)
         comma = setlocale(LC_NUMERIC, names[i]) && localeconv()->decimal_point[0] == ',';
-    if (!comma) cr_skip_test("no locale with a decimal comma is installed");
+    if (!comma) SKIP("no locale with a decimal comma is installed");
     doc d;
     doc_open(&d, "locale.svg", 100, 100);
     tg_plot_gc gc = gc_of(0, 1.25f);
@@ -671,4 +678,196 @@ Test(svg, numbers_ignore_lc_numeric)
     cr_expect_not_null(strstr(t, "stroke-width=\"1.25\""));
     cr_expect_not_null(strstr(t, "stroke-opacity=\"0.125\""));
     free(t);
+}
+
+/* ---- the atomic writer and what lies at the path (tensor/file.c) ------------------------ */
+
+/* Writes `text` to path through tg_atomic_file; the status of open or commit. */
+static tg_status atomic_write(const char *path, const char *text)
+{
+    tg_atomic_file af;
+    tg_status st = tg_atomic_file_open(&af, path);
+    if (st != TG_OK) return st;
+    tg_atomic_file_printf(&af, "%s", text);
+    return tg_atomic_file_commit(&af);
+}
+
+/* Writes `text` to a new regular file with plain stdio (the test's own setup). */
+static void plain_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "creating %s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* The whole content of path (at most 255 bytes) into buf; false when unreadable. */
+static bool read_text(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return true;
+}
+
+static bool is_link_to(const char *link, const char *want)
+{
+    struct stat st;
+    char buf[256];
+    if (lstat(link, &st) != 0 || !S_ISLNK(st.st_mode)) return false;
+    ssize_t n = readlink(link, buf, sizeof buf - 1);
+    if (n < 0) return false;
+    buf[n] = 0;
+    return strcmp(buf, want) == 0;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+Test(svg, atomic_writer_writes_through_a_symlink)
+{
+    char target[256], link[256], link2[256], buf[256];
+    snprintf(target, sizeof target, "%s/real.txt", svg_dir);
+    snprintf(link, sizeof link, "%s/link.txt", svg_dir);
+    snprintf(link2, sizeof link2, "%s/link2.txt", svg_dir);
+    plain_write(target, "old content");
+    cr_assert_eq(symlink("real.txt", link), 0);
+    cr_assert_eq(atomic_write(link, "new bytes"), TG_OK, "%s", tg_last_error());
+    cr_expect(is_link_to(link, "real.txt"), "the link stays a link to the same name");
+    cr_expect(read_text(target, buf, sizeof buf));
+    cr_expect_str_eq(buf, "new bytes");
+    cr_expect(!exists(strcat(strcpy(buf, target), ".tmp")), "no temporary left");
+    cr_expect(!exists(strcat(strcpy(buf, link), ".tmp")));
+    /* A chain: link2 -> link.txt -> real.txt; both links stay. */
+    cr_assert_eq(symlink("link.txt", link2), 0);
+    cr_assert_eq(atomic_write(link2, "third"), TG_OK, "%s", tg_last_error());
+    cr_expect(is_link_to(link2, "link.txt"));
+    cr_expect(is_link_to(link, "real.txt"));
+    cr_expect(read_text(target, buf, sizeof buf));
+    cr_expect_str_eq(buf, "third");
+    /* An absolute link. */
+    remove(link);
+    cr_assert_eq(symlink(target, link), 0);
+    cr_assert_eq(atomic_write(link, "absolute"), TG_OK, "%s", tg_last_error());
+    cr_expect(is_link_to(link, target));
+    cr_expect(read_text(target, buf, sizeof buf));
+    cr_expect_str_eq(buf, "absolute");
+}
+
+/* A link in sub/ pointing at ../other/data.bin: the relative target is read from the
+ * link's directory, not from the working directory, and the temporary goes to other/. */
+Test(svg, atomic_writer_follows_a_relative_link_into_another_directory)
+{
+    char sub[256], other[256], data[256], link[256], buf[256];
+    snprintf(sub, sizeof sub, "%s/sub", svg_dir);
+    snprintf(other, sizeof other, "%s/other", svg_dir);
+    snprintf(data, sizeof data, "%s/other/data.bin", svg_dir);
+    snprintf(link, sizeof link, "%s/sub/link.bin", svg_dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    cr_assert_eq(mkdir(other, 0700), 0);
+    plain_write(data, "old");
+    cr_assert_eq(symlink("../other/data.bin", link), 0);
+    tg_status st = atomic_write(link, "new data");
+    cr_expect_eq(st, TG_OK, "%s", tg_last_error());
+    cr_expect(is_link_to(link, "../other/data.bin"));
+    cr_expect(read_text(data, buf, sizeof buf));
+    cr_expect_str_eq(buf, "new data");
+    cr_expect(!exists(strcat(strcpy(buf, link), ".tmp")));
+    cr_expect(!exists(strcat(strcpy(buf, data), ".tmp")));
+    remove(link);
+    remove(data);
+    rmdir(sub);
+    rmdir(other);
+}
+
+Test(svg, atomic_writer_creates_the_target_of_a_dangling_link)
+{
+    char sub[256], target[256], link[256], link2[256], buf[256];
+    snprintf(sub, sizeof sub, "%s/dsub", svg_dir);
+    snprintf(target, sizeof target, "%s/made.txt", svg_dir);
+    snprintf(link, sizeof link, "%s/dangling.txt", svg_dir);
+    snprintf(link2, sizeof link2, "%s/dsub/in_sub.txt", svg_dir);
+    cr_assert(!exists(target));
+    cr_assert_eq(symlink("made.txt", link), 0);
+    cr_assert_eq(atomic_write(link, "created"), TG_OK, "%s", tg_last_error());
+    cr_expect(is_link_to(link, "made.txt"));
+    struct stat st;
+    cr_assert_eq(lstat(target, &st), 0, "the target was created");
+    cr_expect(S_ISREG(st.st_mode));
+    cr_expect(read_text(target, buf, sizeof buf));
+    cr_expect_str_eq(buf, "created");
+    /* Dangling into another directory, relative to the link's directory. */
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    remove(target);
+    cr_assert_eq(symlink("../made.txt", link2), 0);
+    cr_assert_eq(atomic_write(link2, "via sub"), TG_OK, "%s", tg_last_error());
+    cr_expect(is_link_to(link2, "../made.txt"));
+    cr_expect(read_text(target, buf, sizeof buf));
+    cr_expect_str_eq(buf, "via sub");
+    /* A link into a directory that does not exist: an error naming the path. */
+    remove(link2);
+    cr_assert_eq(symlink("nodir/x.txt", link2), 0);
+    cr_expect_eq(atomic_write(link2, "x"), TG_ERR_IO);
+    cr_expect_not_null(strstr(tg_last_error(), link2), "%s", tg_last_error());
+    cr_expect(is_link_to(link2, "nodir/x.txt"));
+    remove(link2);
+    rmdir(sub);
+}
+
+/* Opening a FIFO for writing would block and renaming over it would replace it: refused
+ * before anything is opened, directly or through a link; directories likewise. */
+Test(svg, atomic_writer_refuses_fifos_and_directories, .timeout = 10)
+{
+    char fifo[256], link[256], dir[256], buf[256];
+    snprintf(fifo, sizeof fifo, "%s/pipe", svg_dir);
+    snprintf(link, sizeof link, "%s/to_pipe", svg_dir);
+    snprintf(dir, sizeof dir, "%s/adir", svg_dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    tg_atomic_file af;
+    cr_expect_eq(tg_atomic_file_open(&af, fifo), TG_ERR_IO);
+    cr_expect_not_null(strstr(tg_last_error(), fifo), "names the path: %s", tg_last_error());
+    cr_expect_not_null(strstr(tg_last_error(), "not a regular file"), "%s", tg_last_error());
+    cr_expect_null(af.f);
+    tg_atomic_file_abort(&af); /* harmless after a failed open */
+    cr_assert_eq(symlink("pipe", link), 0);
+    cr_expect_eq(atomic_write(link, "x"), TG_ERR_IO);
+    cr_expect_not_null(strstr(tg_last_error(), link), "%s", tg_last_error());
+    cr_expect_not_null(strstr(tg_last_error(), "not a regular file"), "%s", tg_last_error());
+    struct stat st;
+    cr_assert_eq(lstat(fifo, &st), 0);
+    cr_expect(S_ISFIFO(st.st_mode), "still a FIFO");
+    cr_expect(is_link_to(link, "pipe"));
+    cr_expect(!exists(strcat(strcpy(buf, fifo), ".tmp")));
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    cr_expect_eq(atomic_write(dir, "x"), TG_ERR_IO);
+    cr_expect_not_null(strstr(tg_last_error(), "not a regular file"), "%s", tg_last_error());
+    cr_expect(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+    cr_expect(!exists(strcat(strcpy(buf, dir), ".tmp")));
+    remove(link);
+    remove(fifo);
+    rmdir(dir);
+}
+
+/* /dev/null must never be replaced (as root a rename could). Only open is called: even if
+ * it wrongly succeeded, abort removes /dev/null.tmp and nothing is renamed. */
+Test(svg, atomic_writer_refuses_dev_null)
+{
+    struct stat before, after;
+    if (stat("/dev/null", &before) != 0 || !S_ISCHR(before.st_mode))
+        SKIP("/dev/null is not a character device here");
+    tg_atomic_file af;
+    tg_status st = tg_atomic_file_open(&af, "/dev/null");
+    if (st == TG_OK) tg_atomic_file_abort(&af);
+    cr_expect_eq(st, TG_ERR_IO);
+    cr_expect_not_null(strstr(tg_last_error(), "'/dev/null'"), "%s", tg_last_error());
+    cr_expect_not_null(strstr(tg_last_error(), "not a regular file"), "%s", tg_last_error());
+    cr_assert_eq(stat("/dev/null", &after), 0);
+    cr_expect(S_ISCHR(after.st_mode), "still a character device");
+    cr_expect_eq(after.st_rdev, before.st_rdev);
+    cr_expect(!exists("/dev/null.tmp"));
 }
