@@ -145,6 +145,18 @@ Test(figure, text_renders_at_the_requested_point_size_at_100_and_200_dpi)
         double want = 0.729 * 20.0 / 72.0 * o.dpi;
         int got = ink_height(&im, 0xff00ff);
         cr_assert_lt(fabs(got - want), 1.6, "%g dpi: capitals %d px, want %.1f", o.dpi, got, want);
+        /* The title ("HH", bold, 1.2 x the 10 pt font: 12 pt) above the frame. */
+        tg_axes_set_title(ax, "HH");
+        free(im.px);
+        im = render(f);
+        box b = frame_around(&im, im.w / 2, im.h / 2);
+        int top = -1, bottom = -1;
+        for (int yy = 0; yy < b.y0 - 1; yy++)
+            for (int xx = b.x0; xx <= b.x1; xx++)
+                if (dark(at(&im, xx, yy))) bottom = yy, top = top < 0 ? yy : top;
+        double title = 0.729 * 12.0 / 72.0 * o.dpi;
+        cr_assert_lt(fabs(bottom - top + 1 - title), 1.6, "%g dpi: title %d px, want %.1f",
+                     o.dpi, bottom - top + 1, title);
         free(im.px);
         tg_figure_free(f);
     }
