@@ -389,6 +389,8 @@ int main(int argc, char **argv)
         free(res[i].pred);
     }
     free(truth);
+    free(pd.day);
+    free(pd.close);
     tg_tensor_free(X);
     tg_tensor_free(y);
     tg_tensor_free(x_train);
