@@ -13,7 +13,10 @@
  * after a call. To keep one from stealing the other's core, all tapegrad runs of a row are
  * done first, then the program sleeps 300 ms (longer than libgomp's default spin before its
  * threads block and than OpenBLAS's thread timeout), then OpenBLAS runs, then it sleeps
- * again. OMP_WAIT_POLICY and OPENBLAS_* are left as the user set them.
+ * again. OMP_WAIT_POLICY and OPENBLAS_* are left as the user set them. Adaptive threads
+ * (tensor/threads.c: a team that shrinks while other processes use the cores) are off:
+ * the columns compare kernels at the thread counts they name, and OpenBLAS has no such
+ * policy; a busy moment then costs a round, which the best-of-rounds absorbs.
  *
  * Usage: gemm_bench [--path auto|portable|avx2|avx512] [--reps N] [--rounds R]
  *                   [--shape M,N,K] [--variants NN,NT,TN] [--threads 1,2] [--no-openblas]
@@ -146,6 +149,7 @@ static int parse_list(const char *s, int *out, int cap)
 
 int main(int argc, char **argv)
 {
+    tg_set_adaptive_threads(false); /* see the header: kernels at fixed thread counts */
     int reps = 15, rounds = 3, nthreads[4] = {1, 2}, nth = 2;
     bool openblas = true;
     const char *variants = "NN,NT,TN";
