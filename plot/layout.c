@@ -255,10 +255,19 @@ static void axes_ticks(tg_plot_axes_layout *al, const tg_plot_metrics *m)
                        &ax->twin->yticks, k);
             if (al->tyt.n >= 2 || ax->twin->yticks.n > 0) break;
         }
+    /* With sharex the x axis is one axis: a date unit or custom ticks set on any of the
+     * axes hold for all (the first one in row-major order that sets them). */
+    tg_date_unit xdate = ax->xdate;
+    const tg_plot_ticks_spec *xspec = &ax->xticks;
+    const tg_figure *f = ax->fig;
+    for (int i = 0; f->opts.sharex && i < f->opts.nrows * f->opts.ncols; i++) {
+        if (!xdate && f->axes[i]->xdate && !v->xlog) xdate = f->axes[i]->xdate;
+        if (xspec->n == 0 && f->axes[i]->xticks.n > 0) xspec = &f->axes[i]->xticks;
+    }
     int maxt = (int)fmin(14.0, fmax(2.0, pw / (3.5 * m->font) + 1.0));
     for (;; maxt--) {
-        make_ticks(&al->xt, v->xlo, v->xhi, v->xlog, ax->xdate, &ax->xticks, maxt);
-        if (maxt <= 2 || al->xt.n < 2 || ax->xticks.n > 0 || labels_fit(al, m)) break;
+        make_ticks(&al->xt, v->xlo, v->xhi, v->xlog, xdate, xspec, maxt);
+        if (maxt <= 2 || al->xt.n < 2 || xspec->n > 0 || labels_fit(al, m)) break;
     }
 }
 

@@ -10,8 +10,7 @@
  *     tg_figure *fig = tg_figure_new(&fo);
  *     tg_axes *ax = tg_figure_axes(fig, 0, 0), *res = tg_figure_axes(fig, 1, 0);
  *     tg_axes_xaxis_date(ax, TG_DATE_DAYS);          // x in days since 1970-01-01
- *     tg_axes_axvspan(ax, t_split, t_end, &(tg_style){.color = TG_RGB(0xdddddd),
- *                                                     .label = "test period"});
+ *     tg_axes_axvspan(ax, t_split, t_end, &(tg_style){.label = "test period"});
  *     tg_axes_fill_between(ax, day, lo, hi, n, &(tg_style){.label = "90% interval"});
  *     tg_axes_plot(ax, day, truth, n, &(tg_style){.label = "true"});
  *     tg_axes_plot(ax, day, pred, n, &(tg_style){.label = "predicted",
@@ -93,7 +92,9 @@ typedef struct tg_figure_opts {
                             * height * dpi rounded, must be in [TG_PLOT_MIN_SIZE,
                             * TG_PLOT_MAX_SIZE] */
     int nrows, ncols;      /* subplot grid, 1..TG_FIGURE_MAX_GRID; default 1 x 1 */
-    bool sharex;           /* every axes shows one x range; only the bottom row labels x */
+    bool sharex;           /* every axes shows one x range, and one kind of x axis (a date
+                            * unit or custom ticks set on any axes hold for all); only
+                            * the bottom row labels x */
     double height_ratios[TG_FIGURE_MAX_GRID]; /* relative row heights; all 0: equal */
     double width_ratios[TG_FIGURE_MAX_GRID];  /* relative column widths; all 0: equal */
     double font_size;      /* points, tick labels, axis labels and legend; default 10 */

@@ -562,3 +562,24 @@ Test(figure, a_twin_forwards_x_settings_to_its_parent)
     unlink(svg);
     tg_figure_free(f);
 }
+
+Test(figure, sharex_shares_the_kind_of_x_axis)
+{
+    tg_figure_opts o = tg_figure_defaults();
+    o.nrows = 2, o.sharex = true;
+    tg_figure *f = tg_figure_new(&o);
+    double d[90], y[90];
+    for (int i = 0; i < 90; i++) d[i] = tg_plot_date(2021, 1, 1) + i, y[i] = i;
+    tg_axes_xaxis_date(tg_figure_axes(f, 0, 0), TG_DATE_DAYS); /* only the top one */
+    tg_axes_plot(tg_figure_axes(f, 0, 0), d, y, 90, NULL);
+    tg_axes_plot(tg_figure_axes(f, 1, 0), d, y, 90, NULL);
+    char svg[] = "/tmp/tg_figure_sharex_XXXXXX";
+    close(mkstemp(svg));
+    cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK);
+    char *s = slurp(svg);
+    cr_assert(strstr(s, ">Feb<") && strstr(s, ">Mar<"), "the bottom row labels dates");
+    cr_assert_null(strstr(s, ">186"), "not day numbers (18628 is 2021-01-01)");
+    free(s);
+    unlink(svg);
+    tg_figure_free(f);
+}
