@@ -3,9 +3,10 @@
  *
  * For every (M, N, K, variant) it prints GFLOP/s (2 M N K / time) as the median of --reps
  * timed samples after warm-up; each sample repeats the call until it lasts >= 2 ms. The
- * whole row is measured --rounds times (tapegrad then OpenBLAS each round) and the best
- * median of each cell is kept: on a shared machine another process taking a core for a
- * second ruins one round's median, not the row. All calls use beta = 1 (the backward
+ * whole table is measured --rounds times (each round sweeps every row, with buffers
+ * allocated afresh; tapegrad then OpenBLAS in each row) and the best median of each cell
+ * is kept: on a shared machine another process taking a core for a minute ruins one
+ * round's median, not the row. The table is printed at the end; progress goes to stderr. All calls use beta = 1 (the backward
  * accumulates) and alpha = 1. The ratio column is tapegrad / OpenBLAS at the same thread
  * count. Without OpenBLAS (not found at configure time) only tapegrad is timed.
  *
@@ -147,6 +148,89 @@ static int parse_list(const char *s, int *out, int cap)
     return n;
 }
 
+/* Best GFLOP/s of one (shape, variant) over the rounds, per thread count. */
+typedef struct cell_best {
+    bool measured;
+    double tg[4], ob[4];
+} cell_best;
+
+static const char *const variant_names[3] = {"NN", "NT", "TN"};
+
+#ifdef TG_HAVE_OPENBLAS
+/* One accumulate from zero each, tapegrad against OpenBLAS: a wrong kernel is loud. */
+static void sanity_check(const problem *p, float *C2, int64_t nc, const char *name)
+{
+    memset(p->C, 0, (size_t)nc * sizeof(float));
+    run_tg(p);
+    memcpy(C2, p->C, (size_t)nc * sizeof(float));
+    memset(p->C, 0, (size_t)nc * sizeof(float));
+    run_ob(p);
+    double err = 0.0, big = 0.0;
+    for (int64_t i = 0; i < nc; i++) {
+        err = fmax(err, fabs((double)p->C[i] - C2[i]));
+        big = fmax(big, fabs((double)p->C[i]));
+    }
+    if (err > 1e-4 * (big > 1.0 ? big : 1.0))
+        printf("!! %dx%dx%d %s: tapegrad and OpenBLAS differ by %g\n", p->M, p->N, p->K, name,
+               err);
+    pause_ms(300);
+}
+#endif
+
+/* One round of every variant of one shape, into best[0..2]. */
+static void measure_shape(const shape *sh, const char *variants, int round, int reps,
+                          const int *nthreads, int nth, bool openblas, tg_rng *rng,
+                          cell_best *best)
+{
+    int64_t na = (int64_t)sh->M * sh->K, nb = (int64_t)sh->K * sh->N, nc = (int64_t)sh->M * sh->N;
+    float *A = tg_malloc((size_t)na * sizeof(float)), *B = tg_malloc((size_t)nb * sizeof(float));
+    float *C = tg_malloc((size_t)nc * sizeof(float)), *C2 = tg_malloc((size_t)nc * sizeof(float));
+    fill(A, na, rng);
+    fill(B, nb, rng);
+    for (int v = 0; v < 3; v++) {
+        if (!strstr(variants, variant_names[v])) continue;
+        problem p = {sh->M, sh->N, sh->K, v == 2, v == 1, A, B, C};
+        cell_best *b = &best[v];
+        b->measured = true;
+#ifdef TG_HAVE_OPENBLAS
+        if (openblas && round == 0) sanity_check(&p, C2, nc, variant_names[v]);
+#else
+        (void)round;
+#endif
+        memset(C, 0, (size_t)nc * sizeof(float));
+        for (int t = 0; t < nth; t++) {
+            tg_set_num_threads(nthreads[t]);
+            b->tg[t] = fmax(b->tg[t], gflops(run_tg, &p, reps));
+        }
+#ifdef TG_HAVE_OPENBLAS
+        if (openblas) {
+            pause_ms(300); /* let libgomp's spinning threads go to sleep */
+            for (int t = 0; t < nth; t++) {
+                openblas_set_num_threads(nthreads[t]);
+                b->ob[t] = fmax(b->ob[t], gflops(run_ob, &p, reps));
+            }
+            pause_ms(300); /* and OpenBLAS's */
+        }
+#else
+        (void)openblas;
+#endif
+    }
+    tg_free(A), tg_free(B), tg_free(C), tg_free(C2);
+}
+
+static void print_row(const shape *sh, int v, const cell_best *b, int nth, bool openblas)
+{
+    char dims[32];
+    snprintf(dims, sizeof dims, "%dx%dx%d", sh->M, sh->N, sh->K);
+    printf("%-18s %-3s", dims, variant_names[v]);
+    for (int t = 0; t < nth; t++) printf(" %7.1f", b->tg[t]);
+    if (openblas) {
+        for (int t = 0; t < nth; t++) printf(" %7.1f", b->ob[t]);
+        for (int t = 0; t < nth; t++) printf(" %7.2fx", b->ob[t] > 0 ? b->tg[t] / b->ob[t] : 0.0);
+    }
+    printf("   %s\n", sh->what);
+}
+
 int main(int argc, char **argv)
 {
     tg_set_adaptive_threads(false); /* see the header: kernels at fixed thread counts */
@@ -215,69 +299,23 @@ int main(int argc, char **argv)
     }
     printf("  (GFLOP/s)\n");
 
+    /* Rounds sweep the whole table, each with freshly allocated buffers: a cell's samples
+     * are minutes apart and at different addresses, so neither a busy minute nor an
+     * unlucky buffer placement can spoil all of its rounds. */
+    int ncell = nshapes * 3;
+    cell_best *best = calloc((size_t)ncell, sizeof *best);
     tg_rng rng;
     tg_rng_seed(&rng, 7, 1);
-    for (int s = 0; s < nshapes; s++) {
-        const shape *sh = &shapes[s];
-        int64_t na = (int64_t)sh->M * sh->K, nb = (int64_t)sh->K * sh->N,
-                nc = (int64_t)sh->M * sh->N;
-        float *A = tg_malloc((size_t)na * sizeof(float)), *B = tg_malloc((size_t)nb * sizeof(float));
-        float *C = tg_malloc((size_t)nc * sizeof(float)), *C2 = tg_malloc((size_t)nc * sizeof(float));
-        fill(A, na, &rng);
-        fill(B, nb, &rng);
-        for (int v = 0; v < 3; v++) {
-            static const char *names[3] = {"NN", "NT", "TN"};
-            if (!strstr(variants, names[v])) continue;
-            problem p = {sh->M, sh->N, sh->K, v == 2, v == 1, A, B, C};
-            double tg[4] = {0}, ob[4] = {0};
-#ifdef TG_HAVE_OPENBLAS
-            if (openblas) {
-                /* sanity: one accumulate from zero each, tapegrad against OpenBLAS */
-                memset(C, 0, (size_t)nc * sizeof(float));
-                run_tg(&p);
-                memcpy(C2, C, (size_t)nc * sizeof(float));
-                memset(C, 0, (size_t)nc * sizeof(float));
-                run_ob(&p);
-                double err = 0.0, big = 0.0;
-                for (int64_t i = 0; i < nc; i++) {
-                    err = fmax(err, fabs((double)C[i] - C2[i]));
-                    big = fmax(big, fabs((double)C[i]));
-                }
-                if (err > 1e-4 * (big > 1.0 ? big : 1.0))
-                    printf("!! %dx%dx%d %s: tapegrad and OpenBLAS differ by %g\n", sh->M,
-                           sh->N, sh->K, names[v], err);
-                pause_ms(300);
-            }
-#endif
-            for (int round = 0; round < rounds; round++) {
-                memset(C, 0, (size_t)nc * sizeof(float));
-                for (int t = 0; t < nth; t++) {
-                    tg_set_num_threads(nthreads[t]);
-                    tg[t] = fmax(tg[t], gflops(run_tg, &p, reps));
-                }
-#ifdef TG_HAVE_OPENBLAS
-                if (openblas) {
-                    pause_ms(300); /* let libgomp's spinning threads go to sleep */
-                    for (int t = 0; t < nth; t++) {
-                        openblas_set_num_threads(nthreads[t]);
-                        ob[t] = fmax(ob[t], gflops(run_ob, &p, reps));
-                    }
-                    pause_ms(300); /* and OpenBLAS's */
-                }
-#endif
-            }
-            char dims[32];
-            snprintf(dims, sizeof dims, "%dx%dx%d", sh->M, sh->N, sh->K);
-            printf("%-18s %-3s", dims, names[v]);
-            for (int t = 0; t < nth; t++) printf(" %7.1f", tg[t]);
-            if (openblas) {
-                for (int t = 0; t < nth; t++) printf(" %7.1f", ob[t]);
-                for (int t = 0; t < nth; t++) printf(" %7.2fx", ob[t] > 0 ? tg[t] / ob[t] : 0.0);
-            }
-            printf("   %s\n", sh->what);
-            fflush(stdout);
-        }
-        tg_free(A), tg_free(B), tg_free(C), tg_free(C2);
+    for (int round = 0; round < rounds; round++) {
+        for (int s = 0; s < nshapes; s++)
+            measure_shape(&shapes[s], variants, round, reps, nthreads, nth, openblas, &rng,
+                          best + 3 * s);
+        fprintf(stderr, "round %d of %d done\n", round + 1, rounds);
     }
+    for (int s = 0; s < nshapes; s++)
+        for (int v = 0; v < 3; v++)
+            if (best[3 * s + v].measured)
+                print_row(&shapes[s], v, &best[3 * s + v], nth, openblas);
+    free(best);
     return 0;
 }
