@@ -21,5 +21,6 @@
 #include "data/data.h"
 #include "train/train.h"
 #include "plot/plot.h"
+#include "dist/dist.h"
 
 #endif /* TAPEGRAD_H */

@@ -1,0 +1,73 @@
+/* dist/dist.h — data-parallel training across processes with MPI (Open MPI from Debian:
+ * libopenmpi-dev, openmpi-bin), after PyTorch's DistributedDataParallel: every process
+ * (rank) holds a replica of the model, computes gradients on its shard of each global
+ * batch, and the gradients are averaged over the ranks before the optimizer step.
+ *
+ *     tg_dist_init(&argc, &argv);                  // once, before anything else
+ *     ... build the model and its parameters ps on every rank ...
+ *     tg_dist_broadcast_params(ps);                // rank 0's initial weights everywhere
+ *     for each step:
+ *         forward / backward on this rank's rows of the global batch
+ *         tg_dist_average_grads(ps);               // grads := mean over ranks
+ *         tg_optim_step(opt);                      // identical on every rank
+ *     tg_dist_finalize();
+ *
+ * Run with `mpirun -np 2 ./train` (in a container as root add --allow-run-as-root and
+ * --oversubscribe).
+ *
+ * Determinism: gradients are summed in rank order 0, 1, ..., size-1 on every rank (each
+ * rank gathers all ranks' gradients and adds them itself), so every rank holds the same
+ * bits and a run is bit-identical to a rerun with the same number of ranks, whatever the
+ * network's timing. The price is size x the gradient bytes of memory and traffic per step
+ * (an allreduce moves about 2x); fine for the models this library trains.
+ *
+ * Without MPI (built with -Dmpi=disabled, or no MPI found), every function works as one
+ * process alone: rank 0 of size 1, and averaging or broadcasting changes nothing, so one
+ * program runs either way.
+ *
+ * Errors: TG_ERR_ARG for NULL parameters or a parameter missing its grad; TG_ERR_IO when
+ * MPI reports a failure (the message names the MPI call and its error string); parameter
+ * stores that differ between ranks (count or sizes) are found and refused with TG_ERR_ARG
+ * on every rank before any data moves. The library never aborts the job itself.
+ *
+ * What this is not (yet): sharded batches inside tg_model_fit, communication overlapped
+ * with backward, or model parallelism.
+ */
+#ifndef TG_DIST_H
+#define TG_DIST_H
+
+#include <stdbool.h>
+
+#include "autograd/autograd.h"
+#include "tensor/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Starts MPI (MPI_Init_thread asking for MPI_THREAD_FUNNELED: OpenMP threads inside a
+ * rank never call MPI); argc/argv may be NULL. A second call does nothing. TG_ERR_IO when
+ * MPI fails to start. */
+tg_status tg_dist_init(int *argc, char ***argv);
+/* Ends MPI (only if tg_dist_init started it). */
+void tg_dist_finalize(void);
+/* This process's rank in [0, size) and the number of ranks: 0 and 1 without MPI or before
+ * tg_dist_init. */
+int tg_dist_rank(void);
+int tg_dist_size(void);
+/* True when built with MPI. */
+bool tg_dist_available(void);
+
+/* Copies rank 0's parameter values into every rank's (grads untouched). Collective: every
+ * rank must call it with a store of the same names' sizes in the same order. */
+tg_status tg_dist_broadcast_params(tg_params *ps);
+/* Replaces each parameter's grad by the mean over the ranks, summed in rank order (see
+ * above). Collective, as tg_dist_broadcast_params. */
+tg_status tg_dist_average_grads(tg_params *ps);
+/* The mean of one double over the ranks (for losses and metrics), summed in rank order. */
+tg_status tg_dist_average(double *value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TG_DIST_H */
