@@ -22,8 +22,10 @@ struct tg_batcher {
     uint64_t seed;
     int32_t *order;  /* [n] the current epoch's order */
     int epoch;       /* -1 before the first batch */
-    int pos;         /* order[pos ..] starts the current batch; -1 between epochs */
-    int count;       /* samples in the current batch */
+    int pos;         /* order[pos ..] starts this rank's rows of the batch; -1 between epochs */
+    int count;       /* this rank's samples in the current batch */
+    int gpos, gcount; /* the whole (global) batch: order[gpos .. gpos + gcount) */
+    int rank, nranks; /* this rank's slice of every global batch (1 rank: all of it) */
     int nattached;
     const tg_tensor *src[MAX_ATTACHED];
     tg_tensor *dst[MAX_ATTACHED];
@@ -44,7 +46,15 @@ tg_status tg_batcher_new_at(int n, int batch_size, const tg_batcher_opts *opts, 
     if (o.drop_last && batch_size > n)
         return tg_fail(TG_ERR_ARG, "batcher: with drop_last, batch size %d > %d samples leaves "
                        "no batch at all", batch_size, n);
+    int nranks = o.nranks > 0 ? o.nranks : 1;
+    if (o.nranks < 0 || o.rank < 0 || o.rank >= nranks)
+        return tg_fail(TG_ERR_ARG, "batcher: rank %d of %d ranks", o.rank, o.nranks);
+    if (batch_size < nranks)
+        return tg_fail(TG_ERR_ARG, "batcher: batch size %d is smaller than the %d ranks it is "
+                       "split over", batch_size, nranks);
     tg_batcher *b = tg_calloc(sizeof *b);
+    b->rank = o.rank;
+    b->nranks = nranks;
     b->n = n;
     b->batch_size = batch_size;
     b->shuffle = o.shuffle;
@@ -126,16 +136,23 @@ bool tg_batcher_next_at(tg_batcher *b, tg_loc loc)
         start_epoch(b);
         next = 0;
     } else {
-        next = b->pos + b->count;
+        next = b->gpos + b->gcount;
     }
     int left = b->n - next;
-    if (left <= 0 || (b->drop_last && left < b->batch_size)) {
+    /* split over ranks, a last batch with fewer rows than ranks is dropped: every rank
+     * must take part in every step */
+    if (left <= 0 || (b->drop_last && left < b->batch_size) || left < b->nranks) {
         b->pos = -1; /* the next call starts a new epoch */
-        b->count = 0;
+        b->count = b->gcount = 0;
         return false;
     }
-    b->pos = next;
-    b->count = left < b->batch_size ? left : b->batch_size;
+    b->gpos = next;
+    b->gcount = left < b->batch_size ? left : b->batch_size;
+    /* this rank's rows: [gcount r / R, gcount (r + 1) / R) of the global batch */
+    int lo = (int)((int64_t)b->gcount * b->rank / b->nranks);
+    int hi = (int)((int64_t)b->gcount * (b->rank + 1) / b->nranks);
+    b->pos = next + lo;
+    b->count = hi - lo;
     for (int k = 0; k < b->nattached; k++) fill(b, k);
     return true;
 }

@@ -260,6 +260,12 @@ typedef struct tg_batcher_opts {
     bool shuffle;   /* reshuffle every epoch (false: 0, 1, ..., n-1) */
     bool drop_last; /* drop a last batch smaller than batch_size */
     uint64_t seed;
+    /* Data parallelism (dist/): with nranks > 1, every rank builds the same batcher (same
+     * n, batch_size, seed: the same shuffle) and gets rows [B r / R, B (r + 1) / R) of
+     * each global batch of B rows, r = rank, R = nranks; tg_batcher_size is then this
+     * rank's share, the weight to give tg_dist_average_grads. batch_size must be >= R; a
+     * last batch of fewer than R rows is dropped. 0: one rank. */
+    int rank, nranks;
 } tg_batcher_opts;
 /* No shuffle, keep the last batch, seed 0 (the zeros; also what NULL options mean). */
 tg_batcher_opts tg_batcher_defaults(void);

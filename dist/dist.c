@@ -12,6 +12,7 @@
  */
 #include "dist/dist.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "tensor/tensor.h"
@@ -146,10 +147,32 @@ tg_status tg_dist_broadcast_params(tg_params *ps)
     return TG_OK;
 }
 
-tg_status tg_dist_average_grads(tg_params *ps)
+/* Every rank's weight into w[0..size) (collective); TG_ERR_ARG on every rank when one is
+ * negative or not finite, or all are 0. */
+static tg_status gather_weights(double weight, double *w, int size, const char *fn)
+{
+    int rc = MPI_Allgather(&weight, 1, MPI_DOUBLE, w, 1, MPI_DOUBLE, MPI_COMM_WORLD);
+    if (rc != MPI_SUCCESS) return mpi_fail(rc, fn, "MPI_Allgather");
+    double total = 0.0;
+    for (int r = 0; r < size; r++) {
+        if (!(w[r] >= 0.0 && isfinite(w[r])))
+            return tg_fail(TG_ERR_ARG, "%s: rank %d's weight %g is not finite and >= 0", fn,
+                           r, w[r]);
+        total += w[r];
+    }
+    if (!(total > 0.0)) return tg_fail(TG_ERR_ARG, "%s: every rank's weight is 0", fn);
+    return TG_OK;
+}
+
+tg_status tg_dist_average_grads(tg_params *ps, double weight)
 {
     const char *fn = "tg_dist_average_grads";
-    if (!mpi_on()) return ps ? TG_OK : tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
+    if (!mpi_on()) {
+        if (!ps) return tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
+        if (!(weight > 0.0 && isfinite(weight)))
+            return tg_fail(TG_ERR_ARG, "%s: weight %g must be finite and > 0", fn, weight);
+        return TG_OK;
+    }
     tg_status st = check_same(ps, true, fn);
     if (st != TG_OK) return st;
     int64_t n = tg_params_numel(ps);
@@ -157,19 +180,33 @@ tg_status tg_dist_average_grads(tg_params *ps)
     if (n > (int64_t)1 << 30)
         return tg_fail(TG_ERR_ARG, "%s: %lld gradient values: more than 2^30 per rank is not "
                        "supported", fn, (long long)n);
+    double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
+    st = gather_weights(weight, w, size, fn);
     float *buf = reserve(&flat, &flat_cap, n > 0 ? n : 1);
     float *all = reserve(&gathered, &gathered_cap, n * size > 0 ? n * size : 1);
-    flatten(ps, true, buf, true);
-    int rc = MPI_Allgather(buf, (int)n, MPI_FLOAT, all, (int)n, MPI_FLOAT, MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS) return mpi_fail(rc, fn, "MPI_Allgather");
-    /* rank order on every rank: the same bits everywhere, run after run */
-    for (int64_t i = 0; i < n; i++) {
-        float s = all[i];
-        for (int r = 1; r < size; r++) s += all[(int64_t)r * n + i];
-        buf[i] = s / (float)size;
+    int rc = MPI_SUCCESS;
+    if (st == TG_OK) {
+        flatten(ps, true, buf, true);
+        rc = MPI_Allgather(buf, (int)n, MPI_FLOAT, all, (int)n, MPI_FLOAT, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) st = mpi_fail(rc, fn, "MPI_Allgather");
     }
-    flatten(ps, true, buf, false);
-    return TG_OK;
+    if (st == TG_OK) {
+        /* w_r / sum w in float, then the sum in rank order on every rank: the same bits
+         * everywhere, run after run (equal weights: exactly the plain mean's factors) */
+        double total = 0.0;
+        for (int r = 0; r < size; r++) total += w[r];
+        float f[64], *fr = size <= 64 ? f : tg_malloc((size_t)size * sizeof(float));
+        for (int r = 0; r < size; r++) fr[r] = (float)(w[r] / total);
+        for (int64_t i = 0; i < n; i++) {
+            float s = fr[0] * all[i];
+            for (int r = 1; r < size; r++) s += fr[r] * all[(int64_t)r * n + i];
+            buf[i] = s;
+        }
+        if (fr != f) tg_free(fr);
+        flatten(ps, true, buf, false);
+    }
+    if (w != wall) tg_free(w);
+    return st;
 }
 
 tg_status tg_dist_average(double *value)
@@ -205,9 +242,13 @@ tg_status tg_dist_broadcast_params(tg_params *ps)
     return ps ? TG_OK : tg_fail(TG_ERR_ARG, "tg_dist_broadcast_params: parameters are NULL");
 }
 
-tg_status tg_dist_average_grads(tg_params *ps)
+tg_status tg_dist_average_grads(tg_params *ps, double weight)
 {
-    return ps ? TG_OK : tg_fail(TG_ERR_ARG, "tg_dist_average_grads: parameters are NULL");
+    if (!ps) return tg_fail(TG_ERR_ARG, "tg_dist_average_grads: parameters are NULL");
+    if (!(weight > 0.0 && isfinite(weight)))
+        return tg_fail(TG_ERR_ARG, "tg_dist_average_grads: weight %g must be finite and > 0",
+                       weight);
+    return TG_OK;
 }
 
 tg_status tg_dist_average(double *value)

@@ -8,7 +8,7 @@
  *     tg_dist_broadcast_params(ps);                // rank 0's initial weights everywhere
  *     for each step:
  *         forward / backward on this rank's rows of the global batch
- *         tg_dist_average_grads(ps);               // grads := mean over ranks
+ *         tg_dist_average_grads(ps, rows);         // grads := mean over the global batch
  *         tg_optim_step(opt);                      // identical on every rank
  *     tg_dist_finalize();
  *
@@ -61,9 +61,14 @@ bool tg_dist_available(void);
 /* Copies rank 0's parameter values into every rank's (grads untouched). Collective: every
  * rank must call it with a store of the same names' sizes in the same order. */
 tg_status tg_dist_broadcast_params(tg_params *ps);
-/* Replaces each parameter's grad by the mean over the ranks, summed in rank order (see
- * above). Collective, as tg_dist_broadcast_params. */
-tg_status tg_dist_average_grads(tg_params *ps);
+/* Replaces each parameter's grad by the weighted mean over the ranks, sum_r w_r g_r /
+ * sum_r w_r, summed in rank order (see above). weight is this rank's share of the global
+ * batch, its rows (tg_batcher_size): with each rank's loss a mean over its own rows, this
+ * is the gradient of the mean over the whole batch, also when the ranks' shares differ
+ * (a last, short batch). Equal weights give the plain mean. weight must be finite and
+ * >= 0, and the weights' sum > 0 (TG_ERR_ARG on every rank otherwise). Collective, as
+ * tg_dist_broadcast_params. */
+tg_status tg_dist_average_grads(tg_params *ps, double weight);
 /* The mean of one double over the ranks (for losses and metrics), summed in rank order. */
 tg_status tg_dist_average(double *value);
 

@@ -4,8 +4,9 @@
  *
  * Checks: rank and size; rank 0's parameters reach every rank; gradients average in rank
  * order to the exact float mean; 2 ranks x half a batch train like 1 process x the whole
- * batch (20 SGD steps, within 1e-6); a rerun is bit-identical; ranks with different
- * models are refused on every rank before any data moves.
+ * batch (20 SGD steps, within 1e-6), also through a sharded, shuffled batcher whose last
+ * batch splits unevenly; a rerun is bit-identical; ranks with different models, and bad
+ * weights, are refused on every rank before any data moves.
  */
 #include <math.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ static void step(tg_tape *t, tg_params *ps, tg_optim *opt, int r0, int r1, bool 
     tg_tensor *ys = tg_tape_tensor(t, 2, (int[]){r1 - r0, OUT}, y + r0 * OUT);
     tg_tensor *p = tg_linear(t, xs, tg_params_get(ps, "weight"), tg_params_get(ps, "bias"));
     tg_backward(t, tg_mse_loss(t, p, ys, TG_MEAN));
-    if (dist) CHECK(tg_dist_average_grads(ps) == TG_OK, "%s", tg_last_error());
+    if (dist) CHECK(tg_dist_average_grads(ps, r1 - r0) == TG_OK, "%s", tg_last_error());
     tg_optim_step(opt);
 }
 
@@ -80,6 +81,57 @@ static void train(bool dist, int r0, int r1, float *out)
     tg_params_free(ps);
 }
 
+/* 5 epochs over N = 11 shuffled samples in global batches of 4 (4, 4, 3 rows): with
+ * ranks, each takes its rows of every batch from the same shuffle (2 + 2, 2 + 2, 1 + 2)
+ * and the grads are averaged weighted by rows: the whole batch's gradient. */
+static void train_batches(bool dist, float *out)
+{
+    enum { N = 11 };
+    float xs[N * IN], ys[N * OUT];
+    for (int i = 0; i < N * IN; i++) xs[i] = (float)sin(1.3 * i);
+    for (int i = 0; i < N * OUT; i++) ys[i] = (float)cos(0.9 * i);
+    tg_tensor *x = tg_tensor_from(2, (int[]){N, IN}, xs), *y = tg_tensor_from(2, (int[]){N, OUT}, ys);
+    tg_batcher *b;
+    tg_batcher_opts bo = {.shuffle = true, .seed = 5, .rank = dist ? rank : 0,
+                          .nranks = dist ? tg_dist_size() : 1};
+    CHECK(tg_batcher_new(N, 4, &bo, &b) == TG_OK, "%s", tg_last_error());
+    tg_tensor *xb = tg_batcher_attach(b, x), *yb = tg_batcher_attach(b, y);
+    tg_params *ps = model();
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        tg_tensor *w = tg_params_at(ps, i);
+        for (int k = 0; k < w->size; k++) w->data[k] = (float)(0.05 * (k + 2));
+    }
+    tg_sgd_opts so = tg_sgd_defaults();
+    so.lr = 0.2;
+    tg_optim *opt = tg_optim_sgd(ps, &so);
+    tg_tape *t = tg_tape_new();
+    for (int epoch = 0; epoch < 5; epoch++)
+        while (tg_batcher_next(b)) {
+            tg_tape_reset(t);
+            tg_params_zero_grad(ps);
+            tg_tensor *p = tg_linear(t, xb, tg_params_get(ps, "weight"), tg_params_get(ps, "bias"));
+            tg_backward(t, tg_mse_loss(t, p, yb, TG_MEAN));
+            if (dist) CHECK(tg_dist_average_grads(ps, tg_batcher_size(b)) == TG_OK, "%s",
+                            tg_last_error());
+            tg_optim_step(opt);
+        }
+    memcpy(out, tg_params_get(ps, "weight")->data, sizeof(float) * OUT * IN);
+    memcpy(out + OUT * IN, tg_params_get(ps, "bias")->data, sizeof(float) * OUT);
+    tg_tape_free(t), tg_optim_free(opt), tg_params_free(ps);
+    tg_batcher_free(b), tg_tensor_free(x), tg_tensor_free(y);
+}
+
+static void compare(const float *got, const float *want, const float *again, const char *what)
+{
+    for (int i = 0; i < OUT * IN + OUT; i++) {
+        CHECK(fabsf(got[i] - want[i]) <= 1e-6f * fmaxf(1.0f, fabsf(want[i])),
+              "%s: param %d: 2 ranks %.9g, 1 process %.9g", what, i, (double)got[i],
+              (double)want[i]);
+        CHECK(memcmp(&got[i], &again[i], sizeof(float)) == 0, "%s: rerun differs at %d", what,
+              i);
+    }
+}
+
 static void check_broadcast_and_average(int size)
 {
     tg_params *ps = model();
@@ -91,7 +143,7 @@ static void check_broadcast_and_average(int size)
         }
     }
     CHECK(tg_dist_broadcast_params(ps) == TG_OK, "%s", tg_last_error());
-    CHECK(tg_dist_average_grads(ps) == TG_OK, "%s", tg_last_error());
+    CHECK(tg_dist_average_grads(ps, 4.0) == TG_OK, "%s", tg_last_error());
     for (int i = 0; i < tg_params_count(ps); i++) {
         tg_tensor *w = tg_params_at(ps, i);
         for (int k = 0; k < w->size; k++) {
@@ -112,9 +164,13 @@ static void check_mismatch_is_refused(void)
 {
     tg_params *ps = model();
     if (rank == 1) tg_params_add(ps, "extra", 1, (int[]){5});
-    tg_status st = tg_dist_average_grads(ps);
+    tg_status st = tg_dist_average_grads(ps, 1.0);
     CHECK(st == TG_ERR_ARG, "a different model on rank 1 gave status %d", (int)st);
     CHECK(strstr(tg_last_error(), "same model") != NULL, "message: %s", tg_last_error());
+    tg_params_free(ps);
+    ps = model();
+    st = tg_dist_average_grads(ps, rank == 0 ? -1.0 : 1.0); /* a bad weight, on rank 0 */
+    CHECK(st == TG_ERR_ARG, "a negative weight gave status %d", (int)st);
     tg_params_free(ps);
 }
 
@@ -134,12 +190,11 @@ int main(int argc, char **argv)
         train(false, 0, B, whole);                            /* 1 process, whole batch */
         train(true, rank * B / 2, (rank + 1) * B / 2, split); /* 2 ranks, half each */
         train(true, rank * B / 2, (rank + 1) * B / 2, again);
-        for (int i = 0; i < OUT * IN + OUT; i++) {
-            CHECK(fabsf(split[i] - whole[i]) <= 1e-6f * fmaxf(1.0f, fabsf(whole[i])),
-                  "param %d: 2 ranks %.9g, 1 process %.9g", i, (double)split[i],
-                  (double)whole[i]);
-            CHECK(memcmp(&split[i], &again[i], sizeof(float)) == 0, "rerun differs at %d", i);
-        }
+        compare(split, whole, again, "20 steps");
+        train_batches(false, whole);
+        train_batches(true, split);
+        train_batches(true, again);
+        compare(split, whole, again, "sharded batcher");
         check_mismatch_is_refused();
     }
     double bad = failures;

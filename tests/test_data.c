@@ -1125,3 +1125,47 @@ Test(contract, data_functions_report_the_callers_line)
     tg_batcher_free(b);
     tg_tensor_free(src), tg_tensor_free(dst);
 }
+
+Test(batch, ranks_split_every_global_batch_of_the_same_shuffle)
+{
+    enum { N = 11, BS = 4 };
+    tg_batcher *whole, *r0, *r1;
+    tg_batcher_opts o = {.shuffle = true, .seed = 3};
+    cr_assert_eq(tg_batcher_new(N, BS, &o, &whole), TG_OK);
+    o.nranks = 2, o.rank = 0;
+    cr_assert_eq(tg_batcher_new(N, BS, &o, &r0), TG_OK);
+    o.rank = 1;
+    cr_assert_eq(tg_batcher_new(N, BS, &o, &r1), TG_OK);
+    for (int epoch = 0; epoch < 3; epoch++) {
+        int batches = 0;
+        while (tg_batcher_next(whole)) {
+            cr_assert(tg_batcher_next(r0) && tg_batcher_next(r1));
+            int g = tg_batcher_size(whole), a = tg_batcher_size(r0), b = tg_batcher_size(r1);
+            cr_assert_eq(a, g / 2, "rank 0 takes rows [0, %d)", g / 2);
+            cr_assert_eq(a + b, g);
+            const int32_t *iw = tg_batcher_indices(whole);
+            for (int i = 0; i < a; i++) cr_assert_eq(tg_batcher_indices(r0)[i], iw[i]);
+            for (int i = 0; i < b; i++) cr_assert_eq(tg_batcher_indices(r1)[i], iw[a + i]);
+            batches++;
+        }
+        cr_assert_not(tg_batcher_next(r0) || tg_batcher_next(r1), "the epochs end together");
+        cr_assert_eq(batches, 3); /* 4, 4, 3 rows */
+    }
+    tg_batcher_free(whole), tg_batcher_free(r0), tg_batcher_free(r1);
+
+    /* a last batch of fewer rows than ranks is dropped on every rank */
+    tg_batcher *b3;
+    o = (tg_batcher_opts){.nranks = 3, .rank = 2};
+    cr_assert_eq(tg_batcher_new(7, 3, &o, &b3), TG_OK); /* 3, 3, then 1 row: dropped */
+    int n = 0;
+    while (tg_batcher_next(b3)) {
+        n++;
+        cr_assert_eq(tg_batcher_size(b3), 1);
+    }
+    cr_assert_eq(n, 2);
+    tg_batcher_free(b3);
+    o = (tg_batcher_opts){.nranks = 4, .rank = 0};
+    cr_assert_eq(tg_batcher_new(10, 3, &o, &b3), TG_ERR_ARG, "batch size below the ranks");
+    o = (tg_batcher_opts){.nranks = 2, .rank = 2};
+    cr_assert_eq(tg_batcher_new(10, 4, &o, &b3), TG_ERR_ARG, "rank outside the ranks");
+}
