@@ -8,6 +8,7 @@
  * Not here: the layers (model.c), multi-output models, metrics beyond the loss.
  */
 #include "train/train.h"
+#include "dist/dist.h"
 
 #include <math.h>
 #include <string.h>
@@ -428,6 +429,7 @@ static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y
                       : lengths_tensor("tg_model_fit", o->lengths, x, n,
                                        fs->val_x->shape[0], &fs->lv);
     tg_batcher_opts bo = {.shuffle = o->shuffle, .seed = o->seed ? o->seed : tg__model_seed(m)};
+    if (o->distributed) bo.rank = tg_dist_rank(), bo.nranks = tg_dist_size();
     if (st == TG_OK) st = tg_batcher_new(n, o->batch_size, &bo, &fs->b);
     if (st != TG_OK) return st;
     fs->xb = tg_batcher_attach(fs->b, fs->xt ? fs->xt : x);
@@ -442,14 +444,12 @@ static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y
     return st;
 }
 
-/* One training step on the current batch; its loss into *lv and weight into *wt. */
-static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int epoch,
-                          int batch, float *lv, double *wt)
+/* Forward and backward of the current batch (the checks of its data and loss first);
+ * its loss into *lv and weight into *wt. */
+static tg_status forward_backward(tg_model *m, fit_state *fs, int epoch, int batch, float *lv,
+                                  double *wt)
 {
     tg_tape *tp = tg__model_tape(m);
-    tg_params *ps = tg_model_params(m);
-    tg_tape_reset(tp);
-    tg_params_zero_grad(ps);
     const int32_t *lb = batch_lengths(tp, fs->lenb), *idx = tg_batcher_indices(fs->b);
     tg_status st = check_batch("tg_model_fit", "x", fs->xb, idx, 0, lb);
     if (st == TG_OK) st = check_batch("tg_model_fit", "y", fs->yb, idx, 0, lb);
@@ -469,6 +469,37 @@ static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int 
                        "clip_norm may help)", isnan(*lv) ? "NaN" : "infinite", epoch + 1,
                        batch + 1);
     tg_backward(tp, loss);
+    return TG_OK;
+}
+
+/* With ranks: whether every rank's step went well (collective). A rank that failed keeps
+ * its own message; the others say which rank failed. */
+static tg_status dist_agree(tg_status mine)
+{
+    double any = mine != TG_OK;
+    char why[512];
+    snprintf(why, sizeof why, "%s", tg_last_error());
+    if (tg_dist_average(&any) != TG_OK) return TG_ERR_IO;
+    if (any == 0.0) return TG_OK;
+    if (mine != TG_OK) return tg_fail(mine, "%s", why);
+    return tg_fail(TG_ERR_NUMERIC, "tg_model_fit: another rank failed at this step (its "
+                   "message is on its output); every rank stops");
+}
+
+/* One training step on the current batch; its loss into *lv and weight into *wt. */
+static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int epoch,
+                          int batch, float *lv, double *wt)
+{
+    tg_tape *tp = tg__model_tape(m);
+    tg_params *ps = tg_model_params(m);
+    tg_tape_reset(tp);
+    tg_params_zero_grad(ps);
+    tg_status st = forward_backward(m, fs, epoch, batch, lv, wt);
+    if (o->distributed) { /* every rank stops at the same step, then grads are averaged */
+        st = dist_agree(st);
+        if (st == TG_OK) st = tg_dist_average_grads(ps, (double)tg_batcher_size(fs->b));
+    }
+    if (st != TG_OK) return st;
     if (o->clip_value > 0) tg_clip_grad_value(ps, o->clip_value);
     if (o->clip_norm > 0 && tg_clip_grad_norm(ps, o->clip_norm, NULL) != TG_OK)
         return tg_fail(TG_ERR_NUMERIC, "tg_model_fit: epoch %d, batch %d: %s", epoch + 1,
@@ -488,13 +519,16 @@ static tg_status fit_epoch(tg_model *m, fit_state *fs, const tg_fit_opts *o, int
     tg_status st = TG_OK;
     while (tg_batcher_next(fs->b)) {
         if (st != TG_OK) continue; /* finish the pass so the batcher ends its epoch */
-        float lv;
-        double wt;
+        float lv = 0.0f;
+        double wt = 0.0;
         if ((st = fit_step(m, fs, o, epoch, batch, &lv, &wt)) != TG_OK) continue;
         sum += (double)lv * wt;
         seen += wt;
         batch++;
         progress(tty, o->verbose, batch, batches, now() - t0, (float)(sum / seen));
+    }
+    if (o->distributed && st == TG_OK) { /* the loss over every rank's rows */
+        if (tg_dist_average(&sum) != TG_OK || tg_dist_average(&seen) != TG_OK) st = TG_ERR_IO;
     }
     *e = (tg_epoch_info){.epoch = epoch, .epochs = o->epochs, .loss = (float)(sum / seen),
                          .val_loss = NAN};
@@ -588,6 +622,8 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
 {
     tg_fit_opts o = opts ? *opts : tg_fit_defaults();
     if (history) memset(history, 0, sizeof *history);
+    bool lead = !o.distributed || tg_dist_rank() == 0; /* prints and writes the backup */
+    if (!lead) o.verbose = 0;
     if (!tg_model_optimizer(m)) return tg_fail(TG_ERR_ARG, "tg_model_fit: compile the model first");
     tg_status st = check_xy("tg_model_fit", x, y);
     if (st == TG_OK) st = check_opts(&o);
@@ -604,6 +640,10 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     for (int e = 0; e < o.epochs; e++) h.loss[e] = h.val_loss[e] = NAN, h.seconds[e] = 0;
     int first = o.initial_epoch;
     if (st == TG_OK) st = resume(m, &o, &tr, &h, &first);
+    if (o.distributed) { /* every rank starts from rank 0's weights, or none starts */
+        st = dist_agree(st);
+        if (st == TG_OK) st = tg_dist_broadcast_params(ps);
+    }
     if (st == TG_OK) tg_batcher_set_epoch(fs.b, first);
     bool stopped_by_user = false;
     for (int epoch = first; st == TG_OK && epoch < o.epochs; epoch++) {
@@ -616,17 +656,18 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         h.epochs = epoch + 1;
         track(m, &o, &tr, &h, fs.val_x ? e.val_loss : e.loss, epoch);
         stopped_by_user = o.on_epoch && !o.on_epoch(&e, o.user);
-        if (o.backup_path) {
+        if (o.backup_path && lead) {
             tg_rng *rng[1];
             double *vals[3];
             tg_tensor *ts[1];
             tg_checkpoint ck = backup_of(m, &o, &tr, &h, epoch + 1, rng, vals, ts);
             st = tg_checkpoint_save(o.backup_path, &ck);
         }
+        if (o.distributed && o.backup_path) st = dist_agree(st);
         if (stopped_by_user || h.stopped_early) break;
     }
     if (tr.have_best) copy_params(ps, tr.best_w->data, false); /* Keras 3: however it ended */
-    if (st == TG_OK && o.backup_path && !stopped_by_user) remove(o.backup_path); /* done */
+    if (st == TG_OK && o.backup_path && !stopped_by_user && lead) remove(o.backup_path);
     tg_tensor_free(tr.best_w);
     fit_release(&fs);
     if (history)

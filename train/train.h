@@ -214,6 +214,17 @@ typedef struct tg_fit_opts {
     /* ReduceLROnPlateau on the monitored loss (val_loss, else loss), stepped after every
      * epoch and setting the optimizer's lr; NULL: none. */
     tg_plateau *plateau;
+    /* Data parallelism over the MPI ranks (dist/dist.h; call tg_dist_init first): every
+     * rank calls fit with the same data and options; rank 0's weights go to every rank
+     * first, each rank trains on its slice of every global batch of batch_size rows (the
+     * same shuffle everywhere), and the gradients are averaged, weighted by rows, before
+     * clipping and the optimizer step, so the ranks stay identical and the run equals one
+     * process with the same global batch. Losses are summed over the ranks; every rank
+     * validates on the whole validation set (identical results); progress is printed and
+     * the backup written by rank 0 only (resuming reads it on every rank: a shared file
+     * system across machines). A data or numeric error on one rank stops every rank at
+     * the same step. Without MPI, or with one rank, it changes nothing. */
+    bool distributed;
 } tg_fit_opts;
 tg_fit_opts tg_fit_defaults(void);
 
