@@ -2,7 +2,11 @@
  * configurations, LSTM and GRU each, with nothing but the library's public API.
  *
  *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N]
- *               [--steps N] [--warmup N] [--json] [--train-only]
+ *               [--steps N] [--warmup N] [--json] [--train-only] [--dist]
+ *
+ * --dist (under mpirun, dist/dist.h): each rank trains on its B / ranks rows of the batch
+ * and the gradients are averaged (tg_dist_average_grads, counted in the backward phase)
+ * before the step; rank 0 reports, with samples/s and GFLOP/s of the whole batch B.
  *
  * Configurations (batch-first input x (B, T, I), target y (B, 1), both random and fixed):
  *   seed    the Bitcoin study's model: rnn(1 -> 50, sequences) -> dropout 0.2 ->
@@ -186,6 +190,8 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
+static bool dist_mode; /* --dist with more than one rank */
+
 static float train_step(tg_tape *tp, model *m, tg_tensor *x, tg_tensor *y, phases *ph)
 {
     double t0 = now_ms();
@@ -194,6 +200,8 @@ static float train_step(tg_tape *tp, model *m, tg_tensor *x, tg_tensor *y, phase
     tg_tensor *loss = tg_mse_loss(tp, model_forward(tp, m, x, true), y, TG_MEAN);
     double t1 = now_ms();
     tg_backward(tp, loss);
+    if (dist_mode && tg_dist_average_grads(m->ps, x->shape[0]) != TG_OK)
+        fprintf(stderr, "train_bench: %s\n", tg_last_error());
     double t2 = now_ms();
     tg_optim_step(m->opt);
     if (ph) *ph = (phases){t1 - t0, t2 - t1, now_ms() - t2};
@@ -277,8 +285,9 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 
     tg_rng rng;
     tg_rng_seed(&rng, 7, 3);
-    tg_tensor *x = tg_tensor_new(TG_SHAPE(c->batch, c->time, c->input));
-    tg_tensor *y = tg_tensor_new(TG_SHAPE(c->batch, 1));
+    int rows = dist_mode ? c->batch / tg_dist_size() : c->batch; /* this rank's share */
+    tg_tensor *x = tg_tensor_new(TG_SHAPE(rows, c->time, c->input));
+    tg_tensor *y = tg_tensor_new(TG_SHAPE(rows, 1));
     tg_fill_uniform(x, &rng, -1.0f, 1.0f);
     tg_fill_uniform(y, &rng, -1.0f, 1.0f);
     tg_tape *tp = tg_tape_new();
@@ -350,7 +359,7 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: train_bench [--config seed|medium|large|all]\n"
-               "                   [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N]\n"
+               "                   [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N] [--dist]\n"
                "                   [--steps N] [--warmup N] [--json]\n"
                "                   [--train-only]   (skip the inference timing, for profiles)\n");
 }
@@ -371,7 +380,9 @@ int main(int argc, char **argv)
 {
     const char *config = "all", *cell = "both";
     int threads = 0, steps = 20, warmup = 3;
-    bool json = false, infer = true;
+    bool json = false, infer = true, dist = false;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--dist")) tg_dist_init(&argc, &argv); /* before anything */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--config") && v) config = argv[++i];
@@ -381,6 +392,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) warmup = parse_int(v, a, 1), i++;
         else if (!strcmp(a, "--json")) json = true;
         else if (!strcmp(a, "--train-only")) infer = false;
+        else if (!strcmp(a, "--dist")) dist = true;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
@@ -395,6 +407,9 @@ int main(int argc, char **argv)
     }
     if (threads > 0) tg_set_num_threads(threads);
     int nt = tg_num_threads();
+    dist_mode = dist && tg_dist_size() > 1;
+    if (dist_mode && tg_dist_rank() != 0 && !freopen("/dev/null", "w", stdout))
+        return 1; /* rank 0 reports */
 
     if (!json) {
         printf("tapegrad train_bench: %d thread%s, %d warm-up + %d timed steps; medians.\n",
@@ -451,5 +466,6 @@ int main(int argc, char **argv)
         }
     }
     if (bad) fprintf(stderr, "train_bench: a loss is not finite\n");
+    tg_dist_finalize();
     return bad;
 }

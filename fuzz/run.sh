@@ -17,7 +17,7 @@ command -v clang > /dev/null || { echo "fuzz/run.sh: clang is not installed"; ex
 out=build-fuzz
 mkdir -p "$out"
 srcs=$(ls tensor/*.c autograd/*.c layers/*.c layers/variants/*.c optim/*.c data/*.c \
-          plot/*.c train/*.c)
+          plot/*.c train/*.c dist/*.c)
 # the library's own flags (meson.build), then the fuzzer's
 flags=(-std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off $(pkg-config --cflags stb)
        -g -O1 -I. -fno-omit-frame-pointer -Wno-unknown-pragmas
@@ -28,7 +28,7 @@ libs=(-ljansson $(pkg-config --libs stb) -lm)
 mkdir -p "$out/obj"
 echo "== compiling the library for fuzzing"
 # an object is reused only when newer than its source and than every header
-newest_h=$(ls -t $(find tensor autograd layers optim data plot train -name '*.h') | head -1)
+newest_h=$(ls -t $(find tensor autograd layers optim data plot train dist -name '*.h') | head -1)
 printf '%s\n' $srcs | xargs -P 2 -I{} sh -c '
     o="$0/obj/$(echo "{}" | tr / _).o"
     [ -f "$o" ] && [ "$o" -nt "{}" ] && [ "$o" -nt "$1" ] ||
