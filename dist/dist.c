@@ -91,11 +91,11 @@ static float *reserve(float **buf, int64_t *cap, int64_t n)
 /* Every rank's (count, numel) must match: checked together before any data moves. */
 static tg_status check_same(const tg_params *ps, bool need_grad, const char *fn)
 {
-    if (!ps) return tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
-    int count = tg_params_count(ps), bad = 0;
+    /* a NULL store still takes part in the exchange, so no other rank waits forever */
+    int count = ps ? tg_params_count(ps) : -1, bad = ps ? 0 : 2;
     for (int i = 0; i < count && need_grad; i++)
         if (!tg_params_at(ps, i)->grad) bad = 1;
-    long long mine[3] = {count, (long long)tg_params_numel(ps), bad};
+    long long mine[3] = {count, ps ? (long long)tg_params_numel(ps) : -1, bad};
     int size = tg_dist_size();
     long long all[3 * 64], *v = size <= 64 ? all : tg_malloc((size_t)size * 3 * sizeof *v);
     int rc = MPI_Allgather(mine, 3, MPI_LONG_LONG, v, 3, MPI_LONG_LONG, MPI_COMM_WORLD);
@@ -103,7 +103,9 @@ static tg_status check_same(const tg_params *ps, bool need_grad, const char *fn)
     if (rc != MPI_SUCCESS) st = mpi_fail(rc, fn, "MPI_Allgather");
     for (int r = 0; st == TG_OK && r < size; r++) {
         if (v[3 * r + 2])
-            st = tg_fail(TG_ERR_ARG, "%s: rank %d has a parameter without a grad", fn, r);
+            st = tg_fail(TG_ERR_ARG, "%s: rank %d %s", fn, r,
+                         v[3 * r + 2] == 2 ? "passed NULL parameters"
+                                           : "has a parameter without a grad");
         else if (v[3 * r] != mine[0] || v[3 * r + 1] != mine[1])
             st = tg_fail(TG_ERR_ARG, "%s: rank %d has %lld parameters of %lld values, rank %d "
                          "%lld of %lld: every rank must build the same model", fn, r,
@@ -132,6 +134,7 @@ tg_status tg_dist_broadcast_params(tg_params *ps)
 {
     const char *fn = "tg_dist_broadcast_params";
     if (!mpi_on()) return ps ? TG_OK : tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
+    /* (check_same below is collective: a NULL store fails on every rank together) */
     tg_status st = check_same(ps, false, fn);
     if (st != TG_OK) return st;
     int64_t n = tg_params_numel(ps);
@@ -211,18 +214,22 @@ tg_status tg_dist_average_grads(tg_params *ps, double weight)
 
 tg_status tg_dist_average(double *value)
 {
-    if (!value) return tg_fail(TG_ERR_ARG, "tg_dist_average: value is NULL");
-    if (!mpi_on()) return TG_OK;
+    const char *fn = "tg_dist_average";
+    if (!mpi_on()) return value ? TG_OK : tg_fail(TG_ERR_ARG, "%s: value is NULL", fn);
     int size = tg_dist_size();
-    double all[64], *v = size <= 64 ? all : tg_malloc((size_t)size * sizeof(double));
-    int rc = MPI_Allgather(value, 1, MPI_DOUBLE, v, 1, MPI_DOUBLE, MPI_COMM_WORLD);
-    if (rc == MPI_SUCCESS) {
-        double s = 0.0;
-        for (int r = 0; r < size; r++) s += v[r];
-        *value = s / size;
+    /* (value, 1 when NULL): a NULL on one rank fails every rank instead of a hang */
+    double mine[2] = {value ? *value : 0.0, value ? 0.0 : 1.0};
+    double all[128], *v = size <= 64 ? all : tg_malloc((size_t)size * 2 * sizeof(double));
+    int rc = MPI_Allgather(mine, 2, MPI_DOUBLE, v, 2, MPI_DOUBLE, MPI_COMM_WORLD);
+    tg_status st = rc == MPI_SUCCESS ? TG_OK : mpi_fail(rc, fn, "MPI_Allgather");
+    double s = 0.0;
+    for (int r = 0; st == TG_OK && r < size; r++) {
+        if (v[2 * r + 1] != 0.0) st = tg_fail(TG_ERR_ARG, "%s: rank %d passed NULL", fn, r);
+        s += v[2 * r];
     }
+    if (st == TG_OK) *value = s / size;
     if (v != all) tg_free(v);
-    return rc == MPI_SUCCESS ? TG_OK : mpi_fail(rc, "tg_dist_average", "MPI_Allgather");
+    return st;
 }
 
 #else /* one process alone */

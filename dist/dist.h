@@ -25,10 +25,11 @@
  * process alone: rank 0 of size 1, and averaging or broadcasting changes nothing, so one
  * program runs either way.
  *
- * Errors: TG_ERR_ARG for NULL parameters or a parameter missing its grad; TG_ERR_IO when
- * MPI reports a failure (the message names the MPI call and its error string); parameter
- * stores that differ between ranks (count or sizes) are found and refused with TG_ERR_ARG
- * on every rank before any data moves. The library never aborts the job itself.
+ * Errors: TG_ERR_ARG for NULL arguments, a parameter without a grad, a bad weight, or
+ * parameter stores that differ between ranks (count or sizes). The checks are collective:
+ * every rank gets the error, before any data moves, and none waits forever. TG_ERR_IO when
+ * MPI reports a failure (the message names the MPI call and its error string). The
+ * library never aborts the job itself.
  *
  * What this is not (yet): sharded batches inside tg_model_fit, communication overlapped
  * with backward, or model parallelism.

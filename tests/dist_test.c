@@ -220,6 +220,13 @@ static void check_mismatch_is_refused(void)
     ps = model();
     st = tg_dist_average_grads(ps, rank == 0 ? -1.0 : 1.0); /* a bad weight, on rank 0 */
     CHECK(st == TG_ERR_ARG, "a negative weight gave status %d", (int)st);
+    st = tg_dist_average_grads(rank == 1 ? NULL : ps, 1.0); /* NULL on rank 1 only */
+    CHECK(st == TG_ERR_ARG, "NULL parameters on rank 1 gave status %d", (int)st);
+    st = tg_dist_broadcast_params(rank == 1 ? NULL : ps);
+    CHECK(st == TG_ERR_ARG, "NULL parameters on rank 1 (broadcast) gave status %d", (int)st);
+    double v = 1.0;
+    st = tg_dist_average(rank == 1 ? NULL : &v);
+    CHECK(st == TG_ERR_ARG, "NULL value on rank 1 (average) gave status %d", (int)st);
     tg_params_free(ps);
 }
 
