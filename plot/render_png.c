@@ -80,6 +80,16 @@ static double san(double v) { return clampd(v, -HUGE_COORD, HUGE_COORD); }
 
 static bool point_ok(const double *xy, int i) { return !isnan(xy[2 * i]) && !isnan(xy[2 * i + 1]); }
 
+/* The next piece of xy from *i on: points [*i, *j] with no NaN between; false at the end.
+ * The caller continues from *j + 1. */
+static bool next_piece(const double *xy, int n, int *i, int *j)
+{
+    while (*i < n && !point_ok(xy, *i)) (*i)++;
+    if (*i >= n) return false;
+    for (*j = *i; *j + 1 < n && point_ok(xy, *j + 1);) (*j)++;
+    return true;
+}
+
 /* v at u on the line through (u0, v0) and (u1, v1), u0 != u1, from the endpoint nearer in u
  * (precise when the other is far away), kept between v0 and v1. */
 static double cross_at(double u0, double v0, double u1, double v1, double u)
@@ -370,13 +380,7 @@ static void raster_polyline(void *ctx, const tg_plot_gc *gc, const double *xy, i
     stroke st;
     if (!r || !gc || !xy || n <= 0 || !begin_call(r, gc) || !stroke_init(r, gc, true, &st))
         return;
-    for (int i = 0; i < n;) {
-        if (!point_ok(xy, i)) {
-            i++;
-            continue;
-        }
-        int j = i;
-        while (j + 1 < n && point_ok(xy, j + 1)) j++;
+    for (int i = 0, j; next_piece(xy, n, &i, &j); i = j + 1) {
         st.arc = 0.0; /* each piece starts its pattern afresh */
         if (j == i) { /* a dot, whatever the dash pattern */
             int nd = st.d.n;
@@ -386,7 +390,6 @@ static void raster_polyline(void *ctx, const tg_plot_gc *gc, const double *xy, i
         }
         for (int k = i; k < j; k++)
             stroke_line(r, &st, xy[2 * k], xy[2 * k + 1], xy[2 * k + 2], xy[2 * k + 3]);
-        i = j + 1;
     }
     mask_flush(r);
 }
@@ -488,19 +491,11 @@ static void fill_edge(tg_plot_raster *r, double x0, double y0, double x1, double
 /* Adds every ring of xy (separated by NaN points, closed implicitly). */
 static void fill_path(tg_plot_raster *r, const double *xy, int n)
 {
-    for (int i = 0; i < n;) {
-        if (!point_ok(xy, i)) {
-            i++;
-            continue;
-        }
-        int j = i;
-        while (j + 1 < n && point_ok(xy, j + 1)) j++;
+    for (int i = 0, j; next_piece(xy, n, &i, &j); i = j + 1)
         for (int k = i; k <= j; k++) {
             int l = k < j ? k + 1 : i;
             fill_edge(r, xy[2 * k], xy[2 * k + 1], xy[2 * l], xy[2 * l + 1]);
         }
-        i = j + 1;
-    }
 }
 
 /* Running sums of the accumulated rows: blends min(1, |winding area|) and clears. */
