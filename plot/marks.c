@@ -8,6 +8,7 @@
 #include "plot/figure.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 tg_plot_mark *tg_plot_add_mark(tg_axes *ax, const tg_plot_mark_type *type)
@@ -183,21 +184,25 @@ tg_status tg_axes_errorbar(tg_axes *ax, const double *x, const double *y,
     return add_xy(ax, &tg_plot_mark_errorbar, x, y, yerr, n, style, d, fn);
 }
 
-/* Bar width by default: 0.8 of the smallest gap between distinct sorted x (or 0.8). */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Bar width by default: 0.8 of the smallest gap between distinct finite x (sorted), or 0.8
+ * (x == NULL: positions 0, 1, ..., a gap of 1). */
 static double default_width(const double *x, int n)
 {
-    double gap = INFINITY;
+    if (!x) return 0.8;
+    double *v = tg_malloc((size_t)n * sizeof(double)), gap = INFINITY;
+    int m = 0;
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < n && n <= 4096; j++) {
-            double xi = x ? x[i] : i, xj = x ? x[j] : j, d = xj - xi;
-            if (d > 0.0 && d < gap && isfinite(d)) gap = d;
-        }
-    if (n > 4096 && !x) gap = 1.0;
-    if (n > 4096 && x) /* neighbours in the given order, good enough for long series */
-        for (int i = 1; i < n; i++) {
-            double dd = fabs(x[i] - x[i - 1]);
-            if (dd > 0.0 && dd < gap && isfinite(dd)) gap = dd;
-        }
+        if (isfinite(x[i])) v[m++] = x[i];
+    qsort(v, (size_t)m, sizeof *v, cmp_double);
+    for (int i = 1; i < m; i++)
+        if (v[i] > v[i - 1] && v[i] - v[i - 1] < gap) gap = v[i] - v[i - 1];
+    tg_free(v);
     return isfinite(gap) ? 0.8 * gap : 0.8;
 }
 
