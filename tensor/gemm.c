@@ -322,6 +322,8 @@ typedef struct gemm_args {
     int kstep; /* depth block: a function of K and the path only */
     const float *bpacked; /* op(B) packed whole (tg_gemm_pack_b), or NULL */
     int npad;             /* its row of panels: N rounded up to nr */
+    const float *apacked; /* op(A) packed whole by the team (see shared_a), or NULL */
+    int mpad;             /* its column of panels: M rounded up to mr */
 } gemm_args;
 
 /* C[m0:m1, n0:n1] for the whole depth. */
@@ -352,9 +354,13 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
                                                  : TG_GEMM_SCALE;
             for (int ic = m0; ic < m1; ic += im->mc) {
                 int mc = m1 - ic < im->mc ? m1 - ic : im->mc;
-                const float *a = g->ta ? g->A + (ptrdiff_t)pc * g->lda + ic
-                                       : g->A + (ptrdiff_t)ic * g->lda + pc;
-                im->pack_a(g->ta, mc, kc, g->alpha, a, g->lda, ap);
+                if (g->apacked) { /* block pc starts at pc * mpad; panel ic / mr at ic * kc */
+                    ap = (float *)g->apacked + (ptrdiff_t)pc * g->mpad + (ptrdiff_t)ic * kc;
+                } else {
+                    const float *a = g->ta ? g->A + (ptrdiff_t)pc * g->lda + ic
+                                           : g->A + (ptrdiff_t)ic * g->lda + pc;
+                    im->pack_a(g->ta, mc, kc, g->alpha, a, g->lda, ap);
+                }
                 for (int jr = 0, n; jr < nc; jr += n) {
                     /* A packed B's panels are global: a rectangle may start inside one
                      * (off), and then reads it from there up to the panel's end. */
@@ -402,6 +408,51 @@ static int depth_step(const tg_gemm_impl *im, int K)
     return (kstep + 7) / 8 * 8;
 }
 
+/* ---- op(A) packed once for a team ----------------------------------------------------
+ * When the threads split C by columns only (a short, deep op(A): the weight gradient of a
+ * small batch, 64 x 256 x 1024), every rectangle would pack the same rows of A: T threads
+ * pack it T times, and a copy that is 5% of one thread's work becomes 10% at 2 threads. The
+ * team packs it once instead, each thread a share of the panels of every depth block, then
+ * a barrier, then the rectangles read the shared panels. The panels hold the same values
+ * either way, so the bits do not change. One buffer for the process, claimed with an
+ * atomic flag (a second concurrent caller packs per thread, as before) and allocated once
+ * at its largest size, so that after the first threaded call nothing more is allocated. */
+
+#define SHARED_A_MAX_FLOATS ((size_t)1 << 18) /* 1 MiB: beyond, A is not short and deep */
+
+static struct {
+    atomic_int busy;
+    float *buf; /* SHARED_A_MAX_FLOATS, allocated on first use and kept */
+} shared_a;
+
+/* The buffer for an (mpad, K) packed op(A), or NULL (then the caller packs per thread). */
+static float *shared_a_claim(size_t need)
+{
+    int idle = 0;
+    if (need > SHARED_A_MAX_FLOATS || !atomic_compare_exchange_strong(&shared_a.busy, &idle, 1))
+        return NULL;
+    if (!shared_a.buf) /* once, at the most any call may use */
+        shared_a.buf = tg_malloc(SHARED_A_MAX_FLOATS * sizeof(float));
+    return shared_a.buf;
+}
+
+/* Thread `id` of `nt` packs its share of the panels of every depth block into g->apacked
+ * (block pc at pc * mpad, as gemm_rect reads them). */
+static void shared_a_pack(const tg_gemm_impl *im, const gemm_args *g, int id, int nt)
+{
+    int panels = g->mpad / im->mr;
+    int p0 = (int)((int64_t)panels * id / nt), p1 = (int)((int64_t)panels * (id + 1) / nt);
+    int r0 = p0 * im->mr, r1 = p1 * im->mr < g->M ? p1 * im->mr : g->M;
+    if (r0 >= r1) return;
+    for (int pc = 0; pc < g->K; pc += g->kstep) {
+        int kc = g->K - pc < g->kstep ? g->K - pc : g->kstep;
+        const float *a = g->ta ? g->A + (ptrdiff_t)pc * g->lda + r0
+                               : g->A + (ptrdiff_t)r0 * g->lda + pc;
+        float *dst = (float *)g->apacked + (ptrdiff_t)pc * g->mpad + (ptrdiff_t)r0 * kc;
+        im->pack_a(g->ta, r1 - r0, kc, g->alpha, a, g->lda, dst);
+    }
+}
+
 /* Cuts C into rectangles (columns at multiples of nsplit) and runs them on the threads. */
 static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
 {
@@ -421,17 +472,32 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
         gemm_rect(im, g, 0, M, 0, N);
         return;
     }
-#pragma omp parallel for schedule(static, 1) num_threads(tasks)
-    for (int t = 0; t < tasks; t++) {
-        int i = t / tn, j = t % tn;
-        int m0 = (int)((int64_t)mu * i / tm) * im->mr;
-        int m1 = (int)((int64_t)mu * (i + 1) / tm) * im->mr;
-        int n0 = (int)((int64_t)nu * j / tn) * nsplit;
-        int n1 = (int)((int64_t)nu * (j + 1) / tn) * nsplit;
-        if (m1 > M) m1 = M;
-        if (n1 > N) n1 = N;
-        if (m0 < m1 && n0 < n1) gemm_rect(im, g, m0, m1, n0, n1);
+    gemm_args gs = *g;
+    if (tm == 1 && M <= im->mc) { /* one row of rectangles: pack op(A) once, shared */
+        gs.mpad = mu * im->mr;
+        gs.apacked = shared_a_claim((size_t)gs.mpad * (size_t)g->K);
     }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(tasks)
+    {
+        int id = omp_get_thread_num(), nt = omp_get_num_threads();
+        if (gs.apacked) {
+            shared_a_pack(im, &gs, id, nt);
+#pragma omp barrier
+        }
+        for (int t = id; t < tasks; t += nt) {
+            int i = t / tn, j = t % tn;
+            int m0 = (int)((int64_t)mu * i / tm) * im->mr;
+            int m1 = (int)((int64_t)mu * (i + 1) / tm) * im->mr;
+            int n0 = (int)((int64_t)nu * j / tn) * nsplit;
+            int n1 = (int)((int64_t)nu * (j + 1) / tn) * nsplit;
+            if (m1 > M) m1 = M;
+            if (n1 > N) n1 = N;
+            if (m0 < m1 && n0 < n1) gemm_rect(im, &gs, m0, m1, n0, n1);
+        }
+    }
+#endif
+    if (gs.apacked) atomic_store(&shared_a.busy, 0);
 }
 
 void tg_gemm_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
@@ -455,7 +521,7 @@ void tg_gemm_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
     }
     const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
     gemm_args g = {trans_a, trans_b, M, N, K, alpha, beta, A, B, C, lda, ldb, ldc,
-                   depth_step(im, K), NULL, 0};
+                   depth_step(im, K), NULL, 0, NULL, 0};
     run_threads(im, &g);
 }
 
@@ -533,7 +599,7 @@ void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const flo
     }
     const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
     gemm_args g = {trans_a, false, M, N, K, alpha, beta, A, NULL, C, lda, 0, ldc,
-                   Bp->kstep, Bp->data, Bp->npad};
+                   Bp->kstep, Bp->data, Bp->npad, NULL, 0};
     run_threads(im, &g);
 }
 
