@@ -204,6 +204,10 @@ void tg_tape_reset(tg_tape *t)
     t->pack_open = false;
     t->n_packed = 0;
     t->shards_used = 0;
+    /* A step starts on a fresh header block: continuing the last one would make the
+     * number of blocks a step touches drift with the offset, and the ring grow (a heap
+     * allocation) at some later step whenever the drift costs one more block. */
+    if (t->hdr) t->hdr->used = HDR_BLOCK;
     t->leaves = NULL;
     t->n_leaves = t->cap_leaves = 0;
     if (!t->is_shard) tg_threads_tick(); /* once a step: threads follow the machine's load */
