@@ -129,6 +129,32 @@ static float mlp_step(mlp *m, tg_tape *tp, float lr)
     return loss->data[0];
 }
 
+/* Steps whose tensor headers are not a multiple of a header block (256): the steps after
+ * the first must still allocate nothing, however many steps run (a step once continued
+ * the last step's block, so the blocks a step touched drifted and the ring grew again at
+ * some later step). */
+Test(tape, header_blocks_stop_growing_after_the_first_step)
+{
+    static const int headers[] = {300, 700, 1000};
+    tg_tensor *x = tg_tensor_full(TG_SHAPE(4), 1.0f);
+    for (int c = 0; c < 3; c++) {
+        tg_tape *tp = tg_tape_new();
+        for (int step = 0; step < 40; step++) {
+            uint64_t before = tg_heap_alloc_count();
+            tg_tape_reset(tp);
+            tg_tensor *h = x;
+            for (int k = 0; k < headers[c]; k++) h = tg_add(tp, h, x);
+            if (step > 0)
+                cr_assert_eq(tg_heap_alloc_count(), before, "%d headers a step: step %d made "
+                             "%llu heap allocations", headers[c], step + 1,
+                             (unsigned long long)(tg_heap_alloc_count() - before));
+            cr_assert_eq(h->data[0], (float)(headers[c] + 1));
+        }
+        tg_tape_free(tp);
+    }
+    tg_tensor_free(x);
+}
+
 Test(tape, repeated_step_makes_no_heap_allocation_after_the_first)
 {
     mlp m = mlp_new(8, 64, 32);
