@@ -27,6 +27,20 @@ uint32_t tg_rng_u32(tg_rng *r)
     return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
 }
 
+/* The LCG's state after delta steps is A s + C with A = mult^delta and
+ * C = inc (mult^(delta-1) + ... + mult + 1), both mod 2^64. Walking the bits of delta,
+ * (m, c) is the map of 2^i steps and (A, C) collects the maps of the set bits. */
+void tg_rng_advance(tg_rng *r, uint64_t delta)
+{
+    uint64_t m = PCG32_MULT, c = r->inc, A = 1, C = 0;
+    for (; delta; delta >>= 1) {
+        if (delta & 1) A *= m, C = C * m + c;
+        c = (m + 1) * c; /* two applications of (m, c): m (m s + c) + c */
+        m *= m;
+    }
+    r->state = A * r->state + C;
+}
+
 void tg_rng_seed_at(tg_rng *r, uint64_t seed, uint64_t stream, tg_loc loc)
 {
     if (!r) tg_contract_fail(loc, "tg_rng_seed", "rng is NULL");

@@ -658,6 +658,28 @@ Test(rng, same_seed_and_stream_repeat_other_streams_differ)
     cr_assert_lt(same_d, 5);
 }
 
+Test(rng, advance_lands_where_that_many_draws_land)
+{
+    static const uint64_t deltas[] = {0, 1, 2, 3, 7, 64, 1000, 12345};
+    for (size_t i = 0; i < sizeof deltas / sizeof deltas[0]; i++) {
+        tg_rng stepped, jumped;
+        tg_rng_seed(&stepped, 42, 54 + i);
+        jumped = stepped;
+        for (uint64_t k = 0; k < deltas[i]; k++) tg_rng_u32(&stepped);
+        tg_rng_advance(&jumped, deltas[i]);
+        cr_assert_eq(jumped.state, stepped.state, "advance(%llu)", (unsigned long long)deltas[i]);
+        cr_assert_eq(tg_rng_u32(&jumped), tg_rng_u32(&stepped));
+    }
+    /* the LCG's period is 2^64: k draws and then 2^64 - k more come back to the start */
+    tg_rng a, start;
+    tg_rng_seed(&a, 7, 3);
+    start = a;
+    tg_rng_advance(&a, 123456789);
+    cr_assert_neq(a.state, start.state);
+    tg_rng_advance(&a, (uint64_t)0 - 123456789);
+    cr_assert_eq(a.state, start.state);
+}
+
 Test(rng, shuffle_is_a_seeded_permutation)
 {
     enum { N = 1000 };
