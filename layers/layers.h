@@ -68,6 +68,16 @@ tg_tensor *tg_layer_norm_layer_forward_at(tg_tape *t, const tg_layer_norm_layer 
 #define tg_dropout(...) tg_dropout_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
                          tg_loc loc);
+/* Dropout of a slice: x holds entries [start, start + x->shape[dim]) along `dim` of a
+ * larger tensor that has `total` along dim (and x's other sizes). x gets exactly the mask
+ * that tg_dropout would draw for the whole tensor, restricted to x's part, and rng ends
+ * where that draw would leave it (tg_rng_advance skips the other parts). How the ranks of
+ * a data-parallel run (dist/) that each hold rows of one global batch drop the same
+ * elements as one process holding it all. start = 0 and total = x->shape[dim] is
+ * tg_dropout. Contract: dim < x->ndim, 0 <= start, start + x->shape[dim] <= total. */
+#define tg_dropout_slice(...) tg_dropout_slice_at(__VA_ARGS__, TG_HERE)
+tg_tensor *tg_dropout_slice_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
+                               int dim, int start, int total, tg_loc loc);
 
 /* ---- embedding --------------------------------------------------------------------------
  * A (num, dim) table "<prefix>.weight", initialized N(0, 1) like PyTorch. Forward picks
@@ -277,6 +287,15 @@ int tg_rnn_output_size(const tg_rnn *r); /* H, or 2H when bidirectional */
  * needed when training with either, and must outlive the forward calls. */
 #define tg_rnn_train(...) tg_rnn_train_at(__VA_ARGS__, TG_HERE)
 void tg_rnn_train_at(tg_rnn *r, bool training, tg_rng *rng, tg_loc loc);
+/* Data parallelism (dist/): the batches given to the forward calls from now on are rows
+ * [start, start + B) of global batches of `total` rows (0, 0: each batch is whole, the
+ * default). The dropout between layers then draws the global batch's mask and keeps this
+ * slice (tg_dropout_slice), so ranks that split a batch drop what one process would. A
+ * stochastic cell's streams (uses_rng) are per batch shard and do not follow the slice:
+ * its masks have the same distribution as one process's but not the same bits.
+ * Contract: 0 <= start < total, or both 0; start + B <= total is checked by the forward. */
+#define tg_rnn_batch_slice(...) tg_rnn_batch_slice_at(__VA_ARGS__, TG_HERE)
+void tg_rnn_batch_slice_at(tg_rnn *r, int start, int total, tg_loc loc);
 
 /* Runs the layer over x: (B, T, I) when batch_first, else (T, B, I).
  * Returns (B, T, D*H) / (T, B, D*H) with return_sequences, else the last step (B, D*H)

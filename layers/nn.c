@@ -110,14 +110,42 @@ static void dropout_backward(tg_tape *t, tg_node *nd)
 }
 static const tg_op dropout_op = {"dropout", dropout_backward};
 
+/* Both entry points; fn names the caller's function in messages. A 0-d x is one entry
+ * along dim 0. */
+static tg_tensor *dropout_slice(const char *fn, tg_tape *t, tg_tensor *x, float p,
+                                bool training, tg_rng *rng, int dim, int start, int total,
+                                tg_loc loc);
+
 tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
                          tg_loc loc)
 {
-    const char *fn = "tg_dropout";
+    tg_check_tensor(x, "tg_dropout", "x", loc);
+    int n0 = x->ndim > 0 ? x->shape[0] : 1;
+    return dropout_slice("tg_dropout", t, x, p, training, rng, 0, 0, n0, loc);
+}
+
+tg_tensor *tg_dropout_slice_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
+                               int dim, int start, int total, tg_loc loc)
+{
+    return dropout_slice("tg_dropout_slice", t, x, p, training, rng, dim, start, total, loc);
+}
+
+static tg_tensor *dropout_slice(const char *fn, tg_tape *t, tg_tensor *x, float p,
+                                bool training, tg_rng *rng, int dim, int start, int total,
+                                tg_loc loc)
+{
     tg_check_tensor(x, fn, "x", loc);
     if (!(p >= 0.0f && p < 1.0f))
         tg_contract_fail(loc, fn, "p must be in [0, 1), got p = %g (p = 1 would drop "
                          "everything; use p < 1)", (double)p);
+    bool dim_ok = dim >= 0 && (dim < x->ndim || (dim == 0 && x->ndim == 0));
+    int n = dim_ok && x->ndim > 0 ? x->shape[dim] : 1;
+    if (!dim_ok || start < 0 || (int64_t)start > (int64_t)total - n) {
+        char sh[96];
+        tg_shape_str(x, sh, sizeof sh);
+        tg_contract_fail(loc, fn, "x %s as entries [%d, %lld) along dim %d of a tensor with "
+                         "%d there: out of range", sh, start, (long long)start + n, dim, total);
+    }
     if (!training || p == 0.0f) return x; /* the identity: nothing drawn, nothing recorded */
     if (!rng) tg_contract_fail(loc, fn, "rng is NULL (needed in training with p = %g)", (double)p);
 
@@ -132,10 +160,18 @@ tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rn
         nd->saved = keep;
         nd->farg[0] = scale;
     }
-    for (int64_t i = 0; i < x->size; i++) {
-        bool k = tg_rng_uniform(rng) >= p;
-        if (keep) keep[i] = k;
-        y->data[i] = x->data[i] * (k ? scale : 0.0f);
+    /* The whole tensor is (outer, total, inner) around dim; x is (outer, n, inner). */
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < dim; d++) outer *= x->shape[d];
+    for (int d = dim + 1; d < x->ndim; d++) inner *= x->shape[d];
+    for (int64_t o = 0, i = 0; o < outer; o++) {
+        tg_rng_advance(rng, (uint64_t)((int64_t)start * inner));
+        for (int64_t e = 0; e < (int64_t)n * inner; e++, i++) {
+            bool k = tg_rng_uniform(rng) >= p;
+            if (keep) keep[i] = k;
+            y->data[i] = x->data[i] * (k ? scale : 0.0f);
+        }
+        tg_rng_advance(rng, (uint64_t)((int64_t)(total - start - n) * inner));
     }
     return y;
 }

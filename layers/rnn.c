@@ -28,6 +28,7 @@ struct tg_rnn {
     tg_rnn_opts opts;
     bool training;
     tg_rng *rng;        /* tg_rnn_train's: dropout between layers, stochastic cells */
+    int slice_start, slice_total; /* tg_rnn_batch_slice's; total 0: the batch is whole */
     tg_cell_weights *w; /* layers * dirs, index l * dirs + d */
 };
 
@@ -235,6 +236,16 @@ void tg_rnn_train_at(tg_rnn *r, bool training, tg_rng *rng, tg_loc loc)
     r->rng = rng;
 }
 
+void tg_rnn_batch_slice_at(tg_rnn *r, int start, int total, tg_loc loc)
+{
+    if (!r) tg_contract_fail(loc, "tg_rnn_batch_slice", "the layer is NULL");
+    if (start < 0 || total < 0 || (total == 0 && start != 0) || (total > 0 && start >= total))
+        tg_contract_fail(loc, "tg_rnn_batch_slice", "rows from %d of a batch of %d: out of "
+                         "range (0, 0 for a whole batch)", start, total);
+    r->slice_start = start;
+    r->slice_total = total;
+}
+
 /* ---- the cell's own initializers --------------------------------------------------------- */
 
 void tg_cell_init_uniform(tg_tensor *p, int hidden, tg_rng *rng)
@@ -407,8 +418,10 @@ static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *
         }
         if (!need_seq) break;
         out = D == 2 ? tg_concat_at(t, 2, dir_out, 2, loc) : dir_out[0]; /* (T, B, D*H) */
-        if (l + 1 < L && r->training && r->opts.dropout > 0.0f)
-            out = tg_dropout_at(t, out, r->opts.dropout, true, r->rng, loc);
+        if (l + 1 < L && r->training && r->opts.dropout > 0.0f) /* (T, B, D*H): rows dim 1 */
+            out = tg_dropout_slice_at(t, out, r->opts.dropout, true, r->rng, 1,
+                                      r->slice_total ? r->slice_start : 0,
+                                      r->slice_total ? r->slice_total : B, loc);
         seq = out;
     }
 

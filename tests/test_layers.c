@@ -346,6 +346,61 @@ Test(dropout, drops_about_p_and_scales_survivors_exactly)
     tg_tensor_free(x);
 }
 
+/* Ranks that each hold part of a batch: the parts' masks, side by side, are the whole
+ * tensor's mask, and every part leaves the rng where the whole draw leaves it. Along dim 0
+ * (the model's batch-first rows) and dim 1 (the rows of a (T, B, H) sequence). */
+Test(dropout, slices_put_together_are_the_whole_tensors_mask)
+{
+    enum { T = 3, B = 7, H = 5 };
+    tg_tensor *x = tg_tensor_full(TG_SHAPE(T, B, H), 1.0f);
+    tg_tape *tp = tg_tape_new();
+    for (int dim = 0; dim < 2; dim++) {
+        int total = x->shape[dim];
+        tg_rng whole_rng;
+        tg_rng_seed(&whole_rng, 5, 1);
+        tg_tensor *whole = dim == 0 ? tg_dropout(tp, x, 0.3f, true, &whole_rng)
+                                    : tg_dropout_slice(tp, x, 0.3f, true, &whole_rng, 1, 0, B);
+        /* the same draws as a plain loop of uniforms in row-major order */
+        tg_rng check;
+        tg_rng_seed(&check, 5, 1);
+        for (int64_t i = 0; i < x->size; i++)
+            cr_assert_eq(whole->data[i], tg_rng_uniform(&check) >= 0.3f ? 1.0f / 0.7f : 0.0f);
+        for (int cut = 1; cut < total; cut++) { /* parts [0, cut) and [cut, total) */
+            for (int part = 0; part < 2; part++) {
+                int start = part ? cut : 0, n = part ? total - cut : cut;
+                int shape[3] = {T, B, H};
+                shape[dim] = n;
+                tg_tensor *xs = tg_tensor_full(3, shape, 1.0f);
+                tg_rng r;
+                tg_rng_seed(&r, 5, 1);
+                tg_tensor *y = tg_dropout_slice(tp, xs, 0.3f, true, &r, dim, start, total);
+                for (int a = 0; a < shape[0]; a++)
+                    for (int b = 0; b < shape[1]; b++)
+                        for (int h = 0; h < H; h++) {
+                            int wa = dim == 0 ? a + start : a, wb = dim == 1 ? b + start : b;
+                            cr_assert_eq(y->data[(a * shape[1] + b) * H + h],
+                                         whole->data[(wa * B + wb) * H + h],
+                                         "dim %d cut %d part %d at (%d, %d, %d)", dim, cut,
+                                         part, a, b, h);
+                        }
+                cr_assert_eq(r.state, whole_rng.state, "dim %d cut %d part %d: rng state",
+                             dim, cut, part);
+                tg_tensor_free(xs);
+            }
+        }
+    }
+    /* a slice outside the whole is a contract violation that says so */
+    tg_rng r;
+    tg_rng_seed(&r, 1, 0);
+    EXPECT_RAISES(tg_dropout_slice(tp, x, 0.3f, true, &r, 1, 3, 9));
+    LT_EXPECT_MSG_HAS("tg_dropout_slice");
+    LT_EXPECT_MSG_HAS("[3, 10) along dim 1");
+    EXPECT_RAISES(tg_dropout_slice(tp, x, 0.3f, true, &r, 3, 0, 5));
+    LT_EXPECT_MSG_HAS("dim 3");
+    tg_tape_free(tp);
+    tg_tensor_free(x);
+}
+
 Test(dropout, same_seed_same_mask_and_no_heap_allocation_per_step)
 {
     tg_tensor *x = tg_tensor_full(TG_SHAPE(64, 33), 1.0f);
