@@ -157,6 +157,13 @@ bool tg_batcher_next_at(tg_batcher *b, tg_loc loc)
     return true;
 }
 
+int tg_batcher_slice_at(const tg_batcher *b, int *start, tg_loc loc)
+{
+    if (!b) tg_contract_fail(loc, "tg_batcher_slice", "batcher is NULL");
+    if (start) *start = b->gcount ? b->pos - b->gpos : 0;
+    return b->gcount;
+}
+
 int tg_batcher_size_at(const tg_batcher *b, tg_loc loc)
 {
     if (!b) tg_contract_fail(loc, "tg_batcher_size", "batcher is NULL");

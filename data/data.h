@@ -285,6 +285,12 @@ bool tg_batcher_next_at(tg_batcher *b, tg_loc loc);
 /* Samples in the current batch and their indices (0 before the first batch). */
 #define tg_batcher_size(...) tg_batcher_size_at(__VA_ARGS__, TG_HERE)
 int tg_batcher_size_at(const tg_batcher *b, tg_loc loc);
+/* The global batch this rank's rows belong to: returns its number of rows (0 before the
+ * first batch and after an epoch's last) and puts this rank's first row within it in
+ * *start (may be NULL). With one rank: the batch's size and 0. What tg_model_batch_slice
+ * and tg_dropout_slice take. */
+#define tg_batcher_slice(...) tg_batcher_slice_at(__VA_ARGS__, TG_HERE)
+int tg_batcher_slice_at(const tg_batcher *b, int *start, tg_loc loc);
 #define tg_batcher_indices(...) tg_batcher_indices_at(__VA_ARGS__, TG_HERE)
 const int32_t *tg_batcher_indices_at(const tg_batcher *b, tg_loc loc);
 #define tg_batcher_epoch(...) tg_batcher_epoch_at(__VA_ARGS__, TG_HERE)

@@ -1146,10 +1146,17 @@ Test(batch, ranks_split_every_global_batch_of_the_same_shuffle)
             const int32_t *iw = tg_batcher_indices(whole);
             for (int i = 0; i < a; i++) cr_assert_eq(tg_batcher_indices(r0)[i], iw[i]);
             for (int i = 0; i < b; i++) cr_assert_eq(tg_batcher_indices(r1)[i], iw[a + i]);
+            /* each rank's place in the global batch, what tg_model_batch_slice takes */
+            int s0 = -1, s1 = -1, sw = -1;
+            cr_assert_eq(tg_batcher_slice(r0, &s0), g);
+            cr_assert_eq(tg_batcher_slice(r1, &s1), g);
+            cr_assert_eq(tg_batcher_slice(whole, &sw), g);
+            cr_assert(s0 == 0 && s1 == a && sw == 0, "starts %d %d %d", s0, s1, sw);
             batches++;
         }
         cr_assert_not(tg_batcher_next(r0) || tg_batcher_next(r1), "the epochs end together");
         cr_assert_eq(batches, 3); /* 4, 4, 3 rows */
+        cr_assert_eq(tg_batcher_slice(r1, NULL), 0, "no batch between epochs");
     }
     tg_batcher_free(whole), tg_batcher_free(r0), tg_batcher_free(r1);
 

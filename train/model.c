@@ -35,6 +35,7 @@ struct tg_model {
     tg_loss_kind loss;
     tg_optim *opt;
     tg_tape *tape;
+    int slice_start, slice_total; /* tg_model_batch_slice's; total 0: batches are whole */
 };
 
 tg_model *tg_model_new(uint64_t seed)
@@ -70,6 +71,16 @@ tg_tape *tg__model_tape(tg_model *m) { return m->tape; }
 tg_loss_kind tg__model_loss(const tg_model *m) { return m->loss; }
 uint64_t tg__model_seed(const tg_model *m) { return m->seed; }
 tg_rng *tg_model_dropout_rng(tg_model *m) { return m ? &m->dropout_rng : NULL; }
+
+void tg_model_batch_slice_at(tg_model *m, int start, int total, tg_loc loc)
+{
+    if (!m) tg_contract_fail(loc, "tg_model_batch_slice", "the model is NULL");
+    if (start < 0 || total < 0 || (total == 0 && start != 0) || (total > 0 && start >= total))
+        tg_contract_fail(loc, "tg_model_batch_slice", "rows from %d of a batch of %d: out of "
+                         "range (0, 0 for a whole batch)", start, total);
+    m->slice_start = start;
+    m->slice_total = total;
+}
 
 void tg_model_input_at(tg_model *m, int timesteps, int features, tg_loc loc)
 {
@@ -239,10 +250,14 @@ tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
         switch (l->kind) {
         case LAYER_RNN:
             tg_rnn_train_at(l->rnn, training, &m->dropout_rng, loc);
+            tg_rnn_batch_slice_at(l->rnn, m->slice_start, m->slice_total, loc);
             h = tg_rnn_forward_padded_at(t, l->rnn, h, lengths, NULL, NULL, loc);
             break;
-        case LAYER_DROPOUT:
-            h = tg_dropout_at(t, h, l->p, training, &m->dropout_rng, loc);
+        case LAYER_DROPOUT: /* h (B, ...): the batch's rows are dim 0 */
+            h = m->slice_total && h && h->ndim > 0
+                    ? tg_dropout_slice_at(t, h, l->p, training, &m->dropout_rng, 0,
+                                          m->slice_start, m->slice_total, loc)
+                    : tg_dropout_at(t, h, l->p, training, &m->dropout_rng, loc);
             break;
         case LAYER_DENSE:
             h = activate(t, tg_linear_layer_forward_at(t, &l->fc, h, loc), l->act, loc);

@@ -166,6 +166,16 @@ tg_tensor *tg_model_forward_at(tg_tape *t, tg_model *m, tg_tensor *x, bool train
 tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
                                       const int32_t *lengths, bool training, tg_loc loc);
 
+/* Data parallelism (dist/) in a program's own loop: the batches given to the forward
+ * calls from now on are rows [start, start + B) of global batches of `total` rows, as a
+ * rank's batcher gives them (tg_batcher_slice); 0, 0 (the default) means whole batches.
+ * Dropout layers, and the dropout between stacked recurrent layers, then drop exactly the
+ * elements one process holding the global batch would (tg_dropout_slice), so N ranks
+ * train as one process does up to float rounding. tg_model_fit with `distributed` sets
+ * this itself at every step. Contract: 0 <= start < total, or both 0. */
+#define tg_model_batch_slice(...) tg_model_batch_slice_at(__VA_ARGS__, TG_HERE)
+void tg_model_batch_slice_at(tg_model *m, int start, int total, tg_loc loc);
+
 /* ---- fit, evaluate, predict ------------------------------------------------------------- */
 
 typedef struct tg_epoch_info {
