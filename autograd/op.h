@@ -77,6 +77,20 @@ void *tg_tape_alloc(tg_tape *t, size_t bytes);
 #define tg_tape_empty(...) tg_tape_empty_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_tape_empty_at(tg_tape *t, int ndim, const int *shape, tg_loc loc);
 
+/* The newest record on the tape, or NULL when it has none; the older ones follow through
+ * n->prev (indices descending). For tools that read a recorded graph. */
+const tg_node *tg_tape_last(const tg_tape *t);
+
+/* A hook into the next tg_backward on t: fn(user, n) runs after the backward of every
+ * record n, newest first (also for records that no gradient reached), on the calling
+ * thread. When it runs for n, every record with an index >= n->index has run, so the
+ * gradient of a leaf that only records >= n->index read (in[], views resolved through
+ * grad_base) is final: what lets dist/ send gradients while backward goes on. Every op
+ * must therefore list in in[] each tensor its backward writes a gradient into. fn NULL
+ * removes the hook; tg_tape_reset removes it too. */
+typedef void (*tg_backward_hook)(void *user, const tg_node *n);
+void tg_tape_set_backward_hook(tg_tape *t, tg_backward_hook fn, void *user);
+
 /* Contract check helpers for builders. */
 void tg_check_tensor(const tg_tensor *x, const char *op, const char *what, tg_loc loc);
 /* Normalizes a possibly negative axis, or fails naming the op. */

@@ -82,6 +82,8 @@ struct tg_tape {
      * tg__shard_grads_add moves them into the parent's. Arena memory, reset with the tape. */
     bool is_shard;
     tg_tensor *root; /* during tg_backward: the tensor it started from */
+    tg_backward_hook hook; /* tg_tape_set_backward_hook's, until the reset */
+    void *hook_user;
     struct leaf_grad {
         tg_tensor *leaf;
         float *g;
@@ -200,6 +202,7 @@ void tg_tape_reset(tg_tape *t)
     t->n_nodes = 0;
     t->used = 0;
     t->backward_done = false;
+    t->hook = NULL, t->hook_user = NULL;
     t->n_bins = 0;
     t->pack_open = false;
     t->n_packed = 0;
@@ -551,14 +554,25 @@ void tg_backward_from_at(tg_tape *t, tg_tensor *y, const float *dy, tg_loc loc)
     tg_tape_pack_begin(t, NULL, NULL);
     for (tg_node *n = t->last; n; n = n->prev) {
         tg_tensor *out = n->out;
-        if (!out->grad) continue;
-        n->op->backward(t, n);
-        if (out->grad && (out->flags & TG_ON_TAPE) && !out->grad_base && out != y) {
-            release(t, out->grad, grad_bytes(out));
-            out->grad = NULL;
+        if (out->grad) {
+            n->op->backward(t, n);
+            if (out->grad && (out->flags & TG_ON_TAPE) && !out->grad_base && out != y) {
+                release(t, out->grad, grad_bytes(out));
+                out->grad = NULL;
+            }
         }
+        if (t->hook) t->hook(t->hook_user, n);
     }
     tg_tape_pack_end(t);
+}
+
+const tg_node *tg_tape_last(const tg_tape *t) { return t ? t->last : NULL; }
+
+void tg_tape_set_backward_hook(tg_tape *t, tg_backward_hook fn, void *user)
+{
+    if (!t) return;
+    t->hook = fn;
+    t->hook_user = user;
 }
 
 void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc)
