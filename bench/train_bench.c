@@ -2,11 +2,12 @@
  * configurations, LSTM and GRU each, with nothing but the library's public API.
  *
  *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N]
- *               [--steps N] [--warmup N] [--json] [--train-only] [--dist]
+ *               [--steps N] [--warmup N] [--json] [--train-only] [--dist [--overlap]]
  *
  * --dist (under mpirun, dist/dist.h): each rank trains on its B / ranks rows of the batch
  * and the gradients are averaged (tg_dist_average_grads, counted in the backward phase)
  * before the step; rank 0 reports, with samples/s and GFLOP/s of the whole batch B.
+ * --overlap: the average is sent in buckets during backward (tg_dist_overlap_begin/end).
  *
  * Configurations (batch-first input x (B, T, I), target y (B, 1), both random and fixed):
  *   seed    the Bitcoin study's model: rnn(1 -> 50, sequences) -> dropout 0.2 ->
@@ -191,6 +192,7 @@ static double now_ms(void)
 }
 
 static bool dist_mode; /* --dist with more than one rank */
+static bool overlap;   /* --overlap: gradients sent during backward (tg_dist_overlap_*) */
 
 static float train_step(tg_tape *tp, model *m, tg_tensor *x, tg_tensor *y, phases *ph)
 {
@@ -199,9 +201,16 @@ static float train_step(tg_tape *tp, model *m, tg_tensor *x, tg_tensor *y, phase
     tg_optim_zero_grad(m->opt);
     tg_tensor *loss = tg_mse_loss(tp, model_forward(tp, m, x, true), y, TG_MEAN);
     double t1 = now_ms();
-    tg_backward(tp, loss);
-    if (dist_mode && tg_dist_average_grads(m->ps, x->shape[0]) != TG_OK)
-        fprintf(stderr, "train_bench: %s\n", tg_last_error());
+    tg_status st = TG_OK;
+    if (dist_mode && overlap) {
+        st = tg_dist_overlap_begin(m->ps, tp, x->shape[0]);
+        tg_backward(tp, loss);
+        if (st == TG_OK) st = tg_dist_overlap_end();
+    } else {
+        tg_backward(tp, loss);
+        if (dist_mode) st = tg_dist_average_grads(m->ps, x->shape[0]);
+    }
+    if (st != TG_OK) fprintf(stderr, "train_bench: %s\n", tg_last_error());
     double t2 = now_ms();
     tg_optim_step(m->opt);
     if (ph) *ph = (phases){t1 - t0, t2 - t1, now_ms() - t2};
@@ -359,7 +368,7 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: train_bench [--config seed|medium|large|all]\n"
-               "                   [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N] [--dist]\n"
+               "                   [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N] [--dist [--overlap]]\n"
                "                   [--steps N] [--warmup N] [--json]\n"
                "                   [--train-only]   (skip the inference timing, for profiles)\n");
 }
@@ -393,6 +402,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--json")) json = true;
         else if (!strcmp(a, "--train-only")) infer = false;
         else if (!strcmp(a, "--dist")) dist = true;
+        else if (!strcmp(a, "--overlap")) overlap = true;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }

@@ -12,15 +12,29 @@
  */
 #include "dist/dist.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "autograd/op.h" /* tg_node, tg_tape_last, tg_tape_set_backward_hook */
 #include "tensor/tensor.h"
+
+/* tg_dist_overlap_begin's checks for one process alone (nothing to send). */
+static tg_status overlap_alone(const char *fn, const tg_params *ps, const tg_tape *t,
+                               double weight)
+{
+    if (!ps || !t) return tg_fail(TG_ERR_ARG, "%s: the parameters or the tape are NULL", fn);
+    if (!(weight > 0.0 && isfinite(weight)))
+        return tg_fail(TG_ERR_ARG, "%s: weight %g must be finite and > 0", fn, weight);
+    return TG_OK;
+}
 
 #ifdef TG_HAVE_MPI
 #include <mpi.h>
 
 static bool started; /* by tg_dist_init: tg_dist_finalize ends MPI only then */
+static void overlap_free(void); /* the overlap's kept buffers (below) */
 static float *flat, *gathered;
 static int64_t flat_cap, gathered_cap;
 
@@ -59,6 +73,7 @@ void tg_dist_finalize(void)
     tg_free(flat), tg_free(gathered);
     flat = gathered = NULL;
     flat_cap = gathered_cap = 0;
+    overlap_free();
 }
 
 int tg_dist_rank(void)
@@ -150,6 +165,32 @@ tg_status tg_dist_broadcast_params(tg_params *ps)
     return TG_OK;
 }
 
+tg_status tg_dist_broadcast_bytes(void *data, size_t bytes)
+{
+    const char *fn = "tg_dist_broadcast_bytes";
+    bool bad = !data && bytes;
+    if (!mpi_on()) return bad ? tg_fail(TG_ERR_ARG, "%s: data is NULL", fn) : TG_OK;
+    /* (bytes, NULL flag) of every rank first: a mismatch fails every rank, none waits */
+    long long mine[2] = {(long long)bytes, bad}, all[128];
+    int size = tg_dist_size();
+    long long *v = size <= 64 ? all : tg_malloc((size_t)size * 2 * sizeof *v);
+    int rc = MPI_Allgather(mine, 2, MPI_LONG_LONG, v, 2, MPI_LONG_LONG, MPI_COMM_WORLD);
+    tg_status st = rc == MPI_SUCCESS ? TG_OK : mpi_fail(rc, fn, "MPI_Allgather");
+    for (int r = 0; st == TG_OK && r < size; r++)
+        if (v[2 * r + 1] || v[2 * r] != mine[0])
+            st = tg_fail(TG_ERR_ARG, "%s: rank %d passes %s, rank %d %lld bytes", fn, r,
+                         v[2 * r + 1] ? "NULL" : "another byte count", tg_dist_rank(),
+                         mine[0]);
+    if (v != all) tg_free(v);
+    for (size_t off = 0; st == TG_OK && off < bytes;) { /* int counts: pieces of 1 GiB */
+        int piece = (int)(bytes - off < ((size_t)1 << 30) ? bytes - off : ((size_t)1 << 30));
+        rc = MPI_Bcast((char *)data + off, piece, MPI_BYTE, 0, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) st = mpi_fail(rc, fn, "MPI_Bcast");
+        off += (size_t)piece;
+    }
+    return st;
+}
+
 /* Every rank's weight into w[0..size) (collective); TG_ERR_ARG on every rank when one is
  * negative or not finite, or all are 0. */
 static tg_status gather_weights(double weight, double *w, int size, const char *fn)
@@ -232,6 +273,213 @@ tg_status tg_dist_average(double *value)
     return st;
 }
 
+/* ---- gradients sent while backward runs (tg_dist_overlap_begin / _end) -------------------
+ * Buckets: the parameters in reverse registration order (the order in which a backward
+ * usually finishes them, as DDP assumes), cut into runs of about OVERLAP_BUCKET floats. The
+ * plan depends on the parameter store only, so every rank has the same buckets and starts
+ * them in the same order, as non-blocking collectives require. From the tape's records each
+ * rank learns when a bucket is final: its ready index is the lowest index of a record that
+ * reads one of its parameters. A backward hook starts bucket b's MPI_Iallgather once the
+ * backward has passed that record and every bucket before b has started;
+ * tg_dist_overlap_end starts the rest, waits, and adds the ranks' copies in rank order with
+ * tg_dist_average_grads' weights: the same expression per element, so the same bits. */
+
+#define OVERLAP_BUCKET ((int64_t)1 << 16) /* floats: 256 KiB of gradient */
+#define PROGRESS_EVERY 32                 /* records between MPI_Testall calls */
+
+typedef struct bucket {
+    int k0, k1;      /* parameters order[k0 .. k1) */
+    int64_t off, n;  /* its floats in the flat send buffer */
+    int ready;       /* lowest record index reading its parameters (INT_MAX: none) */
+} bucket;
+
+static struct {
+    bool on;             /* between begin and end */
+    tg_params *ps;
+    tg_tape *tape;
+    int np, nb, next, size, calls;
+    tg_status st;
+    int *order, *ready;  /* (np): parameter indices newest first; per parameter, as bucket */
+    bucket *b;           /* (nb) */
+    MPI_Request *req;    /* (nb) */
+    float *fr;           /* (size): w_r / sum w */
+    const void **keys;   /* tensor -> position in order: open addressing, cap a power of 2 */
+    int *vals;
+    int cap_np, cap_keys, cap_size;
+} ov;
+
+static void overlap_free(void)
+{
+    tg_free(ov.order), tg_free(ov.ready), tg_free(ov.b), tg_free(ov.req), tg_free(ov.fr);
+    tg_free(ov.keys), tg_free(ov.vals);
+    memset(&ov, 0, sizeof ov);
+}
+
+static unsigned slot_of(const void *x)
+{
+    return (unsigned)(((uintptr_t)x >> 4) * 2654435761u) & (unsigned)(ov.cap_keys - 1);
+}
+
+/* x's position in ov.order (a view counts as its base), or -1 when x is no parameter. */
+static int param_of(const tg_tensor *x)
+{
+    while (x && x->grad_base) x = x->grad_base;
+    if (!x) return -1;
+    for (unsigned h = slot_of(x); ov.keys[h]; h = (h + 1) & (unsigned)(ov.cap_keys - 1))
+        if (ov.keys[h] == x) return ov.vals[h];
+    return -1;
+}
+
+/* Room for np parameters and size ranks (kept between steps, grown only). */
+static void overlap_reserve(int np, int size)
+{
+    if (np > ov.cap_np) {
+        tg_free(ov.order), tg_free(ov.ready), tg_free(ov.b), tg_free(ov.req);
+        ov.order = tg_malloc((size_t)np * sizeof *ov.order);
+        ov.ready = tg_malloc((size_t)np * sizeof *ov.ready);
+        ov.b = tg_malloc((size_t)np * sizeof *ov.b);
+        ov.req = tg_malloc((size_t)np * sizeof *ov.req);
+        ov.cap_np = np;
+    }
+    int cap = 16;
+    while (cap < 2 * np) cap *= 2;
+    if (cap > ov.cap_keys) {
+        tg_free(ov.keys), tg_free(ov.vals);
+        ov.keys = tg_malloc((size_t)cap * sizeof *ov.keys);
+        ov.vals = tg_malloc((size_t)cap * sizeof *ov.vals);
+        ov.cap_keys = cap;
+    }
+    if (size > ov.cap_size) {
+        tg_free(ov.fr);
+        ov.fr = tg_malloc((size_t)size * sizeof *ov.fr);
+        ov.cap_size = size;
+    }
+}
+
+/* The buckets of ps and, from the tape's records, the index after which each is final. */
+static void overlap_plan(tg_params *ps, const tg_tape *t)
+{
+    int np = ov.np;
+    memset(ov.keys, 0, (size_t)ov.cap_keys * sizeof *ov.keys);
+    for (int k = 0; k < np; k++) {
+        ov.order[k] = np - 1 - k;
+        ov.ready[k] = INT_MAX;
+        const tg_tensor *x = tg_params_at(ps, ov.order[k]);
+        unsigned h = slot_of(x);
+        while (ov.keys[h]) h = (h + 1) & (unsigned)(ov.cap_keys - 1);
+        ov.keys[h] = x, ov.vals[h] = k;
+    }
+    for (const tg_node *n = tg_tape_last(t); n; n = n->prev)
+        for (int j = 0; j < n->n_in; j++) {
+            int k = param_of(n->in[j]);
+            if (k >= 0 && n->index < ov.ready[k]) ov.ready[k] = n->index;
+        }
+    ov.nb = 0;
+    for (int k = 0; k < np;) {
+        bucket *b = &ov.b[ov.nb];
+        *b = (bucket){.k0 = k, .off = ov.nb ? ov.b[ov.nb - 1].off + ov.b[ov.nb - 1].n : 0,
+                      .ready = INT_MAX};
+        do {
+            b->n += tg_params_at(ps, ov.order[k])->size;
+            if (ov.ready[k] < b->ready) b->ready = ov.ready[k];
+            k++;
+        } while (k < np && b->n + tg_params_at(ps, ov.order[k])->size <= OVERLAP_BUCKET);
+        b->k1 = k;
+        ov.nb++;
+    }
+}
+
+/* Starts bucket i: its gradients into the send buffer, then the gather of every rank's. */
+static void overlap_launch(int i)
+{
+    const bucket *b = &ov.b[i];
+    float *send = flat + b->off;
+    for (int k = b->k0; k < b->k1; k++) {
+        const tg_tensor *p = tg_params_at(ov.ps, ov.order[k]);
+        memcpy(send, p->grad, (size_t)p->size * sizeof(float));
+        send += p->size;
+    }
+    int rc = MPI_Iallgather(flat + b->off, (int)b->n, MPI_FLOAT, gathered + ov.size * b->off,
+                            (int)b->n, MPI_FLOAT, MPI_COMM_WORLD, &ov.req[i]);
+    if (rc != MPI_SUCCESS) {
+        ov.req[i] = MPI_REQUEST_NULL;
+        if (ov.st == TG_OK) ov.st = mpi_fail(rc, "tg_dist_overlap_end", "MPI_Iallgather");
+    }
+}
+
+/* After record n's backward: start the buckets that are final, in bucket order; now and
+ * then let MPI move the ones in flight (Open MPI progresses them only inside its calls). */
+static void overlap_hook(void *user, const tg_node *n)
+{
+    (void)user;
+    while (ov.next < ov.nb && ov.b[ov.next].ready >= n->index) overlap_launch(ov.next++);
+    if (ov.next > 0 && ++ov.calls % PROGRESS_EVERY == 0) {
+        int done = 0;
+        MPI_Testall(ov.next, ov.req, &done, MPI_STATUSES_IGNORE);
+    }
+}
+
+tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
+{
+    const char *fn = "tg_dist_overlap_begin";
+    if (!mpi_on()) return overlap_alone(fn, ps, t, weight);
+    if (ov.on) tg_dist_overlap_end(); /* a begin without its end: finish that first */
+    /* collective checks, as tg_dist_average_grads': the store (a NULL tape counts as a
+     * NULL store, so every rank fails together) and the weights */
+    tg_status st = check_same(t ? ps : NULL, true, fn);
+    if (st != TG_OK) return st;
+    int64_t n = tg_params_numel(ps);
+    int size = tg_dist_size();
+    if (n > (int64_t)1 << 30)
+        return tg_fail(TG_ERR_ARG, "%s: %lld gradient values: more than 2^30 per rank is not "
+                       "supported", fn, (long long)n);
+    double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
+    st = gather_weights(weight, w, size, fn);
+    if (st == TG_OK) {
+        overlap_reserve(tg_params_count(ps), size);
+        double total = 0.0;
+        for (int r = 0; r < size; r++) total += w[r];
+        for (int r = 0; r < size; r++) ov.fr[r] = (float)(w[r] / total);
+        reserve(&flat, &flat_cap, n > 0 ? n : 1);
+        reserve(&gathered, &gathered_cap, n * size > 0 ? n * size : 1);
+        ov.ps = ps, ov.tape = t, ov.size = size, ov.np = tg_params_count(ps);
+        ov.next = ov.calls = 0, ov.st = TG_OK;
+        overlap_plan(ps, t);
+        ov.on = true;
+        tg_tape_set_backward_hook(t, overlap_hook, NULL);
+    }
+    if (w != wall) tg_free(w);
+    return st;
+}
+
+tg_status tg_dist_overlap_end(void)
+{
+    const char *fn = "tg_dist_overlap_end";
+    if (!mpi_on()) return TG_OK;
+    if (!ov.on)
+        return tg_fail(TG_ERR_ARG, "%s: no tg_dist_overlap_begin before it (or it failed)", fn);
+    tg_tape_set_backward_hook(ov.tape, NULL, NULL);
+    while (ov.next < ov.nb) overlap_launch(ov.next++);
+    int rc = MPI_Waitall(ov.nb, ov.req, MPI_STATUSES_IGNORE);
+    if (rc != MPI_SUCCESS && ov.st == TG_OK) ov.st = mpi_fail(rc, fn, "MPI_Waitall");
+    ov.on = false;
+    if (ov.st != TG_OK) return ov.st;
+    for (int i = 0; i < ov.nb; i++) { /* rank r's copy of bucket i: all + r n */
+        const bucket *b = &ov.b[i];
+        const float *all = gathered + ov.size * b->off;
+        int64_t at = 0;
+        for (int k = b->k0; k < b->k1; k++) {
+            tg_tensor *p = tg_params_at(ov.ps, ov.order[k]);
+            for (int64_t e = 0; e < p->size; e++, at++) {
+                float s = ov.fr[0] * all[at];
+                for (int r = 1; r < ov.size; r++) s += ov.fr[r] * all[(int64_t)r * b->n + at];
+                p->grad[e] = s;
+            }
+        }
+    }
+    return TG_OK;
+}
+
 #else /* one process alone */
 
 tg_status tg_dist_init(int *argc, char ***argv)
@@ -262,4 +510,14 @@ tg_status tg_dist_average(double *value)
 {
     return value ? TG_OK : tg_fail(TG_ERR_ARG, "tg_dist_average: value is NULL");
 }
+tg_status tg_dist_broadcast_bytes(void *data, size_t bytes)
+{
+    return data || !bytes ? TG_OK
+                          : tg_fail(TG_ERR_ARG, "tg_dist_broadcast_bytes: data is NULL");
+}
+tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
+{
+    return overlap_alone("tg_dist_overlap_begin", ps, t, weight);
+}
+tg_status tg_dist_overlap_end(void) { return TG_OK; }
 #endif

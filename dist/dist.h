@@ -31,8 +31,8 @@
  * MPI reports a failure (the message names the MPI call and its error string). The
  * library never aborts the job itself.
  *
- * What this is not (yet): sharded batches inside tg_model_fit, communication overlapped
- * with backward, or model parallelism.
+ * What this is not: model parallelism (every rank holds the whole model) or a
+ * fault-tolerant job (a rank that dies ends the job, as MPI does).
  */
 #ifndef TG_DIST_H
 #define TG_DIST_H
@@ -70,8 +70,31 @@ tg_status tg_dist_broadcast_params(tg_params *ps);
  * >= 0, and the weights' sum > 0 (TG_ERR_ARG on every rank otherwise). Collective, as
  * tg_dist_broadcast_params. */
 tg_status tg_dist_average_grads(tg_params *ps, double weight);
+/* Copies rank 0's `bytes` bytes at data into every rank's (a seed, an rng's state, a
+ * config). Collective; every rank must pass the same byte count, and data may be NULL
+ * only when bytes is 0 (TG_ERR_ARG on every rank otherwise). */
+tg_status tg_dist_broadcast_bytes(void *data, size_t bytes);
 /* The mean of one double over the ranks (for losses and metrics), summed in rank order. */
 tg_status tg_dist_average(double *value);
+
+/* tg_dist_average_grads with the communication overlapped with backward, as DDP does:
+ *
+ *     loss = forward(tape, ...);                   // this rank's rows
+ *     tg_dist_overlap_begin(ps, tape, rows);       // after the forward, before backward
+ *     tg_backward(tape, loss);                     // buckets leave as they become final
+ *     tg_dist_overlap_end();                       // grads := the weighted mean
+ *
+ * The parameters are sent in buckets of about 256 KiB, newest registered first; a bucket
+ * starts (MPI_Iallgather) during tg_backward as soon as the records that read its
+ * parameters have run (tg_tape_set_backward_hook, autograd/op.h) and the buckets before it
+ * have started. end starts what is left, waits, and writes every grad with the same
+ * rank-order sum as tg_dist_average_grads: the same bits. Collective, as that function
+ * (begin exchanges the checks and the weights, TG_ERR_ARG on every rank when they fail);
+ * after a successful begin every rank must call end, also when its backward did not run.
+ * One overlap at a time per process; a second begin first ends the one in flight. Without
+ * MPI: the checks only. */
+tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight);
+tg_status tg_dist_overlap_end(void);
 
 #ifdef __cplusplus
 }

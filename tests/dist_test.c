@@ -8,7 +8,9 @@
  * batch splits unevenly; a rerun is bit-identical; ranks with different models, and bad
  * weights, are refused on every rank before any data moves; tg_model_fit with
  * .distributed on 2 ranks (a GRU, 20 SGD steps, rank 1 built from another seed) ends
- * within 1e-6 of one process with the same global batch, bit-identically on a rerun.
+ * within 1e-6 of one process with the same global batch, bit-identically on a rerun, with
+ * dropout masks of the global batch; gradients sent during backward in buckets
+ * (tg_dist_overlap_*) are tg_dist_average_grads' bits.
  */
 #include <math.h>
 #include <stdio.h>
@@ -134,24 +136,29 @@ static void compare(const float *got, const float *want, const float *again, con
     }
 }
 
-/* tg_model_fit of a small GRU model, 20 steps (16 samples, batch 4, 5 epochs, shuffled):
- * the flattened weights into out (cap values); returns their count. */
+/* tg_model_fit of a small model shaped like the study's (GRU with sequences, dropout, GRU,
+ * dropout, dense), 21 steps (15 samples, batch 5 split 2 + 3 over the ranks, 7 epochs,
+ * shuffled): the flattened weights into out (cap values); returns their count. The
+ * dropout masks must be the one process's (tg_model_batch_slice) for the runs to agree. */
 static int fit_gru(bool distributed, uint64_t init_seed, float *out, int cap)
 {
-    enum { N = 16, T = 6 };
+    enum { N = 15, T = 6 };
     float xs[N * T], ys[N];
     for (int i = 0; i < N * T; i++) xs[i] = (float)sin(0.37 * i);
     for (int i = 0; i < N; i++) ys[i] = (float)cos(0.5 * i);
     tg_tensor *x = tg_tensor_from(3, (int[]){N, T, 1}, xs), *y = tg_tensor_from(2, (int[]){N, 1}, ys);
     tg_model *m = tg_model_new(init_seed); /* rank 1 may start elsewhere: fit broadcasts */
     tg_model_input(m, T, 1);
-    tg_model_rnn(m, &tg_cell_gru, 5, false);
+    tg_model_rnn(m, &tg_cell_gru, 5, true);
+    tg_model_dropout(m, 0.2f);
+    tg_model_rnn(m, &tg_cell_gru, 4, false);
+    tg_model_dropout(m, 0.2f);
     tg_model_dense(m, 1, TG_ACT_NONE);
     tg_sgd_opts so = tg_sgd_defaults();
     so.lr = 0.1;
     tg_model_compile(m, TG_LOSS_MSE, tg_optim_sgd(tg_model_params(m), &so));
     tg_fit_opts fo = tg_fit_defaults();
-    fo.epochs = 5, fo.batch_size = 4, fo.seed = 11, fo.verbose = 0;
+    fo.epochs = 7, fo.batch_size = 5, fo.seed = 11, fo.verbose = 0;
     fo.distributed = distributed;
     tg_history h;
     CHECK(tg_model_fit(m, x, y, &fo, &h) == TG_OK, "fit: %s", tg_last_error());
@@ -230,6 +237,71 @@ static void check_mismatch_is_refused(void)
     tg_params_free(ps);
 }
 
+/* Forward and backward of a two-layer GRU (hidden 160: weight_hh_l0 alone is more than a
+ * bucket) and a dense head on this rank's rows; grads left in ps. */
+static void gru_backward(tg_tape *t, tg_params *ps, tg_rnn *rnn, tg_linear_layer *fc,
+                         int r0, int r1, bool overlap, double weight)
+{
+    enum { T = 5 };
+    int rows = r1 - r0;
+    tg_tape_reset(t);
+    tg_params_zero_grad(ps);
+    tg_tensor *x = tg_tape_tensor(t, 3, (int[]){rows, T, 2}, NULL);
+    tg_tensor *y = tg_tape_tensor(t, 2, (int[]){rows, 1}, NULL);
+    for (int64_t i = 0; i < x->size; i++) x->data[i] = (float)sin(0.1 * (double)(i + r0 * T * 2));
+    for (int i = 0; i < rows; i++) y->data[i] = (float)cos(0.3 * (i + r0));
+    tg_tensor *p = tg_linear_layer_forward(t, fc, tg_rnn_forward(t, rnn, x, NULL, NULL));
+    tg_tensor *loss = tg_mse_loss(t, p, y, TG_MEAN);
+    if (overlap) {
+        CHECK(tg_dist_overlap_begin(ps, t, weight) == TG_OK, "%s", tg_last_error());
+        tg_backward(t, loss);
+        CHECK(tg_dist_overlap_end() == TG_OK, "%s", tg_last_error());
+    } else {
+        tg_backward(t, loss);
+        CHECK(tg_dist_average_grads(ps, weight) == TG_OK, "%s", tg_last_error());
+    }
+}
+
+/* Gradients sent in buckets during backward are tg_dist_average_grads' bits, with shards
+ * (each rank's 37 or 27 rows run as two shards), views of weights and unequal weights;
+ * end without begin is refused. */
+static void check_overlap(void)
+{
+    tg_params *ps = tg_params_new();
+    tg_rng rng;
+    tg_rng_seed(&rng, 3, 0);
+    tg_rnn_opts ro = tg_rnn_defaults();
+    ro.num_layers = 2;
+    ro.return_sequences = false;
+    tg_rnn *rnn = tg_rnn_new(ps, "gru", &tg_cell_gru, 2, 160, &ro, &rng);
+    tg_linear_layer fc = tg_linear_layer_new(ps, "fc", 160, 1, true, &rng);
+    tg_tape *t = tg_tape_new();
+    int r0 = rank ? 37 : 0, r1 = rank ? 64 : 37;
+    int64_t n = tg_params_numel(ps);
+    float *blocking = malloc(sizeof(float) * (size_t)n);
+    for (int round = 0; round < 2; round++) {
+        gru_backward(t, ps, rnn, &fc, r0, r1, false, r1 - r0);
+        for (int i = 0, k = 0; i < tg_params_count(ps); i++) {
+            tg_tensor *w = tg_params_at(ps, i);
+            memcpy(blocking + k, w->grad, sizeof(float) * (size_t)w->size);
+            k += (int)w->size;
+        }
+        gru_backward(t, ps, rnn, &fc, r0, r1, true, r1 - r0);
+        for (int i = 0, k = 0; i < tg_params_count(ps); i++) {
+            tg_tensor *w = tg_params_at(ps, i);
+            CHECK(memcmp(blocking + k, w->grad, sizeof(float) * (size_t)w->size) == 0,
+                  "overlap, round %d: %s differs from tg_dist_average_grads", round,
+                  w->name ? w->name : "a parameter");
+            k += (int)w->size;
+        }
+    }
+    CHECK(tg_dist_overlap_end() == TG_ERR_ARG, "end without begin is refused");
+    free(blocking);
+    tg_tape_free(t);
+    tg_rnn_free(rnn);
+    tg_params_free(ps);
+}
+
 int main(int argc, char **argv)
 {
     if (tg_dist_init(&argc, &argv) != TG_OK) {
@@ -252,6 +324,7 @@ int main(int argc, char **argv)
         train_batches(true, again);
         compare(split, whole, again, "sharded batcher");
         check_fit();
+        check_overlap();
         check_mismatch_is_refused();
     }
     double bad = failures;

@@ -395,9 +395,9 @@ static tg_status check_opts(const tg_fit_opts *o)
 }
 
 /* The training and validation parts (Keras: the last fraction, taken before shuffling),
- * their lengths, and a batcher for each. */
-static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y,
-                             const tg_fit_opts *o, fit_state *fs)
+ * their lengths, and a batcher for each (the training one shuffled from shuffle_seed). */
+static tg_status fit_prepare(const tg_tensor *x, const tg_tensor *y, const tg_fit_opts *o,
+                             uint64_t shuffle_seed, fit_state *fs)
 {
     memset(fs, 0, sizeof *fs);
     fs->first_loss = -1;
@@ -428,7 +428,7 @@ static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y
                                        0, fs->val_x->shape[0], &fs->lv)
                       : lengths_tensor("tg_model_fit", o->lengths, x, n,
                                        fs->val_x->shape[0], &fs->lv);
-    tg_batcher_opts bo = {.shuffle = o->shuffle, .seed = o->seed ? o->seed : tg__model_seed(m)};
+    tg_batcher_opts bo = {.shuffle = o->shuffle, .seed = shuffle_seed};
     if (o->distributed) bo.rank = tg_dist_rank(), bo.nranks = tg_dist_size();
     if (st == TG_OK) st = tg_batcher_new(n, o->batch_size, &bo, &fs->b);
     if (st != TG_OK) return st;
@@ -444,10 +444,10 @@ static tg_status fit_prepare(tg_model *m, const tg_tensor *x, const tg_tensor *y
     return st;
 }
 
-/* Forward and backward of the current batch (the checks of its data and loss first);
- * its loss into *lv and weight into *wt. */
-static tg_status forward_backward(tg_model *m, fit_state *fs, int epoch, int batch, float *lv,
-                                  double *wt)
+/* Forward of the current batch and its loss (the checks of its data and loss too): the
+ * loss into *lv and *loss, its weight into *wt. */
+static tg_status forward_loss(tg_model *m, fit_state *fs, int epoch, int batch, float *lv,
+                              double *wt, tg_tensor **loss_out)
 {
     tg_tape *tp = tg__model_tape(m);
     const int32_t *lb = batch_lengths(tp, fs->lenb), *idx = tg_batcher_indices(fs->b);
@@ -468,7 +468,7 @@ static tg_status forward_backward(tg_model *m, fit_state *fs, int epoch, int bat
                        "with finite inputs: training diverged (a lower learning rate or "
                        "clip_norm may help)", isnan(*lv) ? "NaN" : "infinite", epoch + 1,
                        batch + 1);
-    tg_backward(tp, loss);
+    *loss_out = loss;
     return TG_OK;
 }
 
@@ -494,10 +494,23 @@ static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int 
     tg_params *ps = tg_model_params(m);
     tg_tape_reset(tp);
     tg_params_zero_grad(ps);
-    tg_status st = forward_backward(m, fs, epoch, batch, lv, wt);
-    if (o->distributed) { /* every rank stops at the same step, then grads are averaged */
+    if (o->distributed) { /* dropout draws the global batch's masks, keeps this rank's rows */
+        int start, total = tg_batcher_slice(fs->b, &start);
+        tg_model_batch_slice(m, start, total);
+    }
+    tg_tensor *loss = NULL;
+    tg_status st = forward_loss(m, fs, epoch, batch, lv, wt, &loss);
+    tg_model_batch_slice(m, 0, 0);
+    if (!o->distributed) {
+        if (st == TG_OK) tg_backward(tp, loss);
+    } else { /* every rank stops at the same step, or every rank goes on; the averaged
+              * gradients leave in buckets while backward runs (dist/dist.h) */
         st = dist_agree(st);
-        if (st == TG_OK) st = tg_dist_average_grads(ps, (double)tg_batcher_size(fs->b));
+        if (st == TG_OK) st = tg_dist_overlap_begin(ps, tp, (double)tg_batcher_size(fs->b));
+        if (st == TG_OK) {
+            tg_backward(tp, loss);
+            st = tg_dist_overlap_end();
+        }
     }
     if (st != TG_OK) return st;
     if (o->clip_value > 0) tg_clip_grad_value(ps, o->clip_value);
@@ -628,8 +641,17 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     tg_status st = check_xy("tg_model_fit", x, y);
     if (st == TG_OK) st = check_opts(&o);
     if (st != TG_OK) return st;
+    /* With ranks, every rank shuffles as rank 0 and drops what rank 0's dropout stream
+     * drops, whatever seeds their models were built with (collectives that every rank
+     * reaches: the checks above depend on the program, which is the same everywhere). */
+    uint64_t shuffle_seed = o.seed ? o.seed : tg__model_seed(m);
+    if (o.distributed) {
+        st = tg_dist_broadcast_bytes(&shuffle_seed, sizeof shuffle_seed);
+        if (st == TG_OK) st = tg_dist_broadcast_bytes(tg_model_dropout_rng(m), sizeof(tg_rng));
+        if (st != TG_OK) return st;
+    }
     fit_state fs;
-    st = fit_prepare(m, x, y, &o, &fs);
+    st = fit_prepare(x, y, &o, shuffle_seed, &fs);
     tg_params *ps = tg_model_params(m);
     fit_track tr = {.best = INFINITY};
     if (o.restore_best) tr.best_w = tg_tensor_new(1, (int[]){(int)tg_params_numel(ps)});
