@@ -17,7 +17,12 @@
  * SVG, and the trained weights as safetensors.
  *
  * Usage: bitcoin [--epochs N] [--batch-size N] [--seed N] [--out DIR] [--data CSV]
- *                [--models gru,lstm] [--verbose 0|1|2]
+ *                [--models gru,lstm] [--verbose 0|1|2] [--dist]
+ * --dist: data-parallel over the ranks of an MPI job (built with -Dmpi=enabled), e.g.
+ *   mpirun -np 2 build/examples/bitcoin --dist
+ * Each rank trains on its rows of every global batch of --batch-size rows and the
+ * gradients are averaged (dist/dist.h), so the table matches one process's up to float
+ * rounding; rank 0 prints and writes the files.
  * Not a trading signal: a one-day-ahead forecast mostly repeats yesterday's price.
  */
 #include <errno.h>
@@ -35,6 +40,8 @@
 
 typedef struct config {
     int epochs, batch_size, verbose;
+    bool dist;      /* --dist: one of the ranks of an mpirun job (dist/) */
+    bool lead;      /* prints and writes files: rank 0, or the only process */
     uint64_t seed;
     const char *out, *data, *models;
 } config;
@@ -53,7 +60,7 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--epochs N] [--batch-size N] [--seed N] [--out DIR] [--data CSV]\n"
-            "          [--models gru,lstm] [--verbose 0|1|2]\n",
+            "          [--models gru,lstm] [--verbose 0|1|2] [--dist]\n",
             argv0);
     return 2;
 }
@@ -69,11 +76,16 @@ static bool parse_int(const char *s, long lo, long hi, long *v)
 static int parse_args(int argc, char **argv, config *c)
 {
     *c = (config){.epochs = 50, .batch_size = 64, .verbose = 1, .seed = 42, .out = "out",
-                  .data = "datasets/btc-usd-daily-2014-2021.csv", .models = "gru,lstm"};
+                  .data = "datasets/btc-usd-daily-2014-2021.csv", .models = "gru,lstm",
+                  .lead = true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(argv[0]);
+        if (strcmp(a, "--dist") == 0) {
+            c->dist = true;
+            continue;
+        }
         if (!v) return usage(argv[0]);
         if (strcmp(a, "--epochs") == 0 && parse_int(v, 1, 100000, &n))
             c->epochs = (int)n;
@@ -214,12 +226,34 @@ static tg_status prediction_figure(const config *cfg, const result *r, const per
     return st;
 }
 
-int main(int argc, char **argv)
+/* The comparison table of the trained models. */
+static void print_table(const config *cfg, const result *res, int nres)
 {
-    config cfg;
-    int rc = parse_args(argc, argv, &cfg);
-    if (rc) return rc;
-    if (mkdir(cfg.out, 0777) != 0 && errno != EEXIST) {
+    printf("%-6s %10s %10s %12s %12s %15s %14s\n", "model", "params", "s/epoch*", "train loss",
+           "val loss", "test RMSE ($)", "test MAE ($)");
+    for (int i = 0; i < nres; i++)
+        printf("%-6s %10lld %10.2f %12.6f %12.6f %15.2f %14.2f\n", res[i].name,
+               (long long)res[i].params, res[i].sec_per_epoch, (double)res[i].train_loss,
+               (double)res[i].val_loss, res[i].rmse, res[i].mae);
+    printf("* median wall time of an epoch (forward, backward and update of every batch, plus "
+           "validation), %d OpenMP threads", tg_num_threads());
+    if (cfg->dist) printf(" on each of %d ranks", tg_dist_size());
+    printf("\n");
+    if (nres == 2)
+        printf("GRU has %.0f%% fewer parameters than LSTM and takes %.0f%% of its time per "
+               "epoch.\n",
+               100.0 * (1.0 - (double)res[0].params / (double)res[1].params),
+               100.0 * res[0].sec_per_epoch / res[1].sec_per_epoch);
+    printf("Charts and weights are in %s/: ", cfg->out);
+    for (int i = 0; i < nres; i++)
+        printf("%s_predictions.png/.svg, ", strcmp(res[i].name, "GRU") == 0 ? "gru" : "lstm");
+    printf("loss.png/.svg, *.safetensors\n");
+}
+
+/* The study, on every rank of a --dist job; files and output from cfg.lead only. */
+static int study(config cfg)
+{
+    if (cfg.lead && mkdir(cfg.out, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "cannot create %s: %s\n", cfg.out, strerror(errno));
         return 1;
     }
@@ -249,9 +283,11 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *first_test_day = csv->text[n_train + WINDOW];
-    printf("Bitcoin daily close %s .. %s: %d days (%d missing closes interpolated)\n",
+    if (cfg.lead)
+        printf("Bitcoin daily close %s .. %s: %d days (%d missing closes interpolated)\n",
            csv->text[0], csv->text[days - 1], days, csv->nfilled);
-    printf("%d windows of %d days -> next day; train %d (10%% of them validate), test %d "
+    if (cfg.lead)
+        printf("%d windows of %d days -> next day; train %d (10%% of them validate), test %d "
            "(days %s .. %s)\n\n",
            n_win, WINDOW, n_train, n_test, first_test_day, csv->text[days - 1]);
 
@@ -296,6 +332,7 @@ int main(int argc, char **argv)
         fo.validation_split = 0.1;
         fo.seed = cfg.seed;
         fo.verbose = cfg.verbose;
+        fo.distributed = cfg.dist; /* each rank its rows of every batch, gradients averaged */
         if (tg_model_fit(m, x_train, y_train, &fo, &r->hist) != TG_OK) {
             fprintf(stderr, "%s: %s\n", r->name, tg_last_error());
             return 1;
@@ -309,7 +346,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", tg_last_error());
             return 1;
         }
-        tg_scaler_inverse_transform(&sc, pred, pred); /* back to dollars */
+        tg_scaler_inverse_transform(&sc, pred, pred); /* back to dollars (every rank alike) */
         r->pred = malloc(sizeof(float) * (size_t)n_test);
         double se = 0, ae = 0;
         for (int i = 0; i < n_test; i++) {
@@ -324,14 +361,14 @@ int main(int argc, char **argv)
 
         char path[1024], stem[64];
         snprintf(path, sizeof path, "%s/%s.safetensors", cfg.out, kinds[k].key);
-        if (tg_params_save(tg_model_params(m), path) != TG_OK) {
+        if (cfg.lead && tg_params_save(tg_model_params(m), path) != TG_OK) {
             fprintf(stderr, "%s\n", tg_last_error());
             return 1;
         }
         /* Predicted against true price: the whole history with its periods, the test
          * days, and the residual. */
         snprintf(stem, sizeof stem, "%s_predictions", kinds[k].key);
-        if (prediction_figure(&cfg, r, &pd, truth, stem) != TG_OK) {
+        if (cfg.lead && prediction_figure(&cfg, r, &pd, truth, stem) != TG_OK) {
             fprintf(stderr, "%s\n", tg_last_error());
             return 1;
         }
@@ -359,31 +396,14 @@ int main(int argc, char **argv)
                                   (tg_series_style){.color = TG_RGB(colour), .dashed = true});
         free(ep);
     }
-    if (nres && chart_files(lc, cfg.out, "loss") != TG_OK) {
+    if (cfg.lead && nres && chart_files(lc, cfg.out, "loss") != TG_OK) {
         fprintf(stderr, "%s\n", tg_last_error());
         return 1;
     }
-    if (!nres) tg_chart_free(lc);
+    if (!cfg.lead || !nres) tg_chart_free(lc);
 
     /* ---- the comparison table ---------------------------------------------------------- */
-    printf("%-6s %10s %10s %12s %12s %15s %14s\n", "model", "params", "s/epoch*", "train loss",
-           "val loss", "test RMSE ($)", "test MAE ($)");
-    for (int i = 0; i < nres; i++)
-        printf("%-6s %10lld %10.2f %12.6f %12.6f %15.2f %14.2f\n", res[i].name,
-               (long long)res[i].params, res[i].sec_per_epoch, (double)res[i].train_loss,
-               (double)res[i].val_loss, res[i].rmse, res[i].mae);
-    printf("* median wall time of an epoch (forward, backward and update of every batch, plus "
-           "validation), %d OpenMP threads\n", tg_num_threads());
-    if (nres == 2)
-        printf("GRU has %.0f%% fewer parameters than LSTM and takes %.0f%% of its time per "
-               "epoch.\n",
-               100.0 * (1.0 - (double)res[0].params / (double)res[1].params),
-               100.0 * res[0].sec_per_epoch / res[1].sec_per_epoch);
-    printf("Charts and weights are in %s/: ", cfg.out);
-    for (int i = 0; i < nres; i++)
-        printf("%s_predictions.png/.svg, ", strcmp(res[i].name, "GRU") == 0 ? "gru" : "lstm");
-    printf("loss.png/.svg, *.safetensors\n");
-
+    if (cfg.lead) print_table(&cfg, res, nres);
     for (int i = 0; i < nres; i++) {
         tg_history_free(&res[i].hist);
         free(res[i].pred);
@@ -402,4 +422,27 @@ int main(int argc, char **argv)
     tg_scaler_free(&sc);
     tg_csv_free(csv);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    config cfg;
+    int rc = parse_args(argc, argv, &cfg);
+    if (rc) return rc;
+    if (cfg.dist) {
+        if (!tg_dist_available()) {
+            fprintf(stderr, "%s: --dist needs tapegrad built with MPI (packages libopenmpi-dev "
+                    "openmpi-bin, then meson setup -Dmpi=enabled)\n", argv[0]);
+            return 2;
+        }
+        if (tg_dist_init(&argc, &argv) != TG_OK) {
+            fprintf(stderr, "%s\n", tg_last_error());
+            return 1;
+        }
+        cfg.lead = tg_dist_rank() == 0;
+        if (!cfg.lead) cfg.verbose = 0;
+    }
+    rc = study(cfg);
+    tg_dist_finalize();
+    return rc;
 }
