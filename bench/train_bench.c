@@ -182,6 +182,8 @@ typedef struct phases {
     double forward;  /* tape reset, zero_grad, forward and loss */
     double backward; /* tg_backward */
     double update;   /* tg_optim_step */
+    double comm;     /* --dist: the gradient average's time not hidden by backward (all of
+                        tg_dist_average_grads; tg_dist_overlap_end's wait with --overlap) */
 } phases;
 
 static double now_ms(void)
@@ -202,18 +204,22 @@ static float train_step(tg_tape *tp, model *m, tg_tensor *x, tg_tensor *y, phase
     tg_tensor *loss = tg_mse_loss(tp, model_forward(tp, m, x, true), y, TG_MEAN);
     double t1 = now_ms();
     tg_status st = TG_OK;
+    double tc;
     if (dist_mode && overlap) {
         st = tg_dist_overlap_begin(m->ps, tp, x->shape[0]);
         tg_backward(tp, loss);
+        tc = now_ms();
         if (st == TG_OK) st = tg_dist_overlap_end();
     } else {
         tg_backward(tp, loss);
+        tc = now_ms();
         if (dist_mode) st = tg_dist_average_grads(m->ps, x->shape[0]);
     }
+    double comm = now_ms() - tc;
     if (st != TG_OK) fprintf(stderr, "train_bench: %s\n", tg_last_error());
     double t2 = now_ms();
     tg_optim_step(m->opt);
-    if (ph) *ph = (phases){t1 - t0, t2 - t1, now_ms() - t2};
+    if (ph) *ph = (phases){t1 - t0, t2 - t1, now_ms() - t2, comm};
     return loss->data[0];
 }
 
@@ -300,8 +306,8 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
     tg_fill_uniform(x, &rng, -1.0f, 1.0f);
     tg_fill_uniform(y, &rng, -1.0f, 1.0f);
     tg_tape *tp = tg_tape_new();
-    double *ms = malloc(sizeof(double) * (size_t)steps * 4); /* step, fwd, bwd, update */
-    double *fwd = ms + steps, *bwd = ms + 2 * steps, *upd = ms + 3 * steps;
+    double *ms = malloc(sizeof(double) * (size_t)steps * 5); /* step, fwd, bwd, update, comm */
+    double *fwd = ms + steps, *bwd = ms + 2 * steps, *upd = ms + 3 * steps, *com = ms + 4 * steps;
 
     /* First step: everything is allocated here (arena chunks, grads, optimizer state). */
     uint64_t a0 = tg_heap_alloc_count();
@@ -316,8 +322,11 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
         phases ph;
         r.loss_last = train_step(tp, &m, x, y, &ph);
         ms[i] = now_ms() - t0;
-        fwd[i] = ph.forward, bwd[i] = ph.backward, upd[i] = ph.update;
+        fwd[i] = ph.forward, bwd[i] = ph.backward, upd[i] = ph.update, com[i] = ph.comm;
     }
+    if (dist_mode)
+        printf("%s %s: gradient average after backward %.3f ms (median; %s)\n", c->name,
+               cell->name, median(com, steps), overlap ? "what --overlap leaves" : "blocking");
     r.fwd_ms = median(fwd, steps);
     r.bwd_ms = median(bwd, steps);
     r.update_ms = median(upd, steps);
