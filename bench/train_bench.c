@@ -2,7 +2,8 @@
  * configurations, LSTM and GRU each, with nothing but the library's public API.
  *
  *   train_bench [--config seed|medium|large|all] [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N]
- *               [--steps N] [--warmup N] [--json] [--train-only] [--dist [--overlap]]
+ *               [--steps N] [--warmup N] [--json] [--train-only | --infer-only]
+ *               [--dist [--overlap]]
  *
  * --dist (under mpirun, dist/dist.h): each rank trains on its B / ranks rows of the batch
  * and the gradients are averaged (tg_dist_average_grads, counted in the backward phase)
@@ -195,6 +196,7 @@ static double now_ms(void)
 
 static bool dist_mode; /* --dist with more than one rank */
 static bool overlap;   /* --overlap: gradients sent during backward (tg_dist_overlap_*) */
+static bool infer_only; /* --infer-only: one timed training step (profiles of inference) */
 
 static float train_step(tg_tape *tp, model *m, tg_tensor *x, tg_tensor *y, phases *ph)
 {
@@ -317,6 +319,8 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 
     a0 = tg_heap_alloc_count();
     double busy0 = machine_busy_s(), self0 = self_cpu_s(), wall0 = now_ms();
+    int isteps_only = steps;
+    if (infer_only) steps = 1; /* --infer-only: one timed training step */
     for (int i = 0; i < steps; i++) {
         double t0 = now_ms();
         phases ph;
@@ -345,6 +349,7 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 
     /* Inference: grad mode off (nothing recorded), dropout off. */
     bool old = tg_tape_set_grad(tp, false);
+    steps = isteps_only;
     int isteps = infer ? steps : 1, iwarmup = infer ? warmup : 0; /* --train-only: 1 pass */
     for (int i = 0; i < iwarmup; i++) infer_pass(tp, &m, x);
     a0 = tg_heap_alloc_count();
@@ -379,7 +384,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: train_bench [--config seed|medium|large|all]\n"
                "                   [--cell lstm|gru|plainlstm|peephole|lnlstm|zoneout|both] [--threads N] [--dist [--overlap]]\n"
                "                   [--steps N] [--warmup N] [--json]\n"
-               "                   [--train-only]   (skip the inference timing, for profiles)\n");
+               "                   [--train-only]   (skip the inference timing, for profiles)\n"
+               "                   [--infer-only]   (one timed training step, for profiles of inference)\n");
 }
 
 static int parse_int(const char *s, const char *what, int min)
@@ -410,6 +416,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) warmup = parse_int(v, a, 1), i++;
         else if (!strcmp(a, "--json")) json = true;
         else if (!strcmp(a, "--train-only")) infer = false;
+        else if (!strcmp(a, "--infer-only")) infer_only = true;
         else if (!strcmp(a, "--dist")) dist = true;
         else if (!strcmp(a, "--overlap")) overlap = true;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
