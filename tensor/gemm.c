@@ -418,6 +418,7 @@ static int depth_step(const tg_gemm_impl *im, int K)
  * atomic flag (a second concurrent caller packs per thread, as before) and allocated once
  * at its largest size, so that after the first threaded call nothing more is allocated. */
 
+#ifdef _OPENMP /* teams exist only with OpenMP */
 #define SHARED_A_MAX_FLOATS ((size_t)1 << 18) /* 1 MiB: beyond, A is not short and deep */
 
 static struct {
@@ -453,31 +454,17 @@ static void shared_a_pack(const tg_gemm_impl *im, const gemm_args *g, int id, in
     }
 }
 
-/* Cuts C into rectangles (columns at multiples of nsplit) and runs them on the threads. */
-static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
+/* The tm x tn rectangles of C on a team of up to tm * tn threads (a smaller team takes
+ * them in turn); with one row of rectangles, op(A) packed once for all (shared_a). */
+static void run_team(const tg_gemm_impl *im, const gemm_args *g, int tm, int tn)
 {
-    int nsplit = im->nsplit;
-    int M = g->M, N = g->N;
-    bool big = (int64_t)M * N * g->K >= TG_PAR_GEMM;
-    /* A program calling tg_gemm in its own loop has no tape step to look at the machine's
-     * load: look here too (at most every 0.2 s, a clock read otherwise), so a busy core
-     * shrinks the team instead of stalling every call's join on a descheduled thread. */
-    if (big) tg_threads_tick();
-    int threads = big ? tg_num_threads() : 1;
-    int tm = 1, tn = 1;
-    if (threads > 1) split_grid(im, nsplit, g->bpacked != NULL, M, N, threads, &tm, &tn);
-    int tasks = tm * tn;
-    int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
-    if (!tg_par_go(tasks > 1)) { /* one rectangle: no team (see tensor/parallel.h) */
-        gemm_rect(im, g, 0, M, 0, N);
-        return;
-    }
+    const int nsplit = im->nsplit, M = g->M, N = g->N, tasks = tm * tn;
+    const int mu = (M + im->mr - 1) / im->mr, nu = (N + nsplit - 1) / nsplit;
     gemm_args gs = *g;
     if (tm == 1 && M <= im->mc) { /* one row of rectangles: pack op(A) once, shared */
         gs.mpad = mu * im->mr;
         gs.apacked = shared_a_claim((size_t)gs.mpad * (size_t)g->K);
     }
-#ifdef _OPENMP
 #pragma omp parallel num_threads(tasks)
     {
         int id = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -496,8 +483,31 @@ static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
             if (m0 < m1 && n0 < n1) gemm_rect(im, &gs, m0, m1, n0, n1);
         }
     }
-#endif
     if (gs.apacked) atomic_store(&shared_a.busy, 0);
+}
+#endif
+
+/* Cuts C into rectangles (columns at multiples of nsplit) and runs them on the threads. */
+static void run_threads(const tg_gemm_impl *im, const gemm_args *g)
+{
+    int nsplit = im->nsplit;
+    int M = g->M, N = g->N;
+    bool big = (int64_t)M * N * g->K >= TG_PAR_GEMM;
+    /* A program calling tg_gemm in its own loop has no tape step to look at the machine's
+     * load: look here too (at most every 0.2 s, a clock read otherwise), so a busy core
+     * shrinks the team instead of stalling every call's join on a descheduled thread. */
+    if (big) tg_threads_tick();
+    int threads = big ? tg_num_threads() : 1;
+    int tm = 1, tn = 1;
+    if (threads > 1) split_grid(im, nsplit, g->bpacked != NULL, M, N, threads, &tm, &tn);
+    int tasks = tm * tn;
+    if (!tg_par_go(tasks > 1)) { /* one rectangle: no team (see tensor/parallel.h) */
+        gemm_rect(im, g, 0, M, 0, N);
+        return;
+    }
+#ifdef _OPENMP
+    run_team(im, g, tm, tn);
+#endif
 }
 
 void tg_gemm_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A,
