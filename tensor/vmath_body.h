@@ -33,12 +33,10 @@ VM_INLINE VM(vf) VM(sel)(VM(vi) mask, VM(vf) a, VM(vf) b)
     return (VM(vf))((mask & (VM(vi))a) | (~mask & (VM(vi))b));
 }
 
-VM_INLINE VM(vf) VM(vexp)(VM(vf) x)
+/* e^r by the polynomial, for x already clamped; *ti gets the bits of t = n + magic, from
+ * which the callers take n (t's bits minus magic's, 0x4B400000). */
+VM_INLINE VM(vf) VM(vexp_poly)(VM(vf) x, VM(vi) *ti)
 {
-    /* Clamp so that n stays in [-150, 129] (both halves of 2^n normal numbers); beyond,
-     * the result is 0 or inf anyway. Comparisons are false for NaN, which passes through. */
-    x = VM(sel)(x > 89.0f, (VM(vf)){0} + 89.0f, x);
-    x = VM(sel)(x < -104.0f, (VM(vf)){0} - 104.0f, x);
     const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
     VM(vf) t = x * 1.44269504088896341f + magic;
     VM(vf) n = t - magic;
@@ -49,12 +47,44 @@ VM_INLINE VM(vf) VM(vexp)(VM(vf) x)
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    /* n sits in the low bits of t: t's bits minus magic's bits (0x4B400000) */
-    VM(vi) ni = (VM(vi))t - 0x4B400000;
+    *ti = (VM(vi))t;
+    return p * r * r + r + 1.0f;
+}
+
+VM_INLINE VM(vf) VM(vexp)(VM(vf) x)
+{
+    /* Clamp so that n stays in [-150, 129] (both halves of 2^n normal numbers); beyond,
+     * the result is 0 or inf anyway. Comparisons are false for NaN, which passes through. */
+    x = VM(sel)(x > 89.0f, (VM(vf)){0} + 89.0f, x);
+    x = VM(sel)(x < -104.0f, (VM(vf)){0} - 104.0f, x);
+    VM(vi) ti;
+    VM(vf) p = VM(vexp_poly)(x, &ti);
+    VM(vi) ni = ti - 0x4B400000;
     VM(vi) n1 = ni >> 1, n2 = ni - n1; /* arithmetic shift: n1 = floor(n / 2) */
     VM(vf) s1 = (VM(vf))((n1 + 127) << 23), s2 = (VM(vf))((n2 + 127) << 23);
     return p * s1 * s2;
+}
+
+/* exp(x) for x <= 0 (or NaN): sigmoid's. n is in [-150, 0], so 2^(n + 64) is normal: p
+ * times it is exact and the product with 2^-64 rounds once, to the bits vexp gives (which
+ * also rounds p 2^n once), with half its scaling work. */
+VM_INLINE VM(vf) VM(vexp_nonpos)(VM(vf) x)
+{
+    x = VM(sel)(x < -104.0f, (VM(vf)){0} - 104.0f, x);
+    VM(vi) ti;
+    VM(vf) p = VM(vexp_poly)(x, &ti);
+    VM(vf) s = (VM(vf))((ti + (127 + 64 - 0x4B400000)) << 23);
+    return p * s * 0x1p-64f;
+}
+
+/* exp(x) for x >= 0 (or NaN), clamped to exp(88) < FLT_MAX: tanh's, which is 1 there
+ * anyway. n <= 127, so one normal 2^n scales exactly, as in vexp. */
+VM_INLINE VM(vf) VM(vexp_nonneg88)(VM(vf) x)
+{
+    x = VM(sel)(x > 88.0f, (VM(vf)){0} + 88.0f, x);
+    VM(vi) ti;
+    VM(vf) p = VM(vexp_poly)(x, &ti);
+    return p * (VM(vf))((ti + (127 - 0x4B400000)) << 23);
 }
 
 VM_INLINE VM(vf) VM(vlog)(VM(vf) x)
@@ -96,7 +126,7 @@ VM_INLINE VM(vf) VM(vlog)(VM(vf) x)
 VM_INLINE VM(vf) VM(vsigmoid)(VM(vf) x)
 {
     VM(vf) a = (VM(vf))((VM(vu))x & 0x7fffffffu);
-    VM(vf) e = VM(vexp)(-a);
+    VM(vf) e = VM(vexp_nonpos)(-a);
     VM(vf) r = 1.0f / (1.0f + e);
     return VM(sel)(x < 0.0f, e * r, r); /* NaN: r is NaN */
 }
@@ -113,7 +143,7 @@ VM_INLINE VM(vf) VM(vtanh)(VM(vf) v)
     p = p * z + 1.33314422036e-1f;
     p = p * z - 3.33332819422e-1f;
     VM(vf) small = a + a * z * p;
-    VM(vf) big = 1.0f - 2.0f / (VM(vexp)(a + a) + 1.0f); /* large |x|: from exp(2|x|) */
+    VM(vf) big = 1.0f - 2.0f / (VM(vexp_nonneg88)(a + a) + 1.0f); /* large |x|: exp(2|x|) */
     return (VM(vf))((VM(vu))VM(sel)(a < 0.625f, small, big) | sign);
 }
 
