@@ -641,15 +641,13 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     tg_status st = check_xy("tg_model_fit", x, y);
     if (st == TG_OK) st = check_opts(&o);
     if (st != TG_OK) return st;
-    /* With ranks, every rank shuffles as rank 0 and drops what rank 0's dropout stream
-     * drops, whatever seeds their models were built with (collectives that every rank
-     * reaches: the checks above depend on the program, which is the same everywhere). */
+    /* With ranks, every rank shuffles as rank 0 (and below, after a resume, starts from
+     * rank 0's weights and dropout stream), whatever seeds their models were built with:
+     * collectives that every rank reaches, since the checks above depend on the program,
+     * which is the same everywhere. */
     uint64_t shuffle_seed = o.seed ? o.seed : tg__model_seed(m);
-    if (o.distributed) {
-        st = tg_dist_broadcast_bytes(&shuffle_seed, sizeof shuffle_seed);
-        if (st == TG_OK) st = tg_dist_broadcast_bytes(tg_model_dropout_rng(m), sizeof(tg_rng));
-        if (st != TG_OK) return st;
-    }
+    if (o.distributed) st = tg_dist_broadcast_bytes(&shuffle_seed, sizeof shuffle_seed);
+    if (st != TG_OK) return st;
     fit_state fs;
     st = fit_prepare(x, y, &o, shuffle_seed, &fs);
     tg_params *ps = tg_model_params(m);
@@ -665,6 +663,7 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     if (o.distributed) { /* every rank starts from rank 0's weights, or none starts */
         st = dist_agree(st);
         if (st == TG_OK) st = tg_dist_broadcast_params(ps);
+        if (st == TG_OK) st = tg_dist_broadcast_bytes(tg_model_dropout_rng(m), sizeof(tg_rng));
     }
     if (st == TG_OK) tg_batcher_set_epoch(fs.b, first);
     bool stopped_by_user = false;
