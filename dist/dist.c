@@ -208,6 +208,21 @@ static tg_status gather_weights(double weight, double *w, int size, const char *
     return TG_OK;
 }
 
+/* The collective checks before gradients move (every rank gets the same verdict): the
+ * stores match and have grads (check_same), at most 2^30 values, every rank's weight into
+ * w[0..size) and valid (gather_weights). *n: the values per rank. */
+static tg_status grads_checks(const char *fn, tg_params *ps, double weight, double *w,
+                              int size, int64_t *n)
+{
+    tg_status st = check_same(ps, true, fn);
+    if (st != TG_OK) return st;
+    *n = tg_params_numel(ps);
+    if (*n > (int64_t)1 << 30) /* the same n on every rank: check_same compared them */
+        return tg_fail(TG_ERR_ARG, "%s: %lld gradient values: more than 2^30 per rank is not "
+                       "supported", fn, (long long)*n);
+    return gather_weights(weight, w, size, fn);
+}
+
 tg_status tg_dist_average_grads(tg_params *ps, double weight)
 {
     const char *fn = "tg_dist_average_grads";
@@ -217,15 +232,10 @@ tg_status tg_dist_average_grads(tg_params *ps, double weight)
             return tg_fail(TG_ERR_ARG, "%s: weight %g must be finite and > 0", fn, weight);
         return TG_OK;
     }
-    tg_status st = check_same(ps, true, fn);
-    if (st != TG_OK) return st;
-    int64_t n = tg_params_numel(ps);
+    int64_t n = 0;
     int size = tg_dist_size();
-    if (n > (int64_t)1 << 30)
-        return tg_fail(TG_ERR_ARG, "%s: %lld gradient values: more than 2^30 per rank is not "
-                       "supported", fn, (long long)n);
     double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
-    st = gather_weights(weight, w, size, fn);
+    tg_status st = grads_checks(fn, ps, weight, w, size, &n);
     float *buf = reserve(&flat, &flat_cap, n > 0 ? n : 1);
     float *all = reserve(&gathered, &gathered_cap, n * size > 0 ? n * size : 1);
     int rc = MPI_SUCCESS;
@@ -426,15 +436,10 @@ tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
     if (ov.on) tg_dist_overlap_end(); /* a begin without its end: finish that first */
     /* collective checks, as tg_dist_average_grads': the store (a NULL tape counts as a
      * NULL store, so every rank fails together) and the weights */
-    tg_status st = check_same(t ? ps : NULL, true, fn);
-    if (st != TG_OK) return st;
-    int64_t n = tg_params_numel(ps);
+    int64_t n = 0;
     int size = tg_dist_size();
-    if (n > (int64_t)1 << 30)
-        return tg_fail(TG_ERR_ARG, "%s: %lld gradient values: more than 2^30 per rank is not "
-                       "supported", fn, (long long)n);
     double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
-    st = gather_weights(weight, w, size, fn);
+    tg_status st = grads_checks(fn, t ? ps : NULL, weight, w, size, &n);
     if (st == TG_OK) {
         overlap_reserve(tg_params_count(ps), size);
         double total = 0.0;
