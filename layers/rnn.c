@@ -236,12 +236,17 @@ void tg_rnn_train_at(tg_rnn *r, bool training, tg_rng *rng, tg_loc loc)
     r->rng = rng;
 }
 
+void tg__check_batch_slice(const char *fn, int start, int total, tg_loc loc)
+{
+    if (start < 0 || total < 0 || (total == 0 && start != 0) || (total > 0 && start >= total))
+        tg_contract_fail(loc, fn, "rows from %d of a batch of %d: out of range (0, 0 for a "
+                         "whole batch)", start, total);
+}
+
 void tg_rnn_batch_slice_at(tg_rnn *r, int start, int total, tg_loc loc)
 {
     if (!r) tg_contract_fail(loc, "tg_rnn_batch_slice", "the layer is NULL");
-    if (start < 0 || total < 0 || (total == 0 && start != 0) || (total > 0 && start >= total))
-        tg_contract_fail(loc, "tg_rnn_batch_slice", "rows from %d of a batch of %d: out of "
-                         "range (0, 0 for a whole batch)", start, total);
+    tg__check_batch_slice("tg_rnn_batch_slice", start, total, loc);
     r->slice_start = start;
     r->slice_total = total;
 }

@@ -7,6 +7,7 @@
  * Not here: the training loop (fit.c), saving (safetensors.c), branching graphs.
  */
 #include "train/internal.h"
+#include "layers/internal.h" /* tg__check_batch_slice */
 
 #include <string.h>
 
@@ -75,9 +76,7 @@ tg_rng *tg_model_dropout_rng(tg_model *m) { return m ? &m->dropout_rng : NULL; }
 void tg_model_batch_slice_at(tg_model *m, int start, int total, tg_loc loc)
 {
     if (!m) tg_contract_fail(loc, "tg_model_batch_slice", "the model is NULL");
-    if (start < 0 || total < 0 || (total == 0 && start != 0) || (total > 0 && start >= total))
-        tg_contract_fail(loc, "tg_model_batch_slice", "rows from %d of a batch of %d: out of "
-                         "range (0, 0 for a whole batch)", start, total);
+    tg__check_batch_slice("tg_model_batch_slice", start, total, loc);
     m->slice_start = start;
     m->slice_total = total;
 }
