@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tapegrad.h"
+#include "contract.h"
 
 static char tt_dir[256];
 
@@ -269,6 +270,66 @@ static tg_model *tt_small_model(const tg_cell_type *cell, double lr)
     ao.lr = lr;
     tg_model_compile(m, TG_LOSS_MSE, tg_optim_adam(tg_model_params(m), &ao));
     return m;
+}
+
+/* Rows of a batch run apart with tg_model_batch_slice (as the ranks of dist/ run them)
+ * get the rows the whole batch gets, dropout included: the dropout layers' masks and the
+ * dropout between stacked recurrent layers are the global batch's, and the dropout stream
+ * ends where the whole batch leaves it. Without MPI, in one process. */
+Test(model, batch_slices_drop_what_the_whole_batch_drops)
+{
+    enum { B = 7, T = 4, F = 2 };
+    tg_model *m = tg_model_new(5);
+    tg_model_input(m, T, F);
+    tg_rnn_opts ro = tg_rnn_defaults();
+    ro.num_layers = 2, ro.dropout = 0.3f, ro.return_sequences = true;
+    tg_model_rnn_opts(m, &tg_cell_gru, 6, &ro);
+    tg_model_dropout(m, 0.4f);
+    tg_model_rnn(m, &tg_cell_lstm, 5, false);
+    tg_model_dropout(m, 0.4f);
+    tg_model_dense(m, 1, TG_ACT_NONE);
+    tg_tensor *x = tg_tensor_new(TG_SHAPE(B, T, F));
+    for (int64_t i = 0; i < x->size; i++) x->data[i] = sinf(0.7f * (float)i);
+    tg_tape *tp = tg_tape_new();
+    tg_rng *rng = tg_model_dropout_rng(m), start = *rng;
+    float whole[B];
+    tg_tensor *y = tg_model_forward(tp, m, x, true); /* (B, 1) */
+    memcpy(whole, y->data, sizeof whole);
+    tg_rng end = *rng;
+    static const int cuts[][2] = {{0, 3}, {3, 7}, {0, 1}, {6, 7}, {2, 6}};
+    for (int c = 0; c < 5; c++) {
+        int r0 = cuts[c][0], r1 = cuts[c][1];
+        tg_tensor *xs = tg_tensor_new(TG_SHAPE(r1 - r0, T, F));
+        memcpy(xs->data, x->data + r0 * T * F, sizeof(float) * (size_t)xs->size);
+        *rng = start;
+        tg_tape_reset(tp);
+        tg_model_batch_slice(m, r0, B);
+        tg_tensor *ys = tg_model_forward(tp, m, xs, true);
+        tg_model_batch_slice(m, 0, 0);
+        for (int r = r0; r < r1; r++)
+            cr_expect(ys->data[r - r0] == whole[r], "rows [%d, %d): row %d %.9g, whole %.9g",
+                      r0, r1, r, (double)ys->data[r - r0], (double)whole[r]);
+        cr_expect(rng->state == end.state, "rows [%d, %d): the dropout stream", r0, r1);
+        tg_tensor_free(xs);
+    }
+    /* without the slice the same rows drop other elements: the check above can fail */
+    tg_tensor *xs = tg_tensor_new(TG_SHAPE(4, T, F));
+    memcpy(xs->data, x->data + 3 * T * F, sizeof(float) * (size_t)xs->size);
+    *rng = start;
+    tg_tape_reset(tp);
+    tg_tensor *ys = tg_model_forward(tp, m, xs, true);
+    int same = 0;
+    for (int r = 0; r < 4; r++) same += ys->data[r] == whole[3 + r];
+    cr_expect(same < 4, "rows 3..6 without the slice matched the whole batch");
+    EXPECT_RAISES(tg_model_batch_slice(m, 7, 7));
+    EXPECT_MSG_HAS("tg_model_batch_slice");
+    EXPECT_MSG_HAS("rows from 7 of a batch of 7");
+    EXPECT_RAISES(tg_model_batch_slice(m, 1, 0));
+    EXPECT_MSG_HAS("test_train.c:");
+    tg_tensor_free(xs);
+    tg_tensor_free(x);
+    tg_tape_free(tp);
+    tg_model_free(m);
 }
 
 Test(fit, lowers_the_loss_and_keeps_a_history)
