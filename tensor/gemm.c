@@ -138,7 +138,7 @@ enum { P_MR = 4, P_NR = 8 };
 
 /* Combine the finished tile acc (P_MR, P_NR) into C[0:m, 0:n] per mode. */
 static void store_portable(const float acc[P_MR][P_NR], float *c, int ldc, int m, int n,
-                           int mode, float beta)
+                           int mode, float beta, const float *bias)
 {
     for (int r = 0; r < m; r++) {
         float *cr = c + (ptrdiff_t)r * ldc; /* (n) */
@@ -146,7 +146,8 @@ static void store_portable(const float acc[P_MR][P_NR], float *c, int ldc, int m
             float s = acc[r][j];
             cr[j] = mode == TG_GEMM_STORE ? s
                     : mode == TG_GEMM_ADD ? cr[j] + s
-                                          : beta * cr[j] + s;
+                    : mode == TG_GEMM_BIAS ? bias[j] + s
+                                           : beta * cr[j] + s;
         }
     }
 }
@@ -155,7 +156,8 @@ static void store_portable(const float acc[P_MR][P_NR], float *c, int ldc, int m
 typedef float v4f __attribute__((vector_size(16)));
 
 static void kernel_portable(int kc, const float *ap, float *bp, const float *bsrc, int ldb,
-                            float *c, int ldc, int m, int n, int mode, float beta)
+                            float *c, int ldc, int m, int n, int mode, float beta,
+                            const float *bias)
 {
     (void)bsrc, (void)ldb; /* no fused packing on this path */
     v4f c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0};
@@ -174,18 +176,19 @@ static void kernel_portable(int kc, const float *ap, float *bp, const float *bsr
     const v4f *rows[P_MR][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21}, {&c30, &c31}};
     for (int r = 0; r < P_MR; r++)
         for (int h = 0; h < 2; h++) memcpy(&acc[r][4 * h], rows[r][h], sizeof(v4f));
-    store_portable((const float(*)[P_NR])acc, c, ldc, m, n, mode, beta);
+    store_portable((const float(*)[P_NR])acc, c, ldc, m, n, mode, beta, bias);
 }
 #else
 static void kernel_portable(int kc, const float *ap, float *bp, const float *bsrc, int ldb,
-                            float *c, int ldc, int m, int n, int mode, float beta)
+                            float *c, int ldc, int m, int n, int mode, float beta,
+                            const float *bias)
 {
     (void)bsrc, (void)ldb; /* no fused packing on this path */
     float acc[P_MR][P_NR] = {{0}};
     for (int k = 0; k < kc; k++)
         for (int r = 0; r < P_MR; r++)
             for (int j = 0; j < P_NR; j++) acc[r][j] += ap[P_MR * k + r] * bp[P_NR * k + j];
-    store_portable((const float(*)[P_NR])acc, c, ldc, m, n, mode, beta);
+    store_portable((const float(*)[P_NR])acc, c, ldc, m, n, mode, beta, bias);
 }
 #endif
 
@@ -324,6 +327,7 @@ typedef struct gemm_args {
     int npad;             /* its row of panels: N rounded up to nr */
     const float *apacked; /* op(A) packed whole by the team (see shared_a), or NULL */
     int mpad;             /* its column of panels: M rounded up to mr */
+    const float *bias;    /* (N) added to every row instead of beta C (tg_gemm_bias), or NULL */
 } gemm_args;
 
 /* C[m0:m1, n0:n1] for the whole depth. */
@@ -349,9 +353,11 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
                 bp = (float *)g->bpacked + (ptrdiff_t)pc * g->npad + (ptrdiff_t)jc * kc;
             else if (!fuse)
                 im->pack_b(g->tb, kc, nc, b, g->ldb, bp);
-            int mode = pc > 0 || g->beta == 1.0f ? TG_GEMM_ADD
-                       : g->beta == 0.0f         ? TG_GEMM_STORE
-                                                 : TG_GEMM_SCALE;
+            int mode = pc > 0                ? TG_GEMM_ADD
+                       : g->bias             ? TG_GEMM_BIAS
+                       : g->beta == 1.0f     ? TG_GEMM_ADD
+                       : g->beta == 0.0f     ? TG_GEMM_STORE
+                                             : TG_GEMM_SCALE;
             for (int ic = m0; ic < m1; ic += im->mc) {
                 int mc = m1 - ic < im->mc ? m1 - ic : im->mc;
                 if (g->apacked) { /* block pc starts at pc * mpad; panel ic / mr at ic * kc */
@@ -372,7 +378,8 @@ static void gemm_rect(const tg_gemm_impl *im, const gemm_args *g, int m0, int m1
                         float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
                         const float *bsrc = fuse && ic == m0 && ir == 0 ? b + jr : NULL;
                         im->kernel(kc, ap + (ptrdiff_t)ir * kc, panel, bsrc, g->ldb, c, g->ldc,
-                                   m, n, mode, g->beta);
+                                   m, n, mode, g->beta,
+                                   g->bias ? g->bias + jc + jr : NULL);
                     }
                 }
             }
@@ -531,7 +538,32 @@ void tg_gemm_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
     }
     const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
     gemm_args g = {trans_a, trans_b, M, N, K, alpha, beta, A, B, C, lda, ldb, ldc,
-                   depth_step(im, K), NULL, 0, NULL, 0};
+                   depth_step(im, K), NULL, 0, NULL, 0, NULL};
+    run_threads(im, &g);
+}
+
+/* C (M, N) = bias broadcast over the rows, before a beta = 1 GEMM adds the product: the
+ * shapes that skip the bias epilogue (K = 1, N = 1, no product term). */
+static void fill_bias_rows(float *C, int ldc, int M, int N, const float *bias)
+{
+    for (int i = 0; i < M; i++) memcpy(C + (int64_t)i * ldc, bias, sizeof(float) * (size_t)N);
+}
+
+void tg_gemm_bias_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb, const float *bias,
+                     float *C, int ldc, tg_loc loc)
+{
+    check_gemm("tg_gemm_bias", trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc, loc);
+    if ((int64_t)M * N > 0 && !bias) tg_contract_fail(loc, "tg_gemm_bias", "bias is NULL");
+    if (M == 0 || N == 0) return;
+    if (K <= 1 || N == 1 || alpha == 0.0f) { /* gemm_small's shapes, or no product */
+        fill_bias_rows(C, ldc, M, N, bias);
+        tg_gemm_at(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, 1.0f, C, ldc, loc);
+        return;
+    }
+    const tg_gemm_impl *im = impl_of(tg_gemm_get_path());
+    gemm_args g = {trans_a, trans_b, M, N, K, alpha, 0.0f, A, B, C, lda, ldb, ldc,
+                   depth_step(im, K), NULL, 0, NULL, 0, bias};
     run_threads(im, &g);
 }
 
@@ -609,7 +641,29 @@ void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const flo
     }
     const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
     gemm_args g = {trans_a, false, M, N, K, alpha, beta, A, NULL, C, lda, 0, ldc,
-                   Bp->kstep, Bp->data, Bp->npad, NULL, 0};
+                   Bp->kstep, Bp->data, Bp->npad, NULL, 0, NULL};
+    run_threads(im, &g);
+}
+
+void tg_gemm_packed_bias_at(bool trans_a, int M, int N, int K, float alpha, const float *A,
+                            int lda, const tg_gemm_packed_b *Bp, const float *bias, float *C,
+                            int ldc, tg_loc loc)
+{
+    if (!Bp || Bp->K != K || Bp->N != N)
+        tg_contract_fail(loc, "tg_gemm_packed_bias", "packed B is %s, the call wants K=%d N=%d",
+                         Bp ? "for other sizes" : "NULL", K, N);
+    check_gemm("tg_gemm_packed_bias", trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C,
+               ldc, loc);
+    if ((int64_t)M * N > 0 && !bias)
+        tg_contract_fail(loc, "tg_gemm_packed_bias", "bias is NULL");
+    if (M == 0 || N == 0) return;
+    if (K == 0 || alpha == 0.0f) {
+        fill_bias_rows(C, ldc, M, N, bias);
+        return;
+    }
+    const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
+    gemm_args g = {trans_a, false, M, N, K, alpha, 0.0f, A, NULL, C, lda, 0, ldc,
+                   Bp->kstep, Bp->data, Bp->npad, NULL, 0, bias};
     run_threads(im, &g);
 }
 

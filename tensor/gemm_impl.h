@@ -25,6 +25,8 @@ enum {
     TG_GEMM_ADD = 1,   /* C = C + S          (beta == 1, or any later depth block) */
     TG_GEMM_SCALE = 2, /* C = beta * C + S   (first depth block, other beta; one FMA where
                           the path has FMA) */
+    TG_GEMM_BIAS = 3,  /* C = S + bias       (first depth block of tg_gemm_bias: C is not
+                          read; bias holds the tile's n columns) */
 };
 
 /* a points at op(A)[0][0] of the block: A + i0 * lda + k0, or A + k0 * lda + i0 when trans. */
@@ -38,10 +40,11 @@ typedef void (*tg_gemm_pack_b_fn)(bool trans, int kc, int n, const float *b, int
  * portable path) in k order that does not depend on m, n or the element's position.
  * Fused packing (paths with fused_b, plain op(B) only): when bsrc is not NULL the kernel
  * reads row k of the panel from bsrc + k * ldb instead of bp, and writes it to bp (the n
- * columns, zeros up to the next vector) for the calls that follow on the same panel. */
+ * columns, zeros up to the next vector) for the calls that follow on the same panel.
+ * bias: in TG_GEMM_BIAS mode the n values added to every row of the tile (else unused). */
 typedef void (*tg_gemm_kernel_fn)(int kc, const float *ap, float *bp, const float *bsrc,
                                   int ldb, float *c, int ldc, int m, int n, int mode,
-                                  float beta);
+                                  float beta, const float *bias);
 
 typedef struct tg_gemm_impl {
     const char *name;

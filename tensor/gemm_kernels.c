@@ -285,8 +285,14 @@ enum { A2_MR = 4, A2_NV = 3, A2_NR = 8 * A2_NV };
 
 /* C (8 floats at cp, or the lanes of mk when not full) combined with x per mode. AMD runs
  * vmaskmovps stores slowly, so only a partial last vector takes the masked form. */
-INLINE_T(AVX2_T) void out_avx2(float *cp, bool full, __m256i mk, __m256 x, int mode, __m256 vb)
+INLINE_T(AVX2_T) void out_avx2(float *cp, bool full, __m256i mk, __m256 x, int mode, __m256 vb,
+                               const float *bias, int off)
 {
+    if (mode == TG_GEMM_BIAS) { /* S + bias: the bits of C = bias, then C + S */
+        const float *bs = bias + off;
+        x = _mm256_add_ps(full ? _mm256_loadu_ps(bs) : _mm256_maskload_ps(bs, mk), x);
+        mode = TG_GEMM_STORE;
+    }
     if (full) {
         if (mode != TG_GEMM_STORE) {
             __m256 old = _mm256_loadu_ps(cp);
@@ -305,7 +311,8 @@ INLINE_T(AVX2_T) void out_avx2(float *cp, bool full, __m256i mk, __m256 x, int m
 INLINE_T(AVX2_T) void k_avx2(const int M, const int NV, const bool PACK, int kc,
                              const float *restrict ap, float *restrict bp,
                              const float *restrict bs, ptrdiff_t ldb, float *restrict c, int ldc,
-                             bool nfull, __m256i mask, int mode, float beta)
+                             bool nfull, __m256i mask, int mode, float beta,
+                             const float *restrict bias)
 {
 #define DECL2(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = c##r##0, c##r##2 = c##r##0;
     TG_ROWS4(DECL2)
@@ -337,16 +344,17 @@ INLINE_T(AVX2_T) void k_avx2(const int M, const int NV, const bool PACK, int kc,
 #define FIN2(r)                                                                              \
     if (M > r) {                                                                             \
         float *cr = c + (ptrdiff_t)(r) * ldc;                                                \
-        out_avx2(cr, NV > 1 || nfull, mask, c##r##0, mode, vb);                              \
-        if (NV > 1) out_avx2(cr + 8, NV > 2 || nfull, mask, c##r##1, mode, vb);              \
-        if (NV > 2) out_avx2(cr + 16, nfull, mask, c##r##2, mode, vb);                       \
+        out_avx2(cr, NV > 1 || nfull, mask, c##r##0, mode, vb, bias, 0);                     \
+        if (NV > 1) out_avx2(cr + 8, NV > 2 || nfull, mask, c##r##1, mode, vb, bias, 8);     \
+        if (NV > 2) out_avx2(cr + 16, nfull, mask, c##r##2, mode, vb, bias, 16);             \
     }
     TG_ROWS4(FIN2)
 #undef FIN2
 }
 
 FN_T(AVX2_T) void kernel_avx2(int kc, const float *ap, float *bp, const float *bsrc, int ldb,
-                              float *c, int ldc, int m, int n, int mode, float beta)
+                              float *c, int ldc, int m, int n, int mode, float beta,
+                              const float *bias)
 {
     int nv = (n + 7) >> 3;
     bool nfull = (n & 7) == 0;
@@ -354,7 +362,7 @@ FN_T(AVX2_T) void kernel_avx2(int kc, const float *ap, float *bp, const float *b
                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 #define CASE2(P, M, NV)                                                                      \
     case M * 4 + NV:                                                                         \
-        k_avx2(M, NV, P, kc, ap, bp, bsrc, ldb, c, ldc, nfull, mask, mode, beta);            \
+        k_avx2(M, NV, P, kc, ap, bp, bsrc, ldb, c, ldc, nfull, mask, mode, beta, bias);      \
         return;
 #define ROW2(P, M) CASE2(P, M, 1) CASE2(P, M, 2) CASE2(P, M, 3)
     if (bsrc) {
@@ -393,8 +401,13 @@ const tg_gemm_impl *const tg_gemm_impl_avx2 = &avx2_impl;
 
 enum { A5_MR = 8, A5_NV = 3, A5_NR = 16 * A5_NV };
 
-INLINE_T(AVX512_T) void out_avx512(float *cp, __mmask16 mk, __m512 x, int mode, __m512 vb)
+INLINE_T(AVX512_T) void out_avx512(float *cp, __mmask16 mk, __m512 x, int mode, __m512 vb,
+                                   const float *bias, int off)
 {
+    if (mode == TG_GEMM_BIAS) { /* S + bias: the bits of C = bias, then C + S */
+        x = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, bias + off), x);
+        mode = TG_GEMM_STORE;
+    }
     if (mode != TG_GEMM_STORE) {
         __m512 old = _mm512_maskz_loadu_ps(mk, cp);
         x = mode == TG_GEMM_ADD ? _mm512_add_ps(old, x) : _mm512_fmadd_ps(old, vb, x);
@@ -405,7 +418,8 @@ INLINE_T(AVX512_T) void out_avx512(float *cp, __mmask16 mk, __m512 x, int mode, 
 INLINE_T(AVX512_T) void k_avx512(const int M, const int NV, const bool PACK, int kc,
                                  const float *restrict ap, float *restrict bp,
                                  const float *restrict bs, ptrdiff_t ldb, float *restrict c,
-                                 int ldc, __mmask16 mask, int mode, float beta)
+                                 int ldc, __mmask16 mask, int mode, float beta,
+                                 const float *restrict bias)
 {
 #define DECL5(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = c##r##0, c##r##2 = c##r##0;
     TG_ROWS8(DECL5)
@@ -438,21 +452,24 @@ INLINE_T(AVX512_T) void k_avx512(const int M, const int NV, const bool PACK, int
 #define FIN5(r)                                                                              \
     if (M > r) {                                                                             \
         float *cr = c + (ptrdiff_t)(r) * ldc;                                                \
-        out_avx512(cr, NV > 1 ? all : mask, c##r##0, mode, vb);                              \
-        if (NV > 1) out_avx512(cr + 16, NV > 2 ? all : mask, c##r##1, mode, vb);             \
-        if (NV > 2) out_avx512(cr + 32, mask, c##r##2, mode, vb);                            \
+        out_avx512(cr, NV > 1 ? all : mask, c##r##0, mode, vb, bias, 0);                     \
+        if (NV > 1) out_avx512(cr + 16, NV > 2 ? all : mask, c##r##1, mode, vb, bias, 16);   \
+        if (NV > 2) out_avx512(cr + 32, mask, c##r##2, mode, vb, bias, 32);                  \
     }
     TG_ROWS8(FIN5)
 #undef FIN5
 }
 
 FN_T(AVX512_T) void kernel_avx512(int kc, const float *ap, float *bp, const float *bsrc,
-                                  int ldb, float *c, int ldc, int m, int n, int mode, float beta)
+                                  int ldb, float *c, int ldc, int m, int n, int mode, float beta,
+                                  const float *bias)
 {
     int nv = (n + 15) >> 4;
     __mmask16 mask = (__mmask16)(0xFFFFu >> (16 * nv - n));
 #define CASE5(P, M, NV)                                                                      \
-    case M * 4 + NV: k_avx512(M, NV, P, kc, ap, bp, bsrc, ldb, c, ldc, mask, mode, beta); return;
+    case M * 4 + NV:                                                                         \
+        k_avx512(M, NV, P, kc, ap, bp, bsrc, ldb, c, ldc, mask, mode, beta, bias);           \
+        return;
 #define ROW5(P, M) CASE5(P, M, 1) CASE5(P, M, 2) CASE5(P, M, 3)
 #define ROWS5(P) ROW5(P, 1) ROW5(P, 2) ROW5(P, 3) ROW5(P, 4) ROW5(P, 5) ROW5(P, 6) ROW5(P, 7) ROW5(P, 8)
     if (bsrc) {

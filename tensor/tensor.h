@@ -187,6 +187,15 @@ void tg_gemm_naive_at(bool trans_a, bool trans_b, int M, int N, int K, float alp
                       const float *A, int lda, const float *B, int ldb, float beta, float *C,
                       int ldc, tg_loc loc);
 
+/* C = alpha * op(A) op(B) + bias, the (N) bias added to every row and C not read (a
+ * linear layer's x W^T + b): the bias goes in where the product is stored, instead of a
+ * pass that fills C with it first. The same bits as filling C with the bias and calling
+ * tg_gemm with beta = 1. Contract as tg_gemm, and bias not NULL when M N > 0. */
+#define tg_gemm_bias(...) tg_gemm_bias_at(__VA_ARGS__, TG_HERE)
+void tg_gemm_bias_at(bool trans_a, bool trans_b, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb, const float *bias,
+                     float *C, int ldc, tg_loc loc);
+
 /* op(B) packed once and used by many GEMMs with different A (a recurrent weight, the same
  * at every time step): tg_gemm_pack_b fills `buf` (tg_gemm_packed_b_floats(K, N) floats,
  * 64-byte aligned, owned by the caller) in the current code path's layout; tg_gemm_packed
@@ -213,6 +222,11 @@ void tg_gemm_packed(bool trans_a, int M, int N, int K, float alpha, const float 
 #define tg_gemm_packed(...) tg_gemm_packed_at(__VA_ARGS__, TG_HERE)
 void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
                        const tg_gemm_packed_b *B, float beta, float *C, int ldc, tg_loc loc);
+/* tg_gemm_bias with B packed: the bits of tg_gemm_packed after filling C with the bias. */
+#define tg_gemm_packed_bias(...) tg_gemm_packed_bias_at(__VA_ARGS__, TG_HERE)
+void tg_gemm_packed_bias_at(bool trans_a, int M, int N, int K, float alpha, const float *A,
+                            int lda, const tg_gemm_packed_b *B, const float *bias, float *C,
+                            int ldc, tg_loc loc);
 
 /* GEMM code paths: packed, cache-blocked, with an AVX-512F or AVX2+FMA micro-kernel or a
  * portable C one. AUTO (the default) takes the best the CPU supports, decided once; the

@@ -273,6 +273,71 @@ Test(gemm_paths, packed_b_gives_tg_gemms_bits_on_every_path_and_thread_count)
     tg_set_num_threads(2);
 }
 
+/* ---- bias epilogue ------------------------------------------------------------------------ */
+
+/* tg_gemm_bias and tg_gemm_packed_bias against what they replace, C filled with the bias
+ * and then tg_gemm (or tg_gemm_packed) with beta = 1: the same bits on every path, at 1, 2
+ * and 3 threads, at odd sizes (K = 1 and N = 1 take the fill), never reading C (NaN in C
+ * before the call) and never writing its padding. */
+Test(gemm_paths, bias_epilogue_gives_the_bits_of_a_bias_fill_then_beta_one)
+{
+    static const int big[][3] = {{67, 531, 300}, {64, 1024, 256}, {33, 1000, 513}};
+    int n_odd = (int)(sizeof odd_sizes / sizeof odd_sizes[0]);
+    tg_gemm_path paths[3];
+    int np = supported_paths(paths);
+    tg_rng r;
+    tg_rng_seed(&r, 21, 4);
+    for (int s = 0; s < n_odd + 3; s++)
+        for (int t = 0; t < 4; t++) {
+            const int *sz = s < n_odd ? odd_sizes[s] : big[s - n_odd];
+            gemm_case g = {sz[0], sz[1], sz[2], t & 1, t >> 1, s % 3 ? 1.0f : -0.5f, 1.0f,
+                           s % 3};
+            gemm_data d = make_data(g, &r);
+            float *bias = buf(g.N);
+            fill(bias, g.N, &r);
+            int64_t nc = (int64_t)g.M * d.ldc;
+            size_t pb_bytes = (tg_gemm_packed_b_floats(g.K, g.N) * sizeof(float) + 63) / 64 * 64;
+            float *pb = aligned_alloc(64, pb_bytes ? pb_bytes : 64);
+            for (int p = 0; p < np; p++) {
+                tg_gemm_set_path(paths[p]);
+                tg_gemm_packed_b B;
+                if (!g.tb) tg_gemm_pack_b(false, g.K, g.N, d.B, d.ldb, pb, &B);
+                for (int th = 1; th <= 3; th++) {
+                    tg_set_num_threads(th);
+                    float *want = buf(nc), *got = buf(nc);
+                    memcpy(want, d.C0, sizeof(float) * (size_t)nc);
+                    memcpy(got, d.C0, sizeof(float) * (size_t)nc);
+                    for (int i = 0; i < g.M; i++)
+                        for (int j = 0; j < g.N; j++) {
+                            want[(int64_t)i * d.ldc + j] = bias[j];
+                            got[(int64_t)i * d.ldc + j] = NAN;
+                        }
+                    tg_gemm(g.ta, g.tb, g.M, g.N, g.K, g.alpha, d.A, d.lda, d.B, d.ldb, 1.0f,
+                            want, d.ldc);
+                    tg_gemm_bias(g.ta, g.tb, g.M, g.N, g.K, g.alpha, d.A, d.lda, d.B, d.ldb,
+                                 bias, got, d.ldc);
+                    cr_assert(memcmp(want, got, sizeof(float) * (size_t)nc) == 0,
+                              "%s %d threads M=%d N=%d K=%d ta=%d tb=%d: tg_gemm_bias differs",
+                              tg_gemm_path_name(), th, g.M, g.N, g.K, g.ta, g.tb);
+                    if (!g.tb && !(g.N == 1 && d.ldc == 1)) { /* (tg_gemm transposes that) */
+                        for (int i = 0; i < g.M; i++)
+                            for (int j = 0; j < g.N; j++) got[(int64_t)i * d.ldc + j] = NAN;
+                        tg_gemm_packed_bias(g.ta, g.M, g.N, g.K, g.alpha, d.A, d.lda, &B, bias,
+                                            got, d.ldc);
+                        cr_assert(memcmp(want, got, sizeof(float) * (size_t)nc) == 0,
+                                  "%s %d threads M=%d N=%d K=%d ta=%d: packed bias differs",
+                                  tg_gemm_path_name(), th, g.M, g.N, g.K, g.ta);
+                    }
+                    free(want), free(got);
+                }
+            }
+            free(pb), free(bias);
+            free_data(&d);
+        }
+    tg_gemm_set_path(TG_GEMM_AUTO);
+    tg_set_num_threads(2);
+}
+
 /* ---- memory ---------------------------------------------------------------------------- */
 
 Test(gemm_paths, no_heap_allocation_once_warm)
