@@ -223,9 +223,9 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
                              SHAPE(y));
     }
     int R = leading_rows(x);
-    /* y starts as c + b (one pass; either may be absent), then the GEMM adds x W^T. The
-     * pass is a copy: it takes the second thread only when it is larger than a cell
-     * step's (32, 512), where the fork costs what it saves. */
+    /* With c, y starts as c (+ b) in one pass, then the GEMM adds x W^T. The pass is a
+     * copy: it takes the second thread only when it is larger than a cell step's (32,
+     * 512), where the fork costs what it saves. */
     const float *cv = c ? c->data : NULL, *b = bias ? bias->data : NULL;
     float *yv = y->data;
     if (cv && b) {
@@ -233,14 +233,18 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
             for (int o = 0; o < O; o++) yv[(int64_t)r * O + o] = cv[(int64_t)r * O + o] + b[o]);
     } else if (cv) {
         memcpy(yv, cv, sizeof(float) * (size_t)y->size);
-    } else if (b) {
-        TG_PAR_FOR(int, r, R, y->size > TG_PAR_LINEAR_FILL,
-            memcpy(yv + (int64_t)r * O, b, sizeof(float) * (size_t)O));
     }
+    /* A bias alone goes in with the GEMM's stores (tg_gemm_bias: no fill pass, and y is
+     * not read); the same bits as filling y with it first. */
+    const float *bias_only = b && !cv ? b : NULL;
     float beta = c || b ? 1.0f : 0.0f;
     const tg_gemm_packed_b *wp = packed_weight(t, true, I, O, w->data, R);
-    if (wp)
+    if (wp && bias_only)
+        tg_gemm_packed_bias(false, R, O, I, 1.0f, x->data, I, wp, bias_only, yv, O);
+    else if (wp)
         tg_gemm_packed(false, R, O, I, 1.0f, x->data, I, wp, beta, yv, O);
+    else if (bias_only)
+        tg_gemm_bias(false, true, R, O, I, 1.0f, x->data, I, w->data, I, bias_only, yv, O);
     else
         tg_gemm(false, true, R, O, I, 1.0f, x->data, I, w->data, I, beta, yv, O);
     if (c)

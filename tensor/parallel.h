@@ -41,7 +41,7 @@
  * own contiguous range, so the bits do not depend on the split. */
 #define TG_PAR_VMATH (2 * TG_PAR_MIN)
 
-/* Floats of output: linear's first pass, y = c + b or y = b (autograd/ops_matmul.c), a
+/* Floats of output: linear's first pass, y = c + b or y = c (autograd/ops_matmul.c), a
  * copy that the GEMM then adds to. It takes the second thread only when larger than a
  * cell step's (32, 512), where the fork costs what it saves (A/B neutral within noise). */
 #define TG_PAR_LINEAR_FILL (4 * TG_PAR_MIN)
