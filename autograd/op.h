@@ -90,6 +90,9 @@ const tg_node *tg_tape_last(const tg_tape *t);
  * removes the hook; tg_tape_reset removes it too. */
 typedef void (*tg_backward_hook)(void *user, const tg_node *n);
 void tg_tape_set_backward_hook(tg_tape *t, tg_backward_hook fn, void *user);
+/* The tape's hook and its user pointer (*user may be NULL to skip), or NULL: what a tool
+ * that sets its own hook calls on from it and puts back afterwards (dist/ does). */
+tg_backward_hook tg_tape_backward_hook(const tg_tape *t, void **user);
 
 /* Contract check helpers for builders. */
 void tg_check_tensor(const tg_tensor *x, const char *op, const char *what, tg_loc loc);

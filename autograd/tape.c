@@ -575,6 +575,12 @@ void tg_tape_set_backward_hook(tg_tape *t, tg_backward_hook fn, void *user)
     t->hook_user = user;
 }
 
+tg_backward_hook tg_tape_backward_hook(const tg_tape *t, void **user)
+{
+    if (user) *user = t ? t->hook_user : NULL;
+    return t ? t->hook : NULL;
+}
+
 void tg_backward_at(tg_tape *t, tg_tensor *loss, tg_loc loc)
 {
     tg_check_tensor(loss, "tg_backward", "loss", loc);
