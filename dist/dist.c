@@ -35,6 +35,8 @@ static tg_status overlap_alone(const char *fn, const tg_params *ps, const tg_tap
 
 static bool started; /* by tg_dist_init: tg_dist_finalize ends MPI only then */
 static void overlap_free(void); /* the overlap's kept buffers (below) */
+static bool overlap_cut;        /* tg_dist_finalize ran between begin and end */
+static void overlap_abandon(void);
 static float *flat, *gathered;
 static int64_t flat_cap, gathered_cap;
 
@@ -68,6 +70,7 @@ tg_status tg_dist_init(int *argc, char ***argv)
 
 void tg_dist_finalize(void)
 {
+    overlap_abandon(); /* gradients in flight: let them land, then say so at end */
     if (started && mpi_on()) MPI_Finalize();
     started = false;
     tg_free(flat), tg_free(gathered);
@@ -104,28 +107,51 @@ static float *reserve(float **buf, int64_t *cap, int64_t n)
 }
 
 /* Every rank's (count, numel) must match: checked together before any data moves. */
-static tg_status check_same(const tg_params *ps, bool need_grad, const char *fn)
+/* The sizes of every parameter in order, folded into one number (FNV-1a over the shapes):
+ * stores with the same count and total but other sizes (or order) differ here. */
+static long long shapes_hash(const tg_params *ps)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < tg_params_count(ps); i++) {
+        const tg_tensor *t = tg_params_at(ps, i);
+        for (int d = -1; d < t->ndim; d++) {
+            h ^= (uint64_t)(d < 0 ? t->ndim : t->shape[d]);
+            h *= 1099511628211ull;
+        }
+    }
+    return (long long)(h >> 1);
+}
+
+/* Every rank's store must match (count, values, the sizes in order) and, when need_grad,
+ * have grads: checked together before any data moves. bad_arg: 3 when the caller's other
+ * argument (the tape) is NULL on this rank. */
+static tg_status check_same(const tg_params *ps, bool need_grad, const char *fn, int bad_arg)
 {
     /* a NULL store still takes part in the exchange, so no other rank waits forever */
-    int count = ps ? tg_params_count(ps) : -1, bad = ps ? 0 : 2;
+    int count = ps ? tg_params_count(ps) : -1, bad = bad_arg ? bad_arg : ps ? 0 : 2;
     for (int i = 0; i < count && need_grad; i++)
         if (!tg_params_at(ps, i)->grad) bad = 1;
-    long long mine[3] = {count, ps ? (long long)tg_params_numel(ps) : -1, bad};
+    long long mine[4] = {count, ps ? (long long)tg_params_numel(ps) : -1, bad,
+                         ps ? shapes_hash(ps) : -1};
     int size = tg_dist_size();
-    long long all[3 * 64], *v = size <= 64 ? all : tg_malloc((size_t)size * 3 * sizeof *v);
-    int rc = MPI_Allgather(mine, 3, MPI_LONG_LONG, v, 3, MPI_LONG_LONG, MPI_COMM_WORLD);
+    long long all[4 * 64], *v = size <= 64 ? all : tg_malloc((size_t)size * 4 * sizeof *v);
+    int rc = MPI_Allgather(mine, 4, MPI_LONG_LONG, v, 4, MPI_LONG_LONG, MPI_COMM_WORLD);
     tg_status st = TG_OK;
     if (rc != MPI_SUCCESS) st = mpi_fail(rc, fn, "MPI_Allgather");
-    for (int r = 0; st == TG_OK && r < size; r++) {
-        if (v[3 * r + 2])
-            st = tg_fail(TG_ERR_ARG, "%s: rank %d %s", fn, r,
-                         v[3 * r + 2] == 2 ? "passed NULL parameters"
-                                           : "has a parameter without a grad");
-        else if (v[3 * r] != mine[0] || v[3 * r + 1] != mine[1])
+    static const char *why[] = {"", "has a parameter without a grad", "passed NULL parameters",
+                                "passed a NULL tape"};
+    for (int r = 0; st == TG_OK && r < size; r++) /* a rank's own mistake first, */
+        if (v[4 * r + 2] > 0 && v[4 * r + 2] < 4)
+            st = tg_fail(TG_ERR_ARG, "%s: rank %d %s", fn, r, why[v[4 * r + 2]]);
+    for (int r = 0; st == TG_OK && r < size; r++) /* then the differences between ranks */
+        if (v[4 * r] != mine[0] || v[4 * r + 1] != mine[1])
             st = tg_fail(TG_ERR_ARG, "%s: rank %d has %lld parameters of %lld values, rank %d "
                          "%lld of %lld: every rank must build the same model", fn, r,
-                         v[3 * r], v[3 * r + 1], tg_dist_rank(), mine[0], mine[1]);
-    }
+                         v[4 * r], v[4 * r + 1], tg_dist_rank(), mine[0], mine[1]);
+        else if (v[4 * r + 3] != mine[3])
+            st = tg_fail(TG_ERR_ARG, "%s: rank %d's parameters have other sizes (or another "
+                         "order) than rank %d's, with the same count and total: every rank "
+                         "must build the same model", fn, r, tg_dist_rank());
     if (v != all) tg_free(v);
     return st;
 }
@@ -150,7 +176,7 @@ tg_status tg_dist_broadcast_params(tg_params *ps)
     const char *fn = "tg_dist_broadcast_params";
     if (!mpi_on()) return ps ? TG_OK : tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
     /* (check_same below is collective: a NULL store fails on every rank together) */
-    tg_status st = check_same(ps, false, fn);
+    tg_status st = check_same(ps, false, fn, 0);
     if (st != TG_OK) return st;
     int64_t n = tg_params_numel(ps);
     float *buf = reserve(&flat, &flat_cap, n > 0 ? n : 1);
@@ -211,10 +237,10 @@ static tg_status gather_weights(double weight, double *w, int size, const char *
 /* The collective checks before gradients move (every rank gets the same verdict): the
  * stores match and have grads (check_same), at most 2^30 values, every rank's weight into
  * w[0..size) and valid (gather_weights). *n: the values per rank. */
-static tg_status grads_checks(const char *fn, tg_params *ps, double weight, double *w,
-                              int size, int64_t *n)
+static tg_status grads_checks(const char *fn, tg_params *ps, int bad_arg, double weight,
+                              double *w, int size, int64_t *n)
 {
-    tg_status st = check_same(ps, true, fn);
+    tg_status st = check_same(ps, true, fn, bad_arg);
     if (st != TG_OK) return st;
     *n = tg_params_numel(ps);
     if (*n > (int64_t)1 << 30) /* the same n on every rank: check_same compared them */
@@ -235,7 +261,7 @@ tg_status tg_dist_average_grads(tg_params *ps, double weight)
     int64_t n = 0;
     int size = tg_dist_size();
     double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
-    tg_status st = grads_checks(fn, ps, weight, w, size, &n);
+    tg_status st = grads_checks(fn, ps, 0, weight, w, size, &n);
     float *buf = reserve(&flat, &flat_cap, n > 0 ? n : 1);
     float *all = reserve(&gathered, &gathered_cap, n * size > 0 ? n * size : 1);
     int rc = MPI_SUCCESS;
@@ -307,6 +333,8 @@ static struct {
     bool on;             /* between begin and end */
     tg_params *ps;
     tg_tape *tape;
+    tg_backward_hook prev; /* the tape's own hook before begin: called on, put back at end */
+    void *prev_user;
     int np, nb, next, size, calls;
     tg_status st;
     int *order, *ready;  /* (np): parameter indices newest first; per parameter, as bucket */
@@ -317,6 +345,18 @@ static struct {
     int *vals;
     int cap_np, cap_keys, cap_size;
 } ov;
+
+/* tg_dist_finalize between begin and end: the gathers in flight complete, the tape gets
+ * its own hook back, and end will report that nothing was averaged. */
+static void overlap_hook(void *user, const tg_node *n);
+static void overlap_abandon(void)
+{
+    if (!ov.on || !mpi_on()) return;
+    MPI_Waitall(ov.next, ov.req, MPI_STATUSES_IGNORE);
+    if (tg_tape_backward_hook(ov.tape, NULL) == overlap_hook)
+        tg_tape_set_backward_hook(ov.tape, ov.prev, ov.prev_user);
+    overlap_cut = true;
+}
 
 static void overlap_free(void)
 {
@@ -422,6 +462,7 @@ static void overlap_launch(int i)
 static void overlap_hook(void *user, const tg_node *n)
 {
     (void)user;
+    if (ov.prev) ov.prev(ov.prev_user, n); /* the tape's own hook first, as if alone */
     while (ov.next < ov.nb && ov.b[ov.next].ready >= n->index) overlap_launch(ov.next++);
     if (ov.next > 0 && ++ov.calls % PROGRESS_EVERY == 0) {
         int done = 0;
@@ -434,12 +475,12 @@ tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
     const char *fn = "tg_dist_overlap_begin";
     if (!mpi_on()) return overlap_alone(fn, ps, t, weight);
     if (ov.on) tg_dist_overlap_end(); /* a begin without its end: finish that first */
-    /* collective checks, as tg_dist_average_grads': the store (a NULL tape counts as a
-     * NULL store, so every rank fails together) and the weights */
+    /* collective checks, as tg_dist_average_grads': the store, the tape (a NULL one fails
+     * every rank together) and the weights */
     int64_t n = 0;
     int size = tg_dist_size();
     double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
-    tg_status st = grads_checks(fn, t ? ps : NULL, weight, w, size, &n);
+    tg_status st = grads_checks(fn, ps, t ? 0 : 3, weight, w, size, &n);
     if (st == TG_OK) {
         overlap_reserve(tg_params_count(ps), size);
         double total = 0.0;
@@ -451,6 +492,7 @@ tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
         ov.next = ov.calls = 0, ov.st = TG_OK;
         overlap_plan(ps, t);
         ov.on = true;
+        ov.prev = tg_tape_backward_hook(t, &ov.prev_user);
         tg_tape_set_backward_hook(t, overlap_hook, NULL);
     }
     if (w != wall) tg_free(w);
@@ -460,10 +502,17 @@ tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
 tg_status tg_dist_overlap_end(void)
 {
     const char *fn = "tg_dist_overlap_end";
+    if (!mpi_on() && overlap_cut) {
+        overlap_cut = false;
+        return tg_fail(TG_ERR_ARG, "%s: tg_dist_finalize ran after tg_dist_overlap_begin: "
+                       "the gradients were not averaged", fn);
+    }
     if (!mpi_on()) return TG_OK;
     if (!ov.on)
         return tg_fail(TG_ERR_ARG, "%s: no tg_dist_overlap_begin before it (or it failed)", fn);
-    tg_tape_set_backward_hook(ov.tape, NULL, NULL);
+    /* put back the tape's own hook, unless the tape moved on (a reset removed ours) */
+    if (tg_tape_backward_hook(ov.tape, NULL) == overlap_hook)
+        tg_tape_set_backward_hook(ov.tape, ov.prev, ov.prev_user);
     while (ov.next < ov.nb) overlap_launch(ov.next++);
     int rc = MPI_Waitall(ov.nb, ov.req, MPI_STATUSES_IGNORE);
     if (rc != MPI_SUCCESS && ov.st == TG_OK) ov.st = mpi_fail(rc, fn, "MPI_Waitall");

@@ -26,7 +26,7 @@
  * program runs either way.
  *
  * Errors: TG_ERR_ARG for NULL arguments, a parameter without a grad, a bad weight, or
- * parameter stores that differ between ranks (count or sizes). The checks are collective:
+ * parameter stores that differ between ranks (count, total, or the sizes in order). The checks are collective:
  * every rank gets the error, before any data moves, and none waits forever. TG_ERR_IO when
  * MPI reports a failure (the message names the MPI call and its error string). The
  * library never aborts the job itself.
@@ -91,8 +91,10 @@ tg_status tg_dist_average(double *value);
  * rank-order sum as tg_dist_average_grads: the same bits. Collective, as that function
  * (begin exchanges the checks and the weights, TG_ERR_ARG on every rank when they fail);
  * after a successful begin every rank must call end, also when its backward did not run.
- * One overlap at a time per process; a second begin first ends the one in flight. Without
- * MPI: the checks only. */
+ * The parameters and the tape must live, and the parameters keep their sizes, until end.
+ * A hook the tape already had still runs (first, at each record) and is put back at end.
+ * One overlap at a time per process; a second begin first ends the one in flight; end
+ * after tg_dist_finalize is TG_ERR_ARG (nothing averaged). Without MPI: the checks only. */
 tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight);
 tg_status tg_dist_overlap_end(void);
 

@@ -229,11 +229,124 @@ static void check_mismatch_is_refused(void)
     CHECK(st == TG_ERR_ARG, "a negative weight gave status %d", (int)st);
     st = tg_dist_average_grads(rank == 1 ? NULL : ps, 1.0); /* NULL on rank 1 only */
     CHECK(st == TG_ERR_ARG, "NULL parameters on rank 1 gave status %d", (int)st);
+    CHECK(strstr(tg_last_error(), "rank 1 passed NULL parameters") != NULL, "message: %s",
+          tg_last_error());
+    tg_tape *t = tg_tape_new();
+    st = tg_dist_overlap_begin(ps, rank == 0 ? NULL : t, 1.0); /* NULL tape on rank 0 */
+    CHECK(st == TG_ERR_ARG, "a NULL tape on rank 0 gave status %d", (int)st);
+    CHECK(strstr(tg_last_error(), "rank 0 passed a NULL tape") != NULL, "message: %s",
+          tg_last_error());
+    tg_tape_free(t);
     st = tg_dist_broadcast_params(rank == 1 ? NULL : ps);
     CHECK(st == TG_ERR_ARG, "NULL parameters on rank 1 (broadcast) gave status %d", (int)st);
     double v = 1.0;
     st = tg_dist_average(rank == 1 ? NULL : &v);
     CHECK(st == TG_ERR_ARG, "NULL value on rank 1 (average) gave status %d", (int)st);
+    tg_params_free(ps);
+    /* the same count and total, other sizes: (4, 1) + (2) on rank 0, (2) + (4, 1) on rank 1 */
+    ps = tg_params_new();
+    tg_params_add(ps, "a", rank ? 1 : 2, rank ? (int[]){2} : (int[]){4, 1});
+    tg_params_add(ps, "b", rank ? 2 : 1, rank ? (int[]){4, 1} : (int[]){2});
+    st = tg_dist_average_grads(ps, 1.0);
+    CHECK(st == TG_ERR_ARG, "other sizes, same total: status %d", (int)st);
+    CHECK(strstr(tg_last_error(), "other sizes") != NULL, "message: %s", tg_last_error());
+    t = tg_tape_new();
+    st = tg_dist_overlap_begin(ps, t, 1.0);
+    CHECK(st == TG_ERR_ARG, "other sizes, same total (overlap): status %d", (int)st);
+    tg_tape_free(t);
+    tg_params_free(ps);
+}
+
+static int warnings;
+static char warning[512];
+static void count_warning(const char *message, void *user)
+{
+    (void)user;
+    warnings++;
+    snprintf(warning, sizeof warning, "%s", message);
+}
+
+/* tg_model_fit with other options on one rank stops every rank with TG_ERR_ARG (no rank
+ * waits for steps the others do not take), and a last batch of fewer rows than ranks,
+ * which is skipped, is said once on rank 0. */
+static void check_fit_refuses_different_runs(void)
+{
+    enum { N = 9, T = 3 };
+    float xs[N * T], ys[N];
+    for (int i = 0; i < N * T; i++) xs[i] = (float)sin(0.2 * i);
+    for (int i = 0; i < N; i++) ys[i] = (float)cos(0.4 * i);
+    tg_tensor *x = tg_tensor_from(3, (int[]){N, T, 1}, xs), *y = tg_tensor_from(2, (int[]){N, 1}, ys);
+    for (int c = 0; c < 3; c++) {
+        tg_model *m = tg_model_new(3);
+        tg_model_input(m, T, 1);
+        tg_model_rnn(m, &tg_cell_gru, 4, false);
+        tg_model_dense(m, 1, TG_ACT_NONE);
+        tg_model_compile(m, TG_LOSS_MSE, tg_optim_sgd(tg_model_params(m), NULL));
+        tg_fit_opts fo = tg_fit_defaults();
+        fo.epochs = 2, fo.batch_size = 4, fo.verbose = 0, fo.distributed = true;
+        if (c == 0 && rank == 1) fo.batch_size = 3; /* other steps on rank 1 */
+        if (c == 1 && rank == 1) fo.epochs = 3;
+        warnings = 0;
+        tg_set_warning_handler(count_warning, NULL);
+        tg_history h;
+        tg_status st = tg_model_fit(m, x, y, &fo, &h);
+        tg_set_warning_handler(NULL, NULL);
+        if (c < 2) {
+            CHECK(st == TG_ERR_ARG, "case %d: other options on rank 1 gave status %d", c,
+                  (int)st);
+            CHECK(strstr(tg_last_error(), rank ? "same data size and options"
+                                               : "options other than rank 0's") != NULL,
+                  "case %d: message: %s", c, tg_last_error());
+        } else { /* 9 rows in batches of 4: a last batch of 1 row, below 2 ranks */
+            CHECK(st == TG_OK, "case 2: %s", tg_last_error());
+            CHECK(warnings == (rank == 0), "case 2: %d warnings on rank %d", warnings, rank);
+            if (rank == 0)
+                CHECK(strstr(warning, "1 row, fewer than the 2 ranks") != NULL,
+                      "case 2: warning: %s", warning);
+            tg_history_free(&h);
+        }
+        tg_model_free(m);
+    }
+    tg_tensor_free(x), tg_tensor_free(y);
+}
+
+static int user_hook_calls;
+static void user_hook(void *user, const tg_node *n)
+{
+    (void)n;
+    user_hook_calls += *(int *)user;
+}
+
+/* A hook the tape already had runs during an overlapped backward (once per record, as
+ * without the overlap) and is the tape's hook again after end. */
+static void check_overlap_keeps_a_users_hook(void)
+{
+    tg_params *ps = model();
+    tg_tape *t = tg_tape_new();
+    int one = 1;
+    float x[B * IN], y[B * OUT];
+    batch(x, y);
+    int counts[2];
+    for (int overlap = 0; overlap < 2; overlap++) {
+        tg_tape_reset(t);
+        tg_params_zero_grad(ps);
+        tg_tape_set_backward_hook(t, user_hook, &one);
+        user_hook_calls = 0;
+        tg_tensor *xs = tg_tape_tensor(t, 2, (int[]){B, IN}, x);
+        tg_tensor *ys = tg_tape_tensor(t, 2, (int[]){B, OUT}, y);
+        tg_tensor *p = tg_linear(t, xs, tg_params_get(ps, "weight"), tg_params_get(ps, "bias"));
+        tg_tensor *loss = tg_mse_loss(t, p, ys, TG_MEAN);
+        if (overlap) CHECK(tg_dist_overlap_begin(ps, t, B) == TG_OK, "%s", tg_last_error());
+        tg_backward(t, loss);
+        if (overlap) CHECK(tg_dist_overlap_end() == TG_OK, "%s", tg_last_error());
+        counts[overlap] = user_hook_calls;
+        void *u = NULL;
+        CHECK(tg_tape_backward_hook(t, &u) == user_hook && u == &one,
+              "the user's hook is not back after end");
+    }
+    CHECK(counts[0] > 0 && counts[1] == counts[0], "user hook calls: %d alone, %d with overlap",
+          counts[0], counts[1]);
+    tg_tape_free(t);
     tg_params_free(ps);
 }
 
@@ -325,6 +438,8 @@ int main(int argc, char **argv)
         compare(split, whole, again, "sharded batcher");
         check_fit();
         check_overlap();
+        check_overlap_keeps_a_users_hook();
+        check_fit_refuses_different_runs();
         check_mismatch_is_refused();
     }
     double bad = failures;
