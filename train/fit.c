@@ -486,6 +486,40 @@ static tg_status dist_agree(tg_status mine)
                    "message is on its output); every rank stops");
 }
 
+/* With ranks, before anything else (collective, also on a rank whose own checks failed):
+ * every rank must have been called with the same number of samples and the options that
+ * set the steps, or all stop with TG_ERR_ARG instead of waiting for each other at
+ * different steps; every rank then shuffles with rank 0's seed, whatever seeds their
+ * models were built with. A last batch of fewer rows than ranks is skipped (every rank
+ * takes part in every step): said once, as the run then differs from one process's. */
+static tg_status dist_same_run(tg_status st, const tg_tensor *x, const tg_fit_opts *o,
+                               uint64_t *shuffle_seed)
+{
+    long long mine[8] = {x && x->ndim > 0 ? x->shape[0] : -1, o->batch_size, o->epochs,
+                         o->initial_epoch, llround(o->validation_split * 1e9),
+                         o->val_x && o->val_x->ndim > 0 ? o->val_x->shape[0] : -1, o->shuffle,
+                         (long long)*shuffle_seed};
+    long long first[8];
+    memcpy(first, mine, sizeof first);
+    if (tg_dist_broadcast_bytes(first, sizeof first) != TG_OK) return TG_ERR_IO;
+    bool differs = memcmp(first, mine, 7 * sizeof first[0]) != 0;
+    double any = differs; /* whether any rank differs from rank 0, known to every rank */
+    if (tg_dist_average(&any) != TG_OK) return TG_ERR_IO;
+    if (differs)
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: rank %d has %lld samples, batch_size %lld, "
+                       "epochs %lld, initial_epoch %lld, validation %lld/1e9 (%lld rows), "
+                       "shuffle %lld; rank 0 %lld, %lld, %lld, %lld, %lld (%lld), %lld: every "
+                       "rank needs the same data size and options", tg_dist_rank(), mine[0],
+                       mine[1], mine[2], mine[3], mine[4], mine[5], mine[6], first[0],
+                       first[1], first[2], first[3], first[4], first[5], first[6]);
+    if (any > 0.0)
+        return tg_fail(TG_ERR_ARG, "tg_model_fit: another rank has a data size or options "
+                       "other than rank 0's (its message is on its output); every rank stops");
+    if ((st = dist_agree(st)) != TG_OK) return st;
+    *shuffle_seed = (uint64_t)first[7];
+    return TG_OK;
+}
+
 /* One training step on the current batch; its loss into *lv and weight into *wt. */
 static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int epoch,
                           int batch, float *lv, double *wt)
@@ -640,16 +674,17 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
     if (!tg_model_optimizer(m)) return tg_fail(TG_ERR_ARG, "tg_model_fit: compile the model first");
     tg_status st = check_xy("tg_model_fit", x, y);
     if (st == TG_OK) st = check_opts(&o);
-    if (st != TG_OK) return st;
-    /* With ranks, every rank shuffles as rank 0 (and below, after a resume, starts from
-     * rank 0's weights and dropout stream), whatever seeds their models were built with:
-     * collectives that every rank reaches, since the checks above depend on the program,
-     * which is the same everywhere. */
     uint64_t shuffle_seed = o.seed ? o.seed : tg__model_seed(m);
-    if (o.distributed) st = tg_dist_broadcast_bytes(&shuffle_seed, sizeof shuffle_seed);
+    if (o.distributed) st = dist_same_run(st, x, &o, &shuffle_seed);
     if (st != TG_OK) return st;
     fit_state fs;
     st = fit_prepare(x, y, &o, shuffle_seed, &fs);
+    int ranks = o.distributed ? tg_dist_size() : 1, rest = fs.n % o.batch_size;
+    if (st == TG_OK && lead && rest > 0 && rest < ranks) /* see dist_same_run */
+        tg_warn(TG_NOWHERE, "tg_model_fit", "the last batch of every epoch has %d row%s, "
+                "fewer than the %d ranks: it is skipped, so this run differs from one "
+                "process's (a batch_size that leaves 0 or at least %d rows avoids it)", rest,
+                rest == 1 ? "" : "s", ranks, ranks);
     tg_params *ps = tg_model_params(m);
     fit_track tr = {.best = INFINITY};
     if (o.restore_best) tr.best_w = tg_tensor_new(1, (int[]){(int)tg_params_numel(ps)});
