@@ -99,7 +99,7 @@ static int parse_args(int argc, char **argv, config *c)
             c->out = v;
         else if (strcmp(a, "--data") == 0)
             c->data = v;
-        else if (strcmp(a, "--models") == 0)
+        else if (strcmp(a, "--models") == 0 && (strstr(v, "gru") || strstr(v, "lstm")))
             c->models = v;
         else {
             fprintf(stderr, "%s: bad option or value: %s %s\n", argv[0], a, v);

@@ -140,14 +140,17 @@ static tg_tensor *dropout_slice(const char *fn, tg_tape *t, tg_tensor *x, float 
                          "everything; use p < 1)", (double)p);
     bool dim_ok = dim >= 0 && (dim < x->ndim || (dim == 0 && x->ndim == 0));
     int n = dim_ok && x->ndim > 0 ? x->shape[dim] : 1;
-    if (!dim_ok || start < 0 || (int64_t)start > (int64_t)total - n) {
-        char sh[96];
-        tg_shape_str(x, sh, sizeof sh);
+    char sh[96];
+    if (!dim_ok)
+        tg_contract_fail(loc, fn, "dim %d is out of range for x %s (%d dims)", dim,
+                         tg_shape_str(x, sh, sizeof sh), x->ndim);
+    if (start < 0 || (int64_t)start > (int64_t)total - n)
         tg_contract_fail(loc, fn, "x %s as entries [%d, %lld) along dim %d of a tensor with "
-                         "%d there: out of range", sh, start, (long long)start + n, dim, total);
-    }
+                         "%d there: out of range", tg_shape_str(x, sh, sizeof sh), start,
+                         (long long)start + n, dim, total);
     if (!training || p == 0.0f) return x; /* the identity: nothing drawn, nothing recorded */
     if (!rng) tg_contract_fail(loc, fn, "rng is NULL (needed in training with p = %g)", (double)p);
+    if (!t) tg_contract_fail(loc, fn, "the tape is NULL (needed in training with p = %g)", (double)p);
 
     const float scale = 1.0f / (1.0f - p);
     tg_tensor *y = tg_tape_empty(t, x->ndim, x->shape);
@@ -165,13 +168,13 @@ static tg_tensor *dropout_slice(const char *fn, tg_tape *t, tg_tensor *x, float 
     for (int d = 0; d < dim; d++) outer *= x->shape[d];
     for (int d = dim + 1; d < x->ndim; d++) inner *= x->shape[d];
     for (int64_t o = 0, i = 0; o < outer; o++) {
-        tg_rng_advance(rng, (uint64_t)((int64_t)start * inner));
+        tg_rng_advance_at(rng, (uint64_t)((int64_t)start * inner), loc);
         for (int64_t e = 0; e < (int64_t)n * inner; e++, i++) {
             bool k = tg_rng_uniform(rng) >= p;
             if (keep) keep[i] = k;
             y->data[i] = x->data[i] * (k ? scale : 0.0f);
         }
-        tg_rng_advance(rng, (uint64_t)((int64_t)(total - start - n) * inner));
+        tg_rng_advance_at(rng, (uint64_t)((int64_t)(total - start - n) * inner), loc);
     }
     return y;
 }

@@ -30,8 +30,9 @@ uint32_t tg_rng_u32(tg_rng *r)
 /* The LCG's state after delta steps is A s + C with A = mult^delta and
  * C = inc (mult^(delta-1) + ... + mult + 1), both mod 2^64. Walking the bits of delta,
  * (m, c) is the map of 2^i steps and (A, C) collects the maps of the set bits. */
-void tg_rng_advance(tg_rng *r, uint64_t delta)
+void tg_rng_advance_at(tg_rng *r, uint64_t delta, tg_loc loc)
 {
+    if (!r) tg_contract_fail(loc, "tg_rng_advance", "rng is NULL");
     uint64_t m = PCG32_MULT, c = r->inc, A = 1, C = 0;
     for (; delta; delta >>= 1) {
         if (delta & 1) A *= m, C = C * m + c;

@@ -98,7 +98,8 @@ uint32_t tg_rng_u32(tg_rng *r);
  * process takes its own part of a shared random sequence (tg_dropout_slice). Jump-ahead of
  * the LCG by squaring, after F. Brown, "Random number generation with arbitrary strides",
  * Trans. Am. Nucl. Soc. 71 (1994), as in PCG's pcg32_advance. */
-void tg_rng_advance(tg_rng *r, uint64_t delta);
+#define tg_rng_advance(...) tg_rng_advance_at(__VA_ARGS__, TG_HERE)
+void tg_rng_advance_at(tg_rng *r, uint64_t delta, tg_loc loc);
 #define tg_rng_below(...) tg_rng_below_at(__VA_ARGS__, TG_HERE)
 uint32_t tg_rng_below_at(tg_rng *r, uint32_t n, tg_loc loc); /* uniform in [0, n), unbiased */
 float tg_rng_uniform(tg_rng *r);                               /* [0, 1) */

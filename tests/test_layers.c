@@ -396,7 +396,9 @@ Test(dropout, slices_put_together_are_the_whole_tensors_mask)
     LT_EXPECT_MSG_HAS("tg_dropout_slice");
     LT_EXPECT_MSG_HAS("[3, 10) along dim 1");
     EXPECT_RAISES(tg_dropout_slice(tp, x, 0.3f, true, &r, 3, 0, 5));
-    LT_EXPECT_MSG_HAS("dim 3");
+    LT_EXPECT_MSG_HAS("dim 3 is out of range for x (3, 7, 5) (3 dims)");
+    EXPECT_RAISES(tg_dropout_slice(NULL, x, 0.3f, true, &r, 1, 0, 7));
+    LT_EXPECT_MSG_HAS("the tape is NULL");
     tg_tape_free(tp);
     tg_tensor_free(x);
 }

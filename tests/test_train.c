@@ -326,6 +326,10 @@ Test(model, batch_slices_drop_what_the_whole_batch_drops)
     EXPECT_MSG_HAS("rows from 7 of a batch of 7");
     EXPECT_RAISES(tg_model_batch_slice(m, 1, 0));
     EXPECT_MSG_HAS("test_train.c:");
+    tg_model_batch_slice(m, 5, 7); /* rows 5..8 of 7: the forward says so, in its words */
+    EXPECT_RAISES(tg_model_forward(tp, m, xs, true));
+    EXPECT_MSG_HAS("tg_model_forward: the batch's 4 rows from row 5 do not fit");
+    tg_model_batch_slice(m, 0, 0);
     tg_tensor_free(xs);
     tg_tensor_free(x);
     tg_tape_free(tp);

@@ -240,6 +240,10 @@ tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
                                       const int32_t *lengths, bool training, tg_loc loc)
 {
     if (!m || m->n == 0) tg_contract_fail(loc, "tg_model_forward", "the model has no layers");
+    if (m->slice_total && x && x->ndim > 0 && (int64_t)m->slice_start + x->shape[0] > m->slice_total)
+        tg_contract_fail(loc, "tg_model_forward", "the batch's %d rows from row %d do not fit "
+                         "in the global batch of %d rows set by tg_model_batch_slice",
+                         x->shape[0], m->slice_start, m->slice_total);
     tg_tensor *h = x;
     if (lengths && x && x->ndim == 3) /* padding zeroed first: no layer sees its values */
         h = tg_where_at(t, tg_length_mask_at(t, lengths, x->shape[0], x->shape[1], loc), x,
