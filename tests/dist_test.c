@@ -269,6 +269,13 @@ static void count_warning(const char *message, void *user)
 /* tg_model_fit with other options on one rank stops every rank with TG_ERR_ARG (no rank
  * waits for steps the others do not take), and a last batch of fewer rows than ranks,
  * which is skipped, is said once on rank 0. */
+/* rank 1's callback stops after the first epoch; rank 0's never does */
+static bool stop_on_rank1(const tg_epoch_info *e, void *user)
+{
+    (void)e, (void)user;
+    return rank != 1;
+}
+
 static void check_fit_refuses_different_runs(void)
 {
     enum { N = 9, T = 3 };
@@ -276,7 +283,7 @@ static void check_fit_refuses_different_runs(void)
     for (int i = 0; i < N * T; i++) xs[i] = (float)sin(0.2 * i);
     for (int i = 0; i < N; i++) ys[i] = (float)cos(0.4 * i);
     tg_tensor *x = tg_tensor_from(3, (int[]){N, T, 1}, xs), *y = tg_tensor_from(2, (int[]){N, 1}, ys);
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < 4; c++) {
         tg_model *m = tg_model_new(3);
         tg_model_input(m, T, 1);
         tg_model_rnn(m, &tg_cell_gru, 4, false);
@@ -286,6 +293,7 @@ static void check_fit_refuses_different_runs(void)
         fo.epochs = 2, fo.batch_size = 4, fo.verbose = 0, fo.distributed = true;
         if (c == 0 && rank == 1) fo.batch_size = 3; /* other steps on rank 1 */
         if (c == 1 && rank == 1) fo.epochs = 3;
+        if (c == 3) fo.batch_size = 3, fo.epochs = 3, fo.on_epoch = stop_on_rank1;
         warnings = 0;
         tg_set_warning_handler(count_warning, NULL);
         tg_history h;
@@ -297,6 +305,10 @@ static void check_fit_refuses_different_runs(void)
             CHECK(strstr(tg_last_error(), rank ? "same data size and options"
                                                : "options other than rank 0's") != NULL,
                   "case %d: message: %s", c, tg_last_error());
+        } else if (c == 3) { /* on_epoch false on rank 1 only: every rank stops there */
+            CHECK(st == TG_OK && h.epochs == 1, "case 3: status %d, %d epochs", (int)st,
+                  h.epochs);
+            tg_history_free(&h);
         } else { /* 9 rows in batches of 4: a last batch of 1 row, below 2 ranks */
             CHECK(st == TG_OK, "case 2: %s", tg_last_error());
             CHECK(warnings == (rank == 0), "case 2: %d warnings on rank %d", warnings, rank);

@@ -712,6 +712,11 @@ tg_status tg_model_fit(tg_model *m, const tg_tensor *x, const tg_tensor *y,
         h.epochs = epoch + 1;
         track(m, &o, &tr, &h, fs.val_x ? e.val_loss : e.loss, epoch);
         stopped_by_user = o.on_epoch && !o.on_epoch(&e, o.user);
+        if (o.distributed && o.on_epoch) { /* one rank's stop stops every rank */
+            double any = stopped_by_user;
+            if (tg_dist_average(&any) != TG_OK) st = TG_ERR_IO;
+            stopped_by_user = any > 0.0;
+        }
         if (o.backup_path && lead) {
             tg_rng *rng[1];
             double *vals[3];

@@ -225,15 +225,21 @@ typedef struct tg_fit_opts {
      * epoch and setting the optimizer's lr; NULL: none. */
     tg_plateau *plateau;
     /* Data parallelism over the MPI ranks (dist/dist.h; call tg_dist_init first): every
-     * rank calls fit with the same data and options; rank 0's weights go to every rank
-     * first, each rank trains on its slice of every global batch of batch_size rows (the
-     * same shuffle everywhere), and the gradients are averaged, weighted by rows, before
-     * clipping and the optimizer step, so the ranks stay identical and the run equals one
-     * process with the same global batch. Losses are summed over the ranks; every rank
-     * validates on the whole validation set (identical results); progress is printed and
-     * the backup written by rank 0 only (resuming reads it on every rank: a shared file
-     * system across machines). A data or numeric error on one rank stops every rank at
-     * the same step. Without MPI, or with one rank, it changes nothing. */
+     * rank calls fit with the same data and options (another sample count, batch_size,
+     * epochs, initial_epoch, validation or shuffle on one rank: TG_ERR_ARG on every rank
+     * before the first step); rank 0's weights, shuffle seed and dropout stream go to every
+     * rank first, each rank trains on its slice of every global batch of batch_size rows
+     * (the same shuffle everywhere) with the global batch's dropout masks
+     * (tg_model_batch_slice), and the gradients are averaged, weighted by rows, while
+     * backward runs (tg_dist_overlap_begin/end) and before clipping and the optimizer step,
+     * so the ranks stay identical and the run equals one process with the same global
+     * batch up to float rounding. Except: a last batch with fewer rows than ranks is
+     * skipped (a warning says so), and stochastic cells draw per rank. Losses are summed
+     * over the ranks; every rank validates on the whole validation set (identical
+     * results); progress is printed and the backup written by rank 0 only (resuming reads
+     * it on every rank: a shared file system across machines). A data or numeric error on
+     * one rank stops every rank at the same step, and so does on_epoch returning false
+     * on one rank. Without MPI, or with one rank, it changes nothing. */
     bool distributed;
 } tg_fit_opts;
 tg_fit_opts tg_fit_defaults(void);
