@@ -626,45 +626,45 @@ void tg_gemm_pack_b_at(bool trans_b, int K, int N, const float *B, int ldb, floa
     );
 }
 
-void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
-                       const tg_gemm_packed_b *Bp, float beta, float *C, int ldc, tg_loc loc)
+/* tg_gemm_packed and tg_gemm_packed_bias (with_bias): C = alpha op(A) B + beta C, or
+ * + bias with C not read; fn names the caller's function in messages. */
+static void gemm_packed(const char *fn, bool trans_a, int M, int N, int K, float alpha,
+                        const float *A, int lda, const tg_gemm_packed_b *Bp, float beta,
+                        bool with_bias, const float *bias, float *C, int ldc, tg_loc loc)
 {
     if (!Bp || Bp->K != K || Bp->N != N)
-        tg_contract_fail(loc, "tg_gemm_packed", "packed B is %s, the call wants K=%d N=%d",
+        tg_contract_fail(loc, fn, "packed B is %s, the call wants K=%d N=%d",
                          Bp ? "for other sizes" : "NULL", K, N);
     /* B's checks were done when it was packed; ldb = N stands for "fits". */
-    check_gemm("tg_gemm_packed", trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C, ldc, loc);
+    check_gemm(fn, trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C, ldc, loc);
+    if (with_bias && (int64_t)M * N > 0 && !bias) tg_contract_fail(loc, fn, "bias is NULL");
     if (M == 0 || N == 0) return;
     if (K == 0 || alpha == 0.0f) {
-        scale_rows(C, ldc, M, N, beta);
+        if (with_bias)
+            fill_bias_rows(C, ldc, M, N, bias);
+        else
+            scale_rows(C, ldc, M, N, beta);
         return;
     }
     const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
-    gemm_args g = {trans_a, false, M, N, K, alpha, beta, A, NULL, C, lda, 0, ldc,
-                   Bp->kstep, Bp->data, Bp->npad, NULL, 0, NULL};
+    gemm_args g = {trans_a, false, M, N, K, alpha, with_bias ? 0.0f : beta, A, NULL, C, lda, 0,
+                   ldc, Bp->kstep, Bp->data, Bp->npad, NULL, 0, with_bias ? bias : NULL};
     run_threads(im, &g);
+}
+
+void tg_gemm_packed_at(bool trans_a, int M, int N, int K, float alpha, const float *A, int lda,
+                       const tg_gemm_packed_b *Bp, float beta, float *C, int ldc, tg_loc loc)
+{
+    gemm_packed("tg_gemm_packed", trans_a, M, N, K, alpha, A, lda, Bp, beta, false, NULL, C,
+                ldc, loc);
 }
 
 void tg_gemm_packed_bias_at(bool trans_a, int M, int N, int K, float alpha, const float *A,
                             int lda, const tg_gemm_packed_b *Bp, const float *bias, float *C,
                             int ldc, tg_loc loc)
 {
-    if (!Bp || Bp->K != K || Bp->N != N)
-        tg_contract_fail(loc, "tg_gemm_packed_bias", "packed B is %s, the call wants K=%d N=%d",
-                         Bp ? "for other sizes" : "NULL", K, N);
-    check_gemm("tg_gemm_packed_bias", trans_a, false, M, N, K, alpha, A, lda, Bp->data, N, C,
-               ldc, loc);
-    if ((int64_t)M * N > 0 && !bias)
-        tg_contract_fail(loc, "tg_gemm_packed_bias", "bias is NULL");
-    if (M == 0 || N == 0) return;
-    if (K == 0 || alpha == 0.0f) {
-        fill_bias_rows(C, ldc, M, N, bias);
-        return;
-    }
-    const tg_gemm_impl *im = impl_of((tg_gemm_path)Bp->path);
-    gemm_args g = {trans_a, false, M, N, K, alpha, 0.0f, A, NULL, C, lda, 0, ldc,
-                   Bp->kstep, Bp->data, Bp->npad, NULL, 0, bias};
-    run_threads(im, &g);
+    gemm_packed("tg_gemm_packed_bias", trans_a, M, N, K, alpha, A, lda, Bp, 0.0f, true, bias,
+                C, ldc, loc);
 }
 
 /* ---- the reference ------------------------------------------------------------------- */
