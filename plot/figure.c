@@ -19,19 +19,10 @@
  * count as invalid too: SVG (XML 1.0) cannot hold them. */
 long tg_plot_bad_utf8(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    for (long i = 0; p[i];) {
-        unsigned c = p[i];
-        int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                             : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (len == 0 || (c < 0x20 && c != '\t') || c == 0x7f) return i;
-        unsigned cp = len == 1 ? c : c & (0x7f >> len);
-        for (int k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) return i;
-            cp = cp << 6 | (p[i + k] & 0x3f);
-        }
-        static const unsigned min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    for (long i = 0; s[i];) {
+        uint32_t cp;
+        int len = tg_plot_utf8_next(s + i, &cp);
+        if ((cp == 0xFFFD && len == 1) || (cp < 0x20 && cp != '\t') || cp == 0x7F) return i;
         i += len;
     }
     return -1;

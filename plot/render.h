@@ -88,6 +88,12 @@ typedef struct tg_plot_renderer {
  * Bold is DejaVuSans-Bold.ttf beside the regular file (synthesized by the fallback).
  * Sizes are the em in px (points x dpi / 72). All metrics are in px at that size. */
 
+/* One UTF-8 character at s (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF): its length in bytes, and the code point in *cp; an invalid or truncated
+ * sequence gives length 1 and U+FFFD (as does the real U+FFFD, with length 3). At the
+ * terminating NUL: length 1, *cp = 0. The one decoder of plot/ (text.c). */
+int tg_plot_utf8_next(const char *s, uint32_t *cp);
+
 /* True when text is drawn with a TrueType font, false with the bitmap fallback. */
 bool tg_plot_text_truetype(void);
 /* The family name an SVG should ask for ("DejaVu Sans"), and the font file in use ("" for

@@ -639,25 +639,6 @@ static void svg_markers(void *ctx, const tg_plot_gc *gc, tg_marker shape, double
 
 /* ---- text ----------------------------------------------------------------------------- */
 
-/* One UTF-8 character at p: its length, and *cp (U+FFFD with length 1 when invalid:
- * overlong forms, surrogates, beyond U+10FFFF, truncated sequences). */
-static int utf8_next(const unsigned char *p, uint32_t *cp)
-{
-    static const uint32_t mins[4] = {0, 0x80, 0x800, 0x10000};
-    int len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
-                                : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    *cp = 0xFFFD;
-    if (len == 0) return 1;
-    uint32_t v = len == 1 ? p[0] : p[0] & (0x7Fu >> len);
-    for (int i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 1; /* also stops at the terminating NUL */
-        v = (v << 6) | (p[i] & 0x3Fu);
-    }
-    if (v < mins[len - 1] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 1;
-    *cp = v;
-    return len;
-}
-
 /* Text content: & < > " as entities; control characters (which XML 1.0 forbids), U+FFFE,
  * U+FFFF and invalid UTF-8 as U+FFFD; everything else as is. */
 static void put_escaped(tg_plot_svg *s, const char *utf8)
@@ -665,7 +646,7 @@ static void put_escaped(tg_plot_svg *s, const char *utf8)
     const unsigned char *p = (const unsigned char *)utf8;
     while (*p) {
         uint32_t cp;
-        int len = utf8_next(p, &cp);
+        int len = tg_plot_utf8_next((const char *)p, &cp);
         if (cp < 0x20 || cp == 0x7F || cp == 0xFFFE || cp == 0xFFFF) cp = 0xFFFD;
         switch (cp) {
         case '&': put(s, "&amp;"); break;

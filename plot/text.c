@@ -431,34 +431,30 @@ static void ensure_font(void) { pthread_once(&font_once, choose_font); }
 
 /* ---- TrueType text ----------------------------------------------------------------------- */
 
-/* The next code point of *s, advancing it; invalid UTF-8 gives U+FFFD for one byte. 0 at
- * the end. */
+int tg_plot_utf8_next(const char *s, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    static const uint32_t mins[5] = {0, 0, 0x80, 0x800, 0x10000};
+    int len = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
+                                : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    *cp = 0xFFFD;
+    if (len == 0) return 1; /* a stray continuation byte or 0xF8..0xFF */
+    uint32_t v = len == 1 ? p[0] : p[0] & (0x7Fu >> len);
+    for (int i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 1; /* also stops at the terminating NUL */
+        v = (v << 6) | (p[i] & 0x3Fu);
+    }
+    if (v < mins[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 1;
+    *cp = v;
+    return len;
+}
+
+/* The next code point of *s, advancing it (U+FFFD for an invalid byte); 0 at the end. */
 static uint32_t next_codepoint(const char **s)
 {
-    const unsigned char *p = (const unsigned char *)*s;
-    uint32_t c = p[0], min;
-    int more;
-    if (c < 0x80) {
-        if (c) (*s)++;
-        return c;
-    }
-    if ((c & 0xe0) == 0xc0) more = 1, c &= 0x1f, min = 0x80;
-    else if ((c & 0xf0) == 0xe0) more = 2, c &= 0x0f, min = 0x800;
-    else if ((c & 0xf8) == 0xf0) more = 3, c &= 0x07, min = 0x10000;
-    else more = 0, min = 1; /* a stray continuation byte or 0xf8..0xff */
-    for (int i = 1; i <= more; i++) {
-        if ((p[i] & 0xc0) != 0x80) { /* stops at the terminating 0 too */
-            more = 0;
-            break;
-        }
-        c = c << 6 | (p[i] & 0x3f);
-    }
-    if (more == 0 || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-        (*s)++;
-        return 0xfffd;
-    }
-    *s += more + 1;
-    return c;
+    uint32_t cp = 0;
+    if (**s) *s += tg_plot_utf8_next(*s, &cp);
+    return cp;
 }
 
 static const face *face_for(bool bold)
