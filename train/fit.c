@@ -540,7 +540,8 @@ static tg_status fit_step(tg_model *m, fit_state *fs, const tg_fit_opts *o, int 
     } else { /* every rank stops at the same step, or every rank goes on; the averaged
               * gradients leave in buckets while backward runs (dist/dist.h) */
         st = dist_agree(st);
-        if (st == TG_OK) st = tg_dist_overlap_begin(ps, tp, (double)tg_batcher_size(fs->b));
+        /* weighted as the loss is: rows, or with lengths the real steps (batch_loss) */
+        if (st == TG_OK) st = tg_dist_overlap_begin(ps, tp, *wt);
         if (st == TG_OK) {
             tg_backward(tp, loss);
             st = tg_dist_overlap_end();
