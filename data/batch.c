@@ -183,7 +183,7 @@ void tg_batcher_set_epoch_at(tg_batcher *b, int epoch, tg_loc loc)
                          "(got %d)", epoch);
     b->epoch = epoch - 1; /* the next tg_batcher_next starts epoch `epoch` */
     b->pos = -1;
-    b->count = 0;
+    b->count = b->gcount = 0; /* no batch until the next tg_batcher_next (tg_batcher_slice) */
 }
 
 int tg_batcher_epoch_at(const tg_batcher *b, tg_loc loc)

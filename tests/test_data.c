@@ -1157,6 +1157,12 @@ Test(batch, ranks_split_every_global_batch_of_the_same_shuffle)
         cr_assert_not(tg_batcher_next(r0) || tg_batcher_next(r1), "the epochs end together");
         cr_assert_eq(batches, 3); /* 4, 4, 3 rows */
         cr_assert_eq(tg_batcher_slice(r1, NULL), 0, "no batch between epochs");
+        cr_assert(tg_batcher_next(r1)); /* mid-epoch, then the next epoch is set */
+        tg_batcher_set_epoch(r1, epoch + 1);
+        int st = -1;
+        cr_assert_eq(tg_batcher_slice(r1, &st), 0, "no batch after tg_batcher_set_epoch");
+        cr_assert_eq(st, 0);
+        tg_batcher_set_epoch(r1, epoch + 1);
     }
     tg_batcher_free(whole), tg_batcher_free(r0), tg_batcher_free(r1);
 
