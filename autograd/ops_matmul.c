@@ -237,7 +237,7 @@ static tg_tensor *linear(tg_tape *t, tg_tensor *x, tg_tensor *w, tg_tensor *bias
     /* A bias alone goes in with the GEMM's stores (tg_gemm_bias: no fill pass, and y is
      * not read); the same bits as filling y with it first. */
     const float *bias_only = b && !cv ? b : NULL;
-    float beta = c || b ? 1.0f : 0.0f;
+    float beta = cv ? 1.0f : 0.0f; /* a bias alone takes the tg_gemm_bias calls below */
     const tg_gemm_packed_b *wp = packed_weight(t, true, I, O, w->data, R);
     if (wp && bias_only)
         tg_gemm_packed_bias(false, R, O, I, 1.0f, x->data, I, wp, bias_only, yv, O);

@@ -74,7 +74,9 @@ tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rn
  * where that draw would leave it (tg_rng_advance skips the other parts). How the ranks of
  * a data-parallel run (dist/) that each hold rows of one global batch drop the same
  * elements as one process holding it all. start = 0 and total = x->shape[dim] is
- * tg_dropout. Contract: dim < x->ndim, 0 <= start, start + x->shape[dim] <= total. */
+ * tg_dropout, and so is start = total = 0 (no slice: what tg_model_batch_slice and
+ * tg_rnn_batch_slice hold for whole batches). Contract: dim < x->ndim, 0 <= start,
+ * start + x->shape[dim] <= total (unless both are 0). */
 #define tg_dropout_slice(...) tg_dropout_slice_at(__VA_ARGS__, TG_HERE)
 tg_tensor *tg_dropout_slice_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
                                int dim, int start, int total, tg_loc loc);

@@ -119,9 +119,7 @@ static tg_tensor *dropout_slice(const char *fn, tg_tape *t, tg_tensor *x, float 
 tg_tensor *tg_dropout_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
                          tg_loc loc)
 {
-    tg_check_tensor(x, "tg_dropout", "x", loc);
-    int n0 = x->ndim > 0 ? x->shape[0] : 1;
-    return dropout_slice("tg_dropout", t, x, p, training, rng, 0, 0, n0, loc);
+    return dropout_slice("tg_dropout", t, x, p, training, rng, 0, 0, 0, loc);
 }
 
 tg_tensor *tg_dropout_slice_at(tg_tape *t, tg_tensor *x, float p, bool training, tg_rng *rng,
@@ -140,6 +138,7 @@ static tg_tensor *dropout_slice(const char *fn, tg_tape *t, tg_tensor *x, float 
                          "everything; use p < 1)", (double)p);
     bool dim_ok = dim >= 0 && (dim < x->ndim || (dim == 0 && x->ndim == 0));
     int n = dim_ok && x->ndim > 0 ? x->shape[dim] : 1;
+    if (start == 0 && total == 0) total = n; /* x is the whole tensor */
     char sh[96];
     if (!dim_ok)
         tg_contract_fail(loc, fn, "dim %d is out of range for x %s (%d dims)", dim,

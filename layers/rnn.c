@@ -425,8 +425,7 @@ static tg_tensor *forward_plain(tg_tape *t, tg_rnn *r, tg_tensor *x, tg_tensor *
         out = D == 2 ? tg_concat_at(t, 2, dir_out, 2, loc) : dir_out[0]; /* (T, B, D*H) */
         if (l + 1 < L && r->training && r->opts.dropout > 0.0f) /* (T, B, D*H): rows dim 1 */
             out = tg_dropout_slice_at(t, out, r->opts.dropout, true, r->rng, 1,
-                                      r->slice_total ? r->slice_start : 0,
-                                      r->slice_total ? r->slice_total : B, loc);
+                                      r->slice_start, r->slice_total, loc);
         seq = out;
     }
 

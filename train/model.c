@@ -257,10 +257,8 @@ tg_tensor *tg_model_forward_padded_at(tg_tape *t, tg_model *m, tg_tensor *x,
             h = tg_rnn_forward_padded_at(t, l->rnn, h, lengths, NULL, NULL, loc);
             break;
         case LAYER_DROPOUT: /* h (B, ...): the batch's rows are dim 0 */
-            h = m->slice_total && h && h->ndim > 0
-                    ? tg_dropout_slice_at(t, h, l->p, training, &m->dropout_rng, 0,
-                                          m->slice_start, m->slice_total, loc)
-                    : tg_dropout_at(t, h, l->p, training, &m->dropout_rng, loc);
+            h = tg_dropout_slice_at(t, h, l->p, training, &m->dropout_rng, 0, m->slice_start,
+                                    m->slice_total, loc);
             break;
         case LAYER_DENSE:
             h = activate(t, tg_linear_layer_forward_at(t, &l->fc, h, loc), l->act, loc);
