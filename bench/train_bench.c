@@ -319,9 +319,8 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
 
     a0 = tg_heap_alloc_count();
     double busy0 = machine_busy_s(), self0 = self_cpu_s(), wall0 = now_ms();
-    int isteps_only = steps;
-    if (infer_only) steps = 1; /* --infer-only: one timed training step */
-    for (int i = 0; i < steps; i++) {
+    int tsteps = infer_only ? 1 : steps; /* --infer-only: one timed training step */
+    for (int i = 0; i < tsteps; i++) {
         double t0 = now_ms();
         phases ph;
         r.loss_last = train_step(tp, &m, x, y, &ph);
@@ -330,11 +329,11 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
     }
     if (dist_mode)
         printf("%s %s: gradient average after backward %.3f ms (median; %s)\n", c->name,
-               cell->name, median(com, steps), overlap ? "what --overlap leaves" : "blocking");
-    r.fwd_ms = median(fwd, steps);
-    r.bwd_ms = median(bwd, steps);
-    r.update_ms = median(upd, steps);
-    r.allocs_per_step = (double)(tg_heap_alloc_count() - a0) / steps;
+               cell->name, median(com, tsteps), overlap ? "what --overlap leaves" : "blocking");
+    r.fwd_ms = median(fwd, tsteps);
+    r.bwd_ms = median(bwd, tsteps);
+    r.update_ms = median(upd, tsteps);
+    r.allocs_per_step = (double)(tg_heap_alloc_count() - a0) / tsteps;
     double wall_s = (now_ms() - wall0) * 1e-3;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     double foreign = (machine_busy_s() - busy0) - (self_cpu_s() - self0);
@@ -343,13 +342,12 @@ static result run_one(const bench_config *c, const bench_cell *cell, int steps, 
     tg_tape_stats st = tg_tape_stats_get(tp); /* the last training step, before a reset */
     r.arena_used_mb = st.bytes_used / 1048576.0;
     r.arena_reserved_mb = st.bytes_reserved / 1048576.0;
-    r.train_ms = median(ms, steps);
+    r.train_ms = median(ms, tsteps);
     r.train_min_ms = ms[0];
-    r.train_max_ms = ms[steps - 1];
+    r.train_max_ms = ms[tsteps - 1];
 
     /* Inference: grad mode off (nothing recorded), dropout off. */
     bool old = tg_tape_set_grad(tp, false);
-    steps = isteps_only;
     int isteps = infer ? steps : 1, iwarmup = infer ? warmup : 0; /* --train-only: 1 pass */
     for (int i = 0; i < iwarmup; i++) infer_pass(tp, &m, x);
     a0 = tg_heap_alloc_count();

@@ -106,7 +106,6 @@ static float *reserve(float **buf, int64_t *cap, int64_t n)
     return *buf;
 }
 
-/* Every rank's (count, numel) must match: checked together before any data moves. */
 /* The sizes of every parameter in order, folded into one number (FNV-1a over the shapes):
  * stores with the same count and total but other sizes (or order) differ here. */
 static long long shapes_hash(const tg_params *ps)

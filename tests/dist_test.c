@@ -308,9 +308,6 @@ static void count_warning(const char *message, void *user)
     snprintf(warning, sizeof warning, "%s", message);
 }
 
-/* tg_model_fit with other options on one rank stops every rank with TG_ERR_ARG (no rank
- * waits for steps the others do not take), and a last batch of fewer rows than ranks,
- * which is skipped, is said once on rank 0. */
 /* rank 1's callback stops after the first epoch; rank 0's never does */
 static bool stop_on_rank1(const tg_epoch_info *e, void *user)
 {
@@ -318,6 +315,9 @@ static bool stop_on_rank1(const tg_epoch_info *e, void *user)
     return rank != 1;
 }
 
+/* tg_model_fit with other options on one rank stops every rank with TG_ERR_ARG (no rank
+ * waits for steps the others do not take), and a last batch of fewer rows than ranks,
+ * which is skipped, is said once on rank 0. */
 static void check_fit_refuses_different_runs(void)
 {
     enum { N = 9, T = 3 };
