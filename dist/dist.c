@@ -1,11 +1,12 @@
 /* dist/dist.c — MPI data parallelism (dist.h): start and stop, rank and size, rank 0's
  * parameters to every rank, and gradients averaged in a fixed rank order.
  *
- * The gradient average gathers every rank's flat gradient (MPI_Allgather) and adds the
- * ranks' copies in order 0, 1, ... on each rank: MPI_Allreduce would be cheaper but leaves
- * the order of the sum to the library and the network, and the bits with it. The flat
- * buffers are kept between calls (grown, never shrunk), so a training step allocates
- * nothing once warm.
+ * The gradient average gathers every rank's gradients (MPI_Iallgather, in buckets) and
+ * adds the ranks' copies in order 0, 1, ... on each rank: MPI_Allreduce would be cheaper
+ * but leaves the order of the sum to the library and the network, and the bits with it.
+ * tg_dist_average_grads is the overlap's machinery with every bucket started at the end.
+ * The buffers are kept between calls (grown, never shrunk), so a training step allocates
+ * nothing once warm (up to 64 ranks; beyond, the per-rank scratch comes from the heap).
  *
  * What this is not: a communication library. Without MPI (TG_HAVE_MPI undefined) every
  * function is the one-process case.
@@ -20,11 +21,14 @@
 #include "autograd/op.h" /* tg_node, tg_tape_last, tg_tape_set_backward_hook */
 #include "tensor/tensor.h"
 
-/* tg_dist_overlap_begin's checks for one process alone (nothing to send). */
-static tg_status overlap_alone(const char *fn, const tg_params *ps, const tg_tape *t,
-                               double weight)
+/* The argument checks of tg_dist_average_grads and tg_dist_overlap_begin (need_tape) for
+ * one process alone, where nothing is sent. */
+static tg_status check_alone(const char *fn, const tg_params *ps, bool need_tape,
+                             const tg_tape *t, double weight)
 {
-    if (!ps || !t) return tg_fail(TG_ERR_ARG, "%s: the parameters or the tape are NULL", fn);
+    if (!ps || (need_tape && !t))
+        return tg_fail(TG_ERR_ARG, "%s: the parameters%s are NULL", fn,
+                       need_tape ? " or the tape" : "");
     if (!(weight > 0.0 && isfinite(weight)))
         return tg_fail(TG_ERR_ARG, "%s: weight %g must be finite and > 0", fn, weight);
     return TG_OK;
@@ -155,39 +159,22 @@ static tg_status check_same(const tg_params *ps, bool need_grad, const char *fn,
     return st;
 }
 
-/* Copies every parameter's data (or grad) into, or back out of, one flat buffer. */
-static void flatten(tg_params *ps, bool grads, float *buf, bool out)
-{
-    int64_t off = 0;
-    for (int i = 0; i < tg_params_count(ps); i++) {
-        tg_tensor *t = tg_params_at(ps, i);
-        float *src = grads ? t->grad : t->data;
-        if (out)
-            memcpy(buf + off, src, (size_t)t->size * sizeof(float));
-        else
-            memcpy(src, buf + off, (size_t)t->size * sizeof(float));
-        off += t->size;
-    }
-}
-
 tg_status tg_dist_broadcast_params(tg_params *ps)
 {
     const char *fn = "tg_dist_broadcast_params";
     if (!mpi_on()) return ps ? TG_OK : tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
     /* (check_same below is collective: a NULL store fails on every rank together) */
     tg_status st = check_same(ps, false, fn, 0);
-    if (st != TG_OK) return st;
-    int64_t n = tg_params_numel(ps);
-    float *buf = reserve(&flat, &flat_cap, n > 0 ? n : 1);
-    flatten(ps, false, buf, true);
-    for (int64_t off = 0; off < n;) { /* counts are ints: in pieces of 1 Gi floats */
-        int piece = (int)(n - off < (1 << 30) ? n - off : (1 << 30));
-        int rc = MPI_Bcast(buf + off, piece, MPI_FLOAT, 0, MPI_COMM_WORLD);
-        if (rc != MPI_SUCCESS) return mpi_fail(rc, fn, "MPI_Bcast");
-        off += piece;
+    for (int i = 0; st == TG_OK && i < tg_params_count(ps); i++) { /* each in place */
+        tg_tensor *t = tg_params_at(ps, i);
+        for (int64_t off = 0; st == TG_OK && off < t->size;) { /* int counts: 1 Gi pieces */
+            int piece = (int)(t->size - off < (1 << 30) ? t->size - off : (1 << 30));
+            int rc = MPI_Bcast(t->data + off, piece, MPI_FLOAT, 0, MPI_COMM_WORLD);
+            if (rc != MPI_SUCCESS) st = mpi_fail(rc, fn, "MPI_Bcast");
+            off += piece;
+        }
     }
-    flatten(ps, false, buf, false);
-    return TG_OK;
+    return st;
 }
 
 tg_status tg_dist_broadcast_bytes(void *data, size_t bytes)
@@ -248,46 +235,6 @@ static tg_status grads_checks(const char *fn, tg_params *ps, int bad_arg, double
     return gather_weights(weight, w, size, fn);
 }
 
-tg_status tg_dist_average_grads(tg_params *ps, double weight)
-{
-    const char *fn = "tg_dist_average_grads";
-    if (!mpi_on()) {
-        if (!ps) return tg_fail(TG_ERR_ARG, "%s: parameters are NULL", fn);
-        if (!(weight > 0.0 && isfinite(weight)))
-            return tg_fail(TG_ERR_ARG, "%s: weight %g must be finite and > 0", fn, weight);
-        return TG_OK;
-    }
-    int64_t n = 0;
-    int size = tg_dist_size();
-    double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
-    tg_status st = grads_checks(fn, ps, 0, weight, w, size, &n);
-    float *buf = reserve(&flat, &flat_cap, n > 0 ? n : 1);
-    float *all = reserve(&gathered, &gathered_cap, n * size > 0 ? n * size : 1);
-    int rc = MPI_SUCCESS;
-    if (st == TG_OK) {
-        flatten(ps, true, buf, true);
-        rc = MPI_Allgather(buf, (int)n, MPI_FLOAT, all, (int)n, MPI_FLOAT, MPI_COMM_WORLD);
-        if (rc != MPI_SUCCESS) st = mpi_fail(rc, fn, "MPI_Allgather");
-    }
-    if (st == TG_OK) {
-        /* w_r / sum w in float, then the sum in rank order on every rank: the same bits
-         * everywhere, run after run (equal weights: exactly the plain mean's factors) */
-        double total = 0.0;
-        for (int r = 0; r < size; r++) total += w[r];
-        float f[64], *fr = size <= 64 ? f : tg_malloc((size_t)size * sizeof(float));
-        for (int r = 0; r < size; r++) fr[r] = (float)(w[r] / total);
-        for (int64_t i = 0; i < n; i++) {
-            float s = fr[0] * all[i];
-            for (int r = 1; r < size; r++) s += fr[r] * all[(int64_t)r * n + i];
-            buf[i] = s;
-        }
-        if (fr != f) tg_free(fr);
-        flatten(ps, true, buf, false);
-    }
-    if (w != wall) tg_free(w);
-    return st;
-}
-
 tg_status tg_dist_average(double *value)
 {
     const char *fn = "tg_dist_average";
@@ -316,14 +263,14 @@ tg_status tg_dist_average(double *value)
  * rank learns when a bucket is final: its ready index is the lowest index of a record that
  * reads one of its parameters. A backward hook starts bucket b's MPI_Iallgather once the
  * backward has passed that record and every bucket before b has started;
- * tg_dist_overlap_end starts the rest, waits, and adds the ranks' copies in rank order with
- * tg_dist_average_grads' weights: the same expression per element, so the same bits. */
+ * tg_dist_overlap_end starts the rest, waits, and adds the ranks' copies in rank order
+ * (overlap_finish, which tg_dist_average_grads runs too: the same bits either way). */
 
 #define OVERLAP_BUCKET ((int64_t)1 << 16) /* floats: 256 KiB of gradient */
 #define PROGRESS_EVERY 32                 /* records between MPI_Testall calls */
 
 typedef struct bucket {
-    int k0, k1;      /* parameters order[k0 .. k1) */
+    int k0, k1;      /* parameters param_k(k0 .. k1): newest registered first */
     int64_t off, n;  /* its floats in the flat send buffer */
     int ready;       /* lowest record index reading its parameters (INT_MAX: none) */
 } bucket;
@@ -336,7 +283,7 @@ static struct {
     void *prev_user;
     int np, nb, next, size, calls;
     tg_status st;
-    int *order, *ready;  /* (np): parameter indices newest first; per parameter, as bucket */
+    int *ready;          /* (np) per parameter k (param_k), as bucket.ready */
     bucket *b;           /* (nb) */
     MPI_Request *req;    /* (nb) */
     float *fr;           /* (size): w_r / sum w */
@@ -359,7 +306,7 @@ static void overlap_abandon(void)
 
 static void overlap_free(void)
 {
-    tg_free(ov.order), tg_free(ov.ready), tg_free(ov.b), tg_free(ov.req), tg_free(ov.fr);
+    tg_free(ov.ready), tg_free(ov.b), tg_free(ov.req), tg_free(ov.fr);
     tg_free(ov.keys), tg_free(ov.vals);
     memset(&ov, 0, sizeof ov);
 }
@@ -369,7 +316,10 @@ static unsigned slot_of(const void *x)
     return (unsigned)(((uintptr_t)x >> 4) * 2654435761u) & (unsigned)(ov.cap_keys - 1);
 }
 
-/* x's position in ov.order (a view counts as its base), or -1 when x is no parameter. */
+/* Parameter k of the buckets' order: the newest registered first. */
+static tg_tensor *param_k(int k) { return tg_params_at(ov.ps, ov.np - 1 - k); }
+
+/* x's position k (param_k) (a view counts as its base), or -1 when x is no parameter. */
 static int param_of(const tg_tensor *x)
 {
     while (x && x->grad_base) x = x->grad_base;
@@ -383,8 +333,7 @@ static int param_of(const tg_tensor *x)
 static void overlap_reserve(int np, int size)
 {
     if (np > ov.cap_np) {
-        tg_free(ov.order), tg_free(ov.ready), tg_free(ov.b), tg_free(ov.req);
-        ov.order = tg_malloc((size_t)np * sizeof *ov.order);
+        tg_free(ov.ready), tg_free(ov.b), tg_free(ov.req);
         ov.ready = tg_malloc((size_t)np * sizeof *ov.ready);
         ov.b = tg_malloc((size_t)np * sizeof *ov.b);
         ov.req = tg_malloc((size_t)np * sizeof *ov.req);
@@ -406,14 +355,13 @@ static void overlap_reserve(int np, int size)
 }
 
 /* The buckets of ps and, from the tape's records, the index after which each is final. */
-static void overlap_plan(tg_params *ps, const tg_tape *t)
+static void overlap_plan(const tg_tape *t)
 {
     int np = ov.np;
     memset(ov.keys, 0, (size_t)ov.cap_keys * sizeof *ov.keys);
     for (int k = 0; k < np; k++) {
-        ov.order[k] = np - 1 - k;
         ov.ready[k] = INT_MAX;
-        const tg_tensor *x = tg_params_at(ps, ov.order[k]);
+        const tg_tensor *x = param_k(k);
         unsigned h = slot_of(x);
         while (ov.keys[h]) h = (h + 1) & (unsigned)(ov.cap_keys - 1);
         ov.keys[h] = x, ov.vals[h] = k;
@@ -429,10 +377,10 @@ static void overlap_plan(tg_params *ps, const tg_tape *t)
         *b = (bucket){.k0 = k, .off = ov.nb ? ov.b[ov.nb - 1].off + ov.b[ov.nb - 1].n : 0,
                       .ready = INT_MAX};
         do {
-            b->n += tg_params_at(ps, ov.order[k])->size;
+            b->n += param_k(k)->size;
             if (ov.ready[k] < b->ready) b->ready = ov.ready[k];
             k++;
-        } while (k < np && b->n + tg_params_at(ps, ov.order[k])->size <= OVERLAP_BUCKET);
+        } while (k < np && b->n + param_k(k)->size <= OVERLAP_BUCKET);
         b->k1 = k;
         ov.nb++;
     }
@@ -444,7 +392,7 @@ static void overlap_launch(int i)
     const bucket *b = &ov.b[i];
     float *send = flat + b->off;
     for (int k = b->k0; k < b->k1; k++) {
-        const tg_tensor *p = tg_params_at(ov.ps, ov.order[k]);
+        const tg_tensor *p = param_k(k);
         memcpy(send, p->grad, (size_t)p->size * sizeof(float));
         send += p->size;
     }
@@ -469,19 +417,21 @@ static void overlap_hook(void *user, const tg_node *n)
     }
 }
 
-tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
+/* Checks (collective, as the header says), weights and the bucket plan; then the buckets
+ * may start. t NULL: no tape to learn from, every bucket waits for overlap_finish (the
+ * blocking average). bad_arg: 3 when the caller's tape is NULL on this rank. */
+static tg_status overlap_start(const char *fn, tg_params *ps, tg_tape *t, int bad_arg,
+                               double weight)
 {
-    const char *fn = "tg_dist_overlap_begin";
-    if (!mpi_on()) return overlap_alone(fn, ps, t, weight);
     if (ov.on) tg_dist_overlap_end(); /* a begin without its end: finish that first */
-    /* collective checks, as tg_dist_average_grads': the store, the tape (a NULL one fails
-     * every rank together) and the weights */
     int64_t n = 0;
     int size = tg_dist_size();
     double wall[64], *w = size <= 64 ? wall : tg_malloc((size_t)size * sizeof(double));
-    tg_status st = grads_checks(fn, ps, t ? 0 : 3, weight, w, size, &n);
+    tg_status st = grads_checks(fn, ps, bad_arg, weight, w, size, &n);
     if (st == TG_OK) {
         overlap_reserve(tg_params_count(ps), size);
+        /* w_r / sum w in float, the same factors on every rank (equal weights: exactly
+         * the plain mean's) */
         double total = 0.0;
         for (int r = 0; r < size; r++) total += w[r];
         for (int r = 0; r < size; r++) ov.fr[r] = (float)(w[r] / total);
@@ -489,12 +439,55 @@ tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
         reserve(&gathered, &gathered_cap, n * size > 0 ? n * size : 1);
         ov.ps = ps, ov.tape = t, ov.size = size, ov.np = tg_params_count(ps);
         ov.next = ov.calls = 0, ov.st = TG_OK;
-        overlap_plan(ps, t);
+        overlap_plan(t);
         ov.on = true;
+    }
+    if (w != wall) tg_free(w);
+    return st;
+}
+
+/* Starts the buckets not started yet, waits for all, and writes every grad: the ranks'
+ * copies summed in rank order (the same bits on every rank, run after run). */
+static tg_status overlap_finish(const char *fn)
+{
+    while (ov.next < ov.nb) overlap_launch(ov.next++);
+    int rc = MPI_Waitall(ov.nb, ov.req, MPI_STATUSES_IGNORE);
+    if (rc != MPI_SUCCESS && ov.st == TG_OK) ov.st = mpi_fail(rc, fn, "MPI_Waitall");
+    ov.on = false;
+    if (ov.st != TG_OK) return ov.st;
+    for (int i = 0; i < ov.nb; i++) { /* rank r's copy of bucket i: all + r n */
+        const bucket *b = &ov.b[i];
+        const float *all = gathered + ov.size * b->off;
+        int64_t at = 0;
+        for (int k = b->k0; k < b->k1; k++) {
+            tg_tensor *p = param_k(k);
+            for (int64_t e = 0; e < p->size; e++, at++) {
+                float s = ov.fr[0] * all[at];
+                for (int r = 1; r < ov.size; r++) s += ov.fr[r] * all[(int64_t)r * b->n + at];
+                p->grad[e] = s;
+            }
+        }
+    }
+    return TG_OK;
+}
+
+tg_status tg_dist_average_grads(tg_params *ps, double weight)
+{
+    const char *fn = "tg_dist_average_grads";
+    if (!mpi_on()) return check_alone(fn, ps, false, NULL, weight);
+    tg_status st = overlap_start(fn, ps, NULL, 0, weight);
+    return st == TG_OK ? overlap_finish(fn) : st;
+}
+
+tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
+{
+    const char *fn = "tg_dist_overlap_begin";
+    if (!mpi_on()) return check_alone(fn, ps, true, t, weight);
+    tg_status st = overlap_start(fn, ps, t, t ? 0 : 3, weight);
+    if (st == TG_OK) {
         ov.prev = tg_tape_backward_hook(t, &ov.prev_user);
         tg_tape_set_backward_hook(t, overlap_hook, NULL);
     }
-    if (w != wall) tg_free(w);
     return st;
 }
 
@@ -510,27 +503,9 @@ tg_status tg_dist_overlap_end(void)
     if (!ov.on)
         return tg_fail(TG_ERR_ARG, "%s: no tg_dist_overlap_begin before it (or it failed)", fn);
     /* put back the tape's own hook, unless the tape moved on (a reset removed ours) */
-    if (tg_tape_backward_hook(ov.tape, NULL) == overlap_hook)
+    if (ov.tape && tg_tape_backward_hook(ov.tape, NULL) == overlap_hook)
         tg_tape_set_backward_hook(ov.tape, ov.prev, ov.prev_user);
-    while (ov.next < ov.nb) overlap_launch(ov.next++);
-    int rc = MPI_Waitall(ov.nb, ov.req, MPI_STATUSES_IGNORE);
-    if (rc != MPI_SUCCESS && ov.st == TG_OK) ov.st = mpi_fail(rc, fn, "MPI_Waitall");
-    ov.on = false;
-    if (ov.st != TG_OK) return ov.st;
-    for (int i = 0; i < ov.nb; i++) { /* rank r's copy of bucket i: all + r n */
-        const bucket *b = &ov.b[i];
-        const float *all = gathered + ov.size * b->off;
-        int64_t at = 0;
-        for (int k = b->k0; k < b->k1; k++) {
-            tg_tensor *p = tg_params_at(ov.ps, ov.order[k]);
-            for (int64_t e = 0; e < p->size; e++, at++) {
-                float s = ov.fr[0] * all[at];
-                for (int r = 1; r < ov.size; r++) s += ov.fr[r] * all[(int64_t)r * b->n + at];
-                p->grad[e] = s;
-            }
-        }
-    }
-    return TG_OK;
+    return overlap_finish(fn);
 }
 
 #else /* one process alone */
@@ -552,11 +527,7 @@ tg_status tg_dist_broadcast_params(tg_params *ps)
 
 tg_status tg_dist_average_grads(tg_params *ps, double weight)
 {
-    if (!ps) return tg_fail(TG_ERR_ARG, "tg_dist_average_grads: parameters are NULL");
-    if (!(weight > 0.0 && isfinite(weight)))
-        return tg_fail(TG_ERR_ARG, "tg_dist_average_grads: weight %g must be finite and > 0",
-                       weight);
-    return TG_OK;
+    return check_alone("tg_dist_average_grads", ps, false, NULL, weight);
 }
 
 tg_status tg_dist_average(double *value)
@@ -570,7 +541,7 @@ tg_status tg_dist_broadcast_bytes(void *data, size_t bytes)
 }
 tg_status tg_dist_overlap_begin(tg_params *ps, tg_tape *t, double weight)
 {
-    return overlap_alone("tg_dist_overlap_begin", ps, t, weight);
+    return check_alone("tg_dist_overlap_begin", ps, true, t, weight);
 }
 tg_status tg_dist_overlap_end(void) { return TG_OK; }
 #endif
