@@ -198,7 +198,7 @@ tg_status tg_plot_draw_figure(const tg_figure *f, const tg_plot_renderer *r)
     tg_plot_figure_layout_make(f, &L);
     for (int i = 0; i < L.n; i++) draw_axes(&L.axes[i], &L.m, r);
     if (f->suptitle)
-        text_at(r, f->suptitle, 0.5 * f->width, L.m.pad + L.m.tasc, L.sup_size, true,
+        text_at(r, f->suptitle, 0.5 * f->width, L.m.pad + L.m.tasc, L.m.title, true,
                 TG_PLOT_HALIGN_CENTER, false);
     tg_plot_figure_layout_free(&L);
     return TG_OK;

@@ -67,6 +67,10 @@ void tg_plot_extent_xy(tg_plot_extent *e, double x, double y);
 typedef struct tg_plot_mark_type {
     const char *name;                    /* "line", "fill_between", ... */
     int zorder;                          /* matplotlib's: patches 1, lines 2, text 3 */
+    /* The second data array (m->z) the mark takes: none, a second y that each point needs
+     * finite too (fill_between's y2), or a spread around y that does not count for which
+     * points are finite (errorbar's errors). */
+    enum { TG_PLOT_Z_NONE, TG_PLOT_Z_BOUND, TG_PLOT_Z_SPREAD } second;
     /* Adds the mark's data to the axis ranges. */
     void (*extent)(const tg_plot_mark *m, tg_plot_extent *e);
     /* Draws the mark into the axes view. */
@@ -104,8 +108,7 @@ int tg_plot_dashes(tg_linestyle ls, double lw_px, double pt, float *out);
 /* The gc of a mark: its colour, alpha, width in px and dashes, clipped to the view. */
 tg_plot_gc tg_plot_mark_gc(const tg_plot_mark *m, const tg_plot_view *v);
 
-extern const tg_plot_mark_type tg_plot_mark_line, tg_plot_mark_scatter,
-    tg_plot_mark_fill_between, tg_plot_mark_bar, tg_plot_mark_errorbar,
+extern const tg_plot_mark_type tg_plot_mark_line, tg_plot_mark_fill_between, tg_plot_mark_bar, tg_plot_mark_errorbar,
     tg_plot_mark_axhline, tg_plot_mark_axvline, tg_plot_mark_axhspan, tg_plot_mark_axvspan,
     tg_plot_mark_text;
 
@@ -206,7 +209,6 @@ typedef struct tg_plot_figure_layout {
     tg_plot_metrics m;
     int n;                            /* nrows * ncols */
     tg_plot_axes_layout *axes;        /* n, row-major */
-    double sup_size;                  /* suptitle size, px */
 } tg_plot_figure_layout;
 
 /* Tick i's label: the program's own, or the formatted one. */
@@ -214,8 +216,6 @@ const char *tg_plot_tick_label(const tg_plot_axis_ticks *t, int i);
 /* Computes every position of the figure (tg_plot_figure_layout_free releases it). */
 void tg_plot_figure_layout_make(const tg_figure *f, tg_plot_figure_layout *L);
 void tg_plot_figure_layout_free(tg_plot_figure_layout *L);
-/* Places the legend of one axes (after its box is known). */
-void tg_plot_legend_place(tg_plot_axes_layout *al, const tg_plot_metrics *m);
 
 /* draw.c: renders a figure through a renderer (the canvas is already white). */
 tg_status tg_plot_draw_figure(const tg_figure *f, const tg_plot_renderer *r);

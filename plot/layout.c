@@ -8,7 +8,7 @@
  * engine (text.c), so the layout is the one both renderers draw.
  *
  * What this is not: drawing (draw.c). The legend's place is chosen here too
- * (tg_plot_legend_place), as it depends on where the data are drawn.
+ * (legend_place), as it depends on where the data are drawn.
  */
 #include "plot/figure.h"
 
@@ -365,7 +365,7 @@ static void place_boxes(const tg_figure *f, tg_plot_figure_layout *L)
         left[c] = fmax(left[c], al->need_l), right[c] = fmax(right[c], al->need_r);
         top[r] = fmax(top[r], al->need_t), bottom[r] = fmax(bottom[r], al->need_b);
     }
-    double sup = f->suptitle ? (m->tasc + m->tdesc) * L->sup_size / m->title + m->pad : 0.0;
+    double sup = f->suptitle ? m->tasc + m->tdesc + m->pad : 0.0; /* at the title's size */
     double wsum = 0.0, hsum = 0.0, w[TG_FIGURE_MAX_GRID], h[TG_FIGURE_MAX_GRID];
     for (int c = 0; c < C; c++) wsum += left[c] + right[c];
     for (int r = 0; r < R; r++) hsum += top[r] + bottom[r];
@@ -408,12 +408,13 @@ static tg_plot_metrics metrics(const tg_figure *f)
     return m;
 }
 
+static void legend_place(tg_plot_axes_layout *al, const tg_plot_metrics *m); /* below */
+
 void tg_plot_figure_layout_make(const tg_figure *f, tg_plot_figure_layout *L)
 {
     memset(L, 0, sizeof *L);
     L->m = metrics(f);
     L->n = f->opts.nrows * f->opts.ncols;
-    L->sup_size = L->m.title;
     L->axes = tg_calloc((size_t)L->n * sizeof *L->axes);
     for (int i = 0; i < L->n; i++) {
         tg_plot_axes_layout *al = &L->axes[i];
@@ -461,7 +462,7 @@ void tg_plot_figure_layout_make(const tg_figure *f, tg_plot_figure_layout *L)
                                        .clip_y0 = al->view.y0, .clip_x1 = al->view.x1,
                                        .clip_y1 = al->view.y1};
         }
-        tg_plot_legend_place(al, &L->m);
+        legend_place(al, &L->m);
     }
 }
 
@@ -519,7 +520,7 @@ static void count_hit(void *ctx, double x, double y)
             h->count[b]++;
 }
 
-void tg_plot_legend_place(tg_plot_axes_layout *al, const tg_plot_metrics *m)
+static void legend_place(tg_plot_axes_layout *al, const tg_plot_metrics *m)
 {
     tg_plot_legend_layout *lg = &al->legend;
     if (!lg->n) return;

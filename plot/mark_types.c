@@ -144,10 +144,8 @@ static void line_points(const tg_plot_mark *m, const tg_plot_view *v,
     tg_free(xy);
 }
 
-const tg_plot_mark_type tg_plot_mark_line = {"line", 2, xy_extent, line_draw, line_swatch,
+const tg_plot_mark_type tg_plot_mark_line = {"line", 2, TG_PLOT_Z_NONE, xy_extent, line_draw, line_swatch,
                                              line_points};
-const tg_plot_mark_type tg_plot_mark_scatter = {"scatter", 2, xy_extent, line_draw,
-                                                line_swatch, line_points};
 
 /* ---- fill_between ------------------------------------------------------------------------ */
 
@@ -204,7 +202,7 @@ static void band_points(const tg_plot_mark *m, const tg_plot_view *v,
     tg_free(b);
 }
 
-const tg_plot_mark_type tg_plot_mark_fill_between = {"fill_between", 1, band_extent,
+const tg_plot_mark_type tg_plot_mark_fill_between = {"fill_between", 1, TG_PLOT_Z_BOUND, band_extent,
                                                      band_draw, patch_swatch, band_points};
 
 /* ---- bars ------------------------------------------------------------------------------- */
@@ -260,7 +258,7 @@ static void bar_points(const tg_plot_mark *m, const tg_plot_view *v,
     }
 }
 
-const tg_plot_mark_type tg_plot_mark_bar = {"bar", 1, bar_extent, bar_draw, patch_swatch,
+const tg_plot_mark_type tg_plot_mark_bar = {"bar", 1, TG_PLOT_Z_NONE, bar_extent, bar_draw, patch_swatch,
                                             bar_points};
 
 /* ---- error bars ------------------------------------------------------------------------- */
@@ -310,7 +308,7 @@ static void err_swatch(const tg_plot_mark *m, const tg_plot_view *v,
     line_swatch(m, v, r, xc, y0, xc, y1);
 }
 
-const tg_plot_mark_type tg_plot_mark_errorbar = {"errorbar", 2, err_extent, err_draw,
+const tg_plot_mark_type tg_plot_mark_errorbar = {"errorbar", 2, TG_PLOT_Z_SPREAD, err_extent, err_draw,
                                                  err_swatch, line_points};
 
 /* ---- reference lines and spans ---------------------------------------------------------- */
@@ -389,13 +387,13 @@ static void vspan_draw(const tg_plot_mark *m, const tg_plot_view *v, const tg_pl
     span_draw(m, v, r, false);
 }
 
-const tg_plot_mark_type tg_plot_mark_axhline = {"axhline", 2, hline_extent, hline_draw,
+const tg_plot_mark_type tg_plot_mark_axhline = {"axhline", 2, TG_PLOT_Z_NONE, hline_extent, hline_draw,
                                                 line_swatch, NULL};
-const tg_plot_mark_type tg_plot_mark_axvline = {"axvline", 2, vline_extent, vline_draw,
+const tg_plot_mark_type tg_plot_mark_axvline = {"axvline", 2, TG_PLOT_Z_NONE, vline_extent, vline_draw,
                                                 line_swatch, NULL};
-const tg_plot_mark_type tg_plot_mark_axhspan = {"axhspan", 1, hspan_extent, hspan_draw,
+const tg_plot_mark_type tg_plot_mark_axhspan = {"axhspan", 1, TG_PLOT_Z_NONE, hspan_extent, hspan_draw,
                                                 patch_swatch, NULL};
-const tg_plot_mark_type tg_plot_mark_axvspan = {"axvspan", 1, vspan_extent, vspan_draw,
+const tg_plot_mark_type tg_plot_mark_axvspan = {"axvspan", 1, TG_PLOT_Z_NONE, vspan_extent, vspan_draw,
                                                 patch_swatch, NULL};
 
 /* ---- text ------------------------------------------------------------------------------- */
@@ -417,4 +415,4 @@ static void text_draw(const tg_plot_mark *m, const tg_plot_view *v, const tg_plo
     r->text(r->ctx, &gc, m->text, px, py, size, m->bold, (tg_plot_halign)m->ha, false);
 }
 
-const tg_plot_mark_type tg_plot_mark_text = {"text", 3, text_extent, text_draw, NULL, NULL};
+const tg_plot_mark_type tg_plot_mark_text = {"text", 3, TG_PLOT_Z_NONE, text_extent, text_draw, NULL, NULL};

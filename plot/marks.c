@@ -116,15 +116,16 @@ static tg_status check_data(const tg_axes *ax, const double *y, const double *z,
 
 static const defaults line_defaults = {1.0f, 1.5f, 6.0f, TG_MARKER_NONE, TG_LINE_SOLID, 0};
 
+/* A mark of arrays after the checks (the type says what z is); the new mark in *out (may
+ * be NULL) when it was added. */
 static tg_status add_xy(tg_axes *ax, const tg_plot_mark_type *type, const double *x,
                         const double *y, const double *z, int n, const tg_style *style,
-                        defaults d, const char *fn)
+                        defaults d, const char *fn, tg_plot_mark **out)
 {
     tg_style s = style ? *style : (tg_style){0};
-    tg_status st = check_data(ax, y, z, type == &tg_plot_mark_fill_between ||
-                                            type == &tg_plot_mark_errorbar, n, &s, fn);
+    tg_status st = check_data(ax, y, z, type->second != TG_PLOT_Z_NONE, n, &s, fn);
     if (st != TG_OK) return st;
-    if (!any_finite(x, y, type == &tg_plot_mark_errorbar ? NULL : z, n))
+    if (!any_finite(x, y, type->second == TG_PLOT_Z_BOUND ? z : NULL, n))
         return tg_fail(TG_ERR_NUMERIC, "%s: '%s' has no finite point (of %d)", fn,
                        s.label ? s.label : "", n);
     tg_plot_mark *m = add_styled(ax, type, &s, d);
@@ -132,13 +133,15 @@ static tg_status add_xy(tg_axes *ax, const tg_plot_mark_type *type, const double
     m->x = copy_d(x, n);
     m->y = copy_d(y, n);
     m->z = copy_d(z, n);
+    if (out) *out = m;
     return TG_OK;
 }
 
 tg_status tg_axes_plot(tg_axes *ax, const double *x, const double *y, int n,
                        const tg_style *style)
 {
-    return add_xy(ax, &tg_plot_mark_line, x, y, NULL, n, style, line_defaults, "tg_axes_plot");
+    return add_xy(ax, &tg_plot_mark_line, x, y, NULL, n, style, line_defaults, "tg_axes_plot",
+                  NULL);
 }
 
 tg_status tg_axes_plot_f(tg_axes *ax, const float *x, const float *y, int n,
@@ -152,7 +155,7 @@ tg_status tg_axes_plot_f(tg_axes *ax, const float *x, const float *y, int n,
         yd[i] = y[i];
     }
     tg_status st = add_xy(ax, &tg_plot_mark_line, xd, yd, NULL, n, style, line_defaults,
-                          "tg_axes_plot_f");
+                          "tg_axes_plot_f", NULL);
     tg_free(xd);
     tg_free(yd);
     return st;
@@ -162,7 +165,7 @@ tg_status tg_axes_scatter(tg_axes *ax, const double *x, const double *y, int n,
                           const tg_style *style)
 {
     defaults d = {1.0f, 1.0f, 5.0f, TG_MARKER_CIRCLE, TG_LINE_NONE, 0};
-    return add_xy(ax, &tg_plot_mark_scatter, x, y, NULL, n, style, d, "tg_axes_scatter");
+    return add_xy(ax, &tg_plot_mark_line, x, y, NULL, n, style, d, "tg_axes_scatter", NULL);
 }
 
 tg_status tg_axes_fill_between(tg_axes *ax, const double *x, const double *y1,
@@ -170,7 +173,7 @@ tg_status tg_axes_fill_between(tg_axes *ax, const double *x, const double *y1,
 {
     defaults d = {0.25f, 0.0f, 6.0f, TG_MARKER_NONE, TG_LINE_SOLID, 0};
     return add_xy(ax, &tg_plot_mark_fill_between, x, y1, y2, n, style, d,
-                  "tg_axes_fill_between");
+                  "tg_axes_fill_between", NULL);
 }
 
 tg_status tg_axes_errorbar(tg_axes *ax, const double *x, const double *y,
@@ -181,7 +184,7 @@ tg_status tg_axes_errorbar(tg_axes *ax, const double *x, const double *y,
         if (yerr[i] < 0.0)
             return tg_fail(TG_ERR_ARG, "%s: yerr[%d] = %g is negative", fn, i, yerr[i]);
     defaults d = {1.0f, 1.5f, 6.0f, TG_MARKER_CIRCLE, TG_LINE_NONE, 0};
-    return add_xy(ax, &tg_plot_mark_errorbar, x, y, yerr, n, style, d, fn);
+    return add_xy(ax, &tg_plot_mark_errorbar, x, y, yerr, n, style, d, fn, NULL);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -213,10 +216,9 @@ tg_status tg_axes_bar(tg_axes *ax, const double *x, const double *height, int n,
     if (!(width >= 0.0 && isfinite(width)))
         return tg_fail(TG_ERR_ARG, "%s: width %g is not finite and >= 0", fn, width);
     defaults d = {1.0f, 0.0f, 6.0f, TG_MARKER_NONE, TG_LINE_SOLID, 0};
-    int before = ax ? ax->nmarks : 0;
-    tg_status st = add_xy(ax, &tg_plot_mark_bar, x, height, NULL, n, style, d, fn);
-    if (st == TG_OK && ax->nmarks > before)
-        ax->marks[ax->nmarks - 1].a = width > 0.0 ? width : default_width(x, n);
+    tg_plot_mark *m;
+    tg_status st = add_xy(ax, &tg_plot_mark_bar, x, height, NULL, n, style, d, fn, &m);
+    if (st == TG_OK) m->a = width > 0.0 ? width : default_width(x, n);
     return st;
 }
 
@@ -268,9 +270,9 @@ tg_status tg_axes_hist(tg_axes *ax, const double *values, int n, int bins, doubl
         height[b] = (double)counts[b];
     }
     defaults d = {1.0f, 0.0f, 6.0f, TG_MARKER_NONE, TG_LINE_SOLID, 0};
-    int before = ax->nmarks;
-    tg_status st = add_xy(ax, &tg_plot_mark_bar, centre, height, NULL, bins, style, d, fn);
-    if (st == TG_OK && ax->nmarks > before) ax->marks[ax->nmarks - 1].a = (hi - lo) / bins;
+    tg_plot_mark *m;
+    tg_status st = add_xy(ax, &tg_plot_mark_bar, centre, height, NULL, bins, style, d, fn, &m);
+    if (st == TG_OK) m->a = (hi - lo) / bins;
     tg_free(counts);
     tg_free(centre);
     tg_free(height);
