@@ -573,7 +573,9 @@ static void raster_markers(void *ctx, const tg_plot_gc *gc, tg_marker shape, dou
     stroke st;
     if (stroked && !stroke_init(r, gc, false, &st)) return;
     double reach = size * 0.75 + (stroked ? st.hw + 2.0 : 1.0), h = size / 2.0;
-    double v[2 * CIRCLE_MAX];
+    /* the outline at (0, 0), once (a circle's costs up to 256 cos/sin), moved to each point */
+    double base[2 * CIRCLE_MAX], v[2 * CIRCLE_MAX];
+    int nv = stroked ? 0 : marker_outline(shape, size, 0.0, 0.0, base);
     const clip_rect *c = &r->clip;
     for (int i = 0; i < n; i++) {
         double x = xy[2 * i], y = xy[2 * i + 1];
@@ -589,7 +591,9 @@ static void raster_markers(void *ctx, const tg_plot_gc *gc, tg_marker shape, dou
             stroke_line(r, &st, x - h, y + h, x + h, y - h);
             mask_flush(r);
         } else {
-            fill_path(r, v, marker_outline(shape, size, x, y, v));
+            for (int k = 0; k < nv; k++)
+                v[2 * k] = base[2 * k] + x, v[2 * k + 1] = base[2 * k + 1] + y;
+            fill_path(r, v, nv);
             fill_resolve(r);
         }
     }
