@@ -35,9 +35,7 @@ static bool digits(const char **p, int n, int *out)
 
 static bool days_in_month_ok(int y, int m, int d)
 {
-    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m >= 1 && m <= 12 && d >= 1 && d <= len[m - 1] + (m == 2 && leap);
+    return m >= 1 && m <= 12 && d >= 1 && d <= tg_plot_month_length(y, m);
 }
 
 tg_status tg_plot_parse_date(const char *text, double *days)

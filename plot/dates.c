@@ -118,7 +118,7 @@ void tg_plot_civil_from_days(int64_t days, int *year, int *month, int *day)
     if (day) *day = (int)(doy - march_start[mar]) + 1;
 }
 
-static int month_length(int64_t y, int m)
+int tg_plot_month_length(int64_t y, int m)
 {
     static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -203,7 +203,7 @@ static void cursor_next(date_cursor *c)
     switch (c->st.freq) {
     case F_DAY:
         c->d += (int)c->st.k;
-        if (c->d > month_length(c->y, c->m)) { /* restart on the 1st of the next month */
+        if (c->d > tg_plot_month_length(c->y, c->m)) { /* restart on the 1st of the next month */
             c->d = 1;
             if (++c->m > 12) {
                 c->m = 1;

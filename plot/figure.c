@@ -28,6 +28,21 @@ long tg_plot_bad_utf8(const char *s)
     return -1;
 }
 
+tg_status tg_plot_check_text(const char *text, const char *what, const char *fn)
+{
+    long bad = text ? tg_plot_bad_utf8(text) : -1;
+    if (bad < 0) return TG_OK;
+    return tg_fail(TG_ERR_ARG, "%s: %s is not valid UTF-8 (or holds a control character) at "
+                   "byte %ld; nothing was changed", fn, what, bad);
+}
+
+tg_status tg_plot_fail_prefixed(tg_status st, const char *fn)
+{
+    char why[768]; /* tg_last_error() is the buffer tg_fail writes: copied first */
+    snprintf(why, sizeof why, "%s", tg_last_error());
+    return tg_fail(st, "%s: %s", fn, why);
+}
+
 char *tg_plot_strdup(const char *s)
 {
     if (!s) s = "";
@@ -39,10 +54,8 @@ char *tg_plot_strdup(const char *s)
 
 tg_status tg_plot_set_text(char **field, const char *text, const char *fn)
 {
-    long bad = text ? tg_plot_bad_utf8(text) : -1;
-    if (bad >= 0)
-        return tg_fail(TG_ERR_ARG, "%s: the text is not valid UTF-8 (or holds a control "
-                       "character) at byte %ld; the old text is kept", fn, bad);
+    tg_status st = tg_plot_check_text(text, "the text", fn);
+    if (st != TG_OK) return st;
     tg_free(*field);
     *field = text && *text ? tg_plot_strdup(text) : NULL;
     return TG_OK;
@@ -322,10 +335,10 @@ static tg_status set_ticks(tg_plot_ticks_spec *t, const double *at, const char *
                        TG_PLOT_MAX_TICKS);
     for (int i = 0; i < n; i++) {
         if (!isfinite(at[i])) return tg_fail(TG_ERR_ARG, "%s: tick %d is not finite", fn, i);
-        long bad = labels && labels[i] ? tg_plot_bad_utf8(labels[i]) : -1;
-        if (bad >= 0)
-            return tg_fail(TG_ERR_ARG, "%s: label %d is not valid UTF-8 at byte %ld", fn, i,
-                           bad);
+        char what[32];
+        snprintf(what, sizeof what, "label %d", i);
+        tg_status st = tg_plot_check_text(labels ? labels[i] : NULL, what, fn);
+        if (st != TG_OK) return st;
     }
     ticks_free(t);
     if (n == 0) return TG_OK;
@@ -417,9 +430,7 @@ tg_status tg_figure_write_svg(const tg_figure *f, const char *path)
     tg_atomic_file af;
     tg_status st = tg_atomic_file_open(&af, path);
     if (st != TG_OK) { /* name this function too; the message is copied first */
-        char why[512];
-        snprintf(why, sizeof why, "%s", tg_last_error());
-        return tg_fail(st, "tg_figure_write_svg: %s", why);
+        return tg_plot_fail_prefixed(st, "tg_figure_write_svg");
     }
     tg_plot_renderer r;
     tg_plot_svg *svg = tg_plot_svg_begin(&af, f->width, f->height, &r);

@@ -147,6 +147,9 @@ struct tg_figure {
  * but tab); fn names the caller. */
 tg_status tg_plot_set_text(char **field, const char *text, const char *fn);
 long tg_plot_bad_utf8(const char *s);
+/* TG_OK when text is NULL or valid (tg_plot_bad_utf8), else TG_ERR_ARG naming fn, what
+ * ("the label", "label 3") and the byte. */
+tg_status tg_plot_check_text(const char *text, const char *what, const char *fn);
 char *tg_plot_strdup(const char *s);
 
 /* Appends a mark to ax (zeroed, type set); the axes' marks may move. */

@@ -61,11 +61,7 @@ static tg_status check_style(const tg_style *s, const char *fn)
                        (int)s->linestyle);
     if ((int)s->marker < 0 || s->marker >= TG_MARKER_COUNT)
         return tg_fail(TG_ERR_ARG, "%s: marker %d is not a tg_marker", fn, (int)s->marker);
-    long bad = s->label ? tg_plot_bad_utf8(s->label) : -1;
-    if (bad >= 0)
-        return tg_fail(TG_ERR_ARG, "%s: the label is not valid UTF-8 (or holds a control "
-                       "character) at byte %ld", fn, bad);
-    return TG_OK;
+    return tg_plot_check_text(s->label, "the label", fn);
 }
 
 /* Appends a mark with the style resolved; the data are set by the caller. */
@@ -328,10 +324,8 @@ tg_status tg_axes_text(tg_axes *ax, double x, double y, const char *text,
     if (!text) return tg_fail(TG_ERR_ARG, "%s: text is NULL", fn);
     if (!isfinite(x) || !isfinite(y))
         return tg_fail(TG_ERR_ARG, "%s: position (%g, %g) is not finite", fn, x, y);
-    long bad = tg_plot_bad_utf8(text);
-    if (bad >= 0)
-        return tg_fail(TG_ERR_ARG, "%s: the text is not valid UTF-8 (or holds a control "
-                       "character) at byte %ld", fn, bad);
+    tg_status st = tg_plot_check_text(text, "the text", fn);
+    if (st != TG_OK) return st;
     if (!(ts.size >= 0.0f && ts.size <= 200.0f))
         return tg_fail(TG_ERR_ARG, "%s: size %g pt outside [0, 200]", fn, (double)ts.size);
     if ((int)ts.ha < 0 || ts.ha > TG_ALIGN_RIGHT)

@@ -93,6 +93,9 @@ typedef struct tg_plot_renderer {
  * sequence gives length 1 and U+FFFD (as does the real U+FFFD, with length 3). At the
  * terminating NUL: length 1, *cp = 0. The one decoder of plot/ (text.c). */
 int tg_plot_utf8_next(const char *s, uint32_t *cp);
+/* tg_fail(st, "<fn>: <the last error>"): a lower layer's message under the caller's name
+ * (figure.c). */
+tg_status tg_plot_fail_prefixed(tg_status st, const char *fn);
 
 /* True when text is drawn with a TrueType font, false with the bitmap fallback. */
 bool tg_plot_text_truetype(void);
@@ -122,6 +125,8 @@ double tg_plot_text_svg_size(double size);
  * Days since 1970-01-01 in the proleptic Gregorian calendar (UTC, no leap seconds). */
 int64_t tg_plot_days_from_civil(int year, int month, int day);
 void tg_plot_civil_from_days(int64_t days, int *year, int *month, int *day);
+/* Days in month m (1..12) of proleptic Gregorian year y. */
+int tg_plot_month_length(int64_t y, int m);
 
 /* ---- the bitmap font (font.c), the text engine's fallback ------------------------------
  * Glyphs are 5 columns x 9 rows: rows 0..6 hold the capitals (row 6 is the baseline),

@@ -651,14 +651,6 @@ static void png_sink(void *ctx, void *data, int size)
     tg_atomic_file_write(ctx, data, (size_t)size);
 }
 
-/* Re-states the message the file layer left with the caller's name in front. */
-static tg_status fail_with_fn(tg_status st, const char *fn)
-{
-    char msg[768];
-    snprintf(msg, sizeof msg, "%s", tg_last_error());
-    return tg_fail(st, "%s: %s", fn, msg);
-}
-
 tg_status tg_plot_png_write(const uint8_t *rgb, int w, int h, const char *path, const char *fn)
 {
     if (!fn) fn = "tg_plot_png_write";
@@ -669,11 +661,11 @@ tg_status tg_plot_png_write(const uint8_t *rgb, int w, int h, const char *path, 
                        path);
     tg_atomic_file f;
     tg_status st = tg_atomic_file_open(&f, path);
-    if (st != TG_OK) return fail_with_fn(st, fn);
+    if (st != TG_OK) return tg_plot_fail_prefixed(st, fn);
     if (!stbi_write_png_to_func(png_sink, &f, w, h, 3, rgb, w * 3)) {
         tg_atomic_file_abort(&f);
         return tg_fail(TG_ERR_NOMEM, "%s: PNG encoding of '%s' failed", fn, path);
     }
     st = tg_atomic_file_commit(&f);
-    return st == TG_OK ? st : fail_with_fn(st, fn);
+    return st == TG_OK ? st : tg_plot_fail_prefixed(st, fn);
 }
