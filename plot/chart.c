@@ -125,13 +125,7 @@ static tg_status drawable(const tg_chart *c, const char *fn)
 {
     if (!c) return tg_fail(TG_ERR_ARG, "%s: chart is NULL", fn);
     if (c->ax->nmarks == 0) return tg_fail(TG_ERR_ARG, "%s: the chart has no series", fn);
-    if (!c->ax->ylog) return TG_OK;
-    for (int k = 0; k < c->ax->nmarks; k++) {
-        const tg_plot_mark *m = &c->ax->marks[k];
-        for (int i = 0; i < m->n; i++)
-            if (m->y[i] > 0.0 && isfinite(m->y[i]) && (!m->x || isfinite(m->x[i])))
-                return TG_OK;
-    }
+    if (!c->ax->ylog || tg_plot_axes_extent(c->ax, c->ax->xlog, NAN, NAN).has_y) return TG_OK;
     return tg_fail(TG_ERR_NUMERIC, "%s: log-y chart has no finite point with y > 0 to draw",
                    fn);
 }

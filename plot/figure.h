@@ -63,6 +63,9 @@ void tg_plot_extent_x(tg_plot_extent *e, double x);
 void tg_plot_extent_y(tg_plot_extent *e, double y);
 /* Adds the point to both ranges when x is inside the x limit (or there is none). */
 void tg_plot_extent_xy(tg_plot_extent *e, double x, double y);
+/* The ranges of every mark of ax (not its twin), x as on a log axis when xlog; y only of
+ * the points with x in [xlim0, xlim1] (NaN: all). layout.c. */
+tg_plot_extent tg_plot_axes_extent(const tg_axes *ax, bool xlog, double xlim0, double xlim1);
 
 typedef struct tg_plot_mark_type {
     const char *name;                    /* "line", "fill_between", ... */

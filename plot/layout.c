@@ -56,9 +56,9 @@ void tg_plot_extent_xy(tg_plot_extent *e, double x, double y)
     if (isnan(e->xlim0) || (x >= e->xlim0 && x <= e->xlim1)) tg_plot_extent_y(e, y);
 }
 
-static tg_plot_extent extent_of(const tg_axes *ax, double xlim0, double xlim1)
+tg_plot_extent tg_plot_axes_extent(const tg_axes *ax, bool xlog, double xlim0, double xlim1)
 {
-    tg_plot_extent e = {.xlog = ax->xlog, .ylog = ax->ylog, .xlim0 = xlim0, .xlim1 = xlim1};
+    tg_plot_extent e = {.xlog = xlog, .ylog = ax->ylog, .xlim0 = xlim0, .xlim1 = xlim1};
     for (int i = 0; i < ax->nmarks; i++) ax->marks[i].type->extent(&ax->marks[i], &e);
     return e;
 }
@@ -112,6 +112,12 @@ static void date_span(const tg_axes *ax, double *lo, double *hi, double dmin, do
     if (dmax - dmin < 1e-9 * day) *lo = dmin - 2.0 * day, *hi = dmax + 2.0 * day;
 }
 
+/* Widens u's x range by t's. */
+static void x_union(tg_plot_extent *u, tg_plot_extent t)
+{
+    if (t.has_x) tg_plot_extent_x(u, t.xmin), tg_plot_extent_x(u, t.xmax);
+}
+
 /* x ranges: an axes and its twin share one; with sharex every axes shows the union (or
  * the first fixed range found). */
 static void x_ranges(const tg_figure *f, tg_plot_figure_layout *L)
@@ -121,25 +127,22 @@ static void x_ranges(const tg_figure *f, tg_plot_figure_layout *L)
      * the positive ones (for log axes) */
     tg_plot_extent all[2] = {{.xlog = false}, {.xlog = true}};
     const double *fixed = NULL;
-    for (int i = 0; i < L->n; i++) {
+    for (int i = 0; share && i < L->n; i++) {
         const tg_axes *ax = L->axes[i].ax;
         for (const tg_axes *a = ax; a; a = a == ax ? ax->twin : NULL)
-            for (int lg = 0; lg < 2; lg++) {
-                tg_plot_extent e = {.xlog = lg, .ylog = a->ylog, .xlim0 = NAN, .xlim1 = NAN};
-                for (int m = 0; m < a->nmarks; m++) a->marks[m].type->extent(&a->marks[m], &e);
-                if (e.has_x) tg_plot_extent_x(&all[lg], e.xmin), tg_plot_extent_x(&all[lg], e.xmax);
-            }
+            for (int lg = 0; lg < 2; lg++)
+                x_union(&all[lg], tg_plot_axes_extent(a, lg, NAN, NAN));
         if (!fixed && !isnan(ax->xlim[0])) fixed = ax->xlim;
     }
     for (int i = 0; i < L->n; i++) {
         tg_plot_axes_layout *al = &L->axes[i];
         const tg_axes *ax = al->ax;
         tg_plot_extent e = {.xlog = ax->xlog};
-        for (const tg_axes *a = ax; a; a = a == ax ? ax->twin : NULL) {
-            tg_plot_extent t = extent_of(a, NAN, NAN);
-            if (t.has_x) tg_plot_extent_x(&e, t.xmin), tg_plot_extent_x(&e, t.xmax);
-        }
-        if (share) e = all[ax->xlog];
+        if (share)
+            e = all[ax->xlog];
+        else
+            for (const tg_axes *a = ax; a; a = a == ax ? ax->twin : NULL)
+                x_union(&e, tg_plot_axes_extent(a, ax->xlog, NAN, NAN));
         const double *lim = share && fixed && (!ax->xlog || fixed[0] > 0.0) ? fixed : ax->xlim;
         al->view.xlog = ax->xlog;
         axis_range(e.has_x, e.xmin, e.xmax, lim, ax->xlog, 0.05, false, &al->view.xlo,
@@ -152,8 +155,8 @@ static void x_ranges(const tg_figure *f, tg_plot_figure_layout *L)
 static void y_range(const tg_axes *ax, tg_plot_view *v)
 {
     double x0 = v->xlog ? pow(10.0, v->xlo) : v->xlo, x1 = v->xlog ? pow(10.0, v->xhi) : v->xhi;
-    tg_plot_extent e = extent_of(ax, x0, x1);
-    if (!e.has_y) e = extent_of(ax, NAN, NAN);
+    tg_plot_extent e = tg_plot_axes_extent(ax, ax->xlog, x0, x1);
+    if (!e.has_y) e = tg_plot_axes_extent(ax, ax->xlog, NAN, NAN);
     v->ylog = ax->ylog;
     axis_range(e.has_y, e.ymin, e.ymax, ax->ylim, ax->ylog, 0.05, e.y_sticky_zero, &v->ylo,
                &v->yhi);

@@ -667,6 +667,23 @@ Test(chart, text_must_be_valid_utf8)
     tg_chart_free(c);
 }
 
+/* A log-y chart needs something with y > 0 to draw: nothing is refused (TG_ERR_NUMERIC);
+ * a horizontal line added through tg_chart_axes counts, as the axes' ranges see it. */
+Test(chart, log_y_needs_a_positive_y_from_any_mark)
+{
+    tg_chart *c = tg_chart_new(200, 100);
+    tg_chart_set_log_y(c, true);
+    float y[3] = {-1.0f, 0.0f, -2.0f};
+    cr_assert_eq(tg_chart_add_series(c, "below", NULL, y, 3), TG_OK);
+    uint8_t *rgb = malloc(200 * 100 * 3);
+    cr_expect_eq(tg_chart_render_rgb(c, rgb), TG_ERR_NUMERIC);
+    cr_expect(strstr(tg_last_error(), "no finite point with y > 0"), "%s", tg_last_error());
+    cr_assert_eq(tg_axes_axhline(tg_chart_axes(c), 10.0, NULL), TG_OK);
+    cr_expect_eq(tg_chart_render_rgb(c, rgb), TG_OK, "%s", tg_last_error());
+    free(rgb);
+    tg_chart_free(c);
+}
+
 Test(ticks, log_labels_of_large_values_use_k_and_m)
 {
     double t[5] = {100, 1000, 10000, 100000, 2e6};
