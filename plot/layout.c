@@ -240,6 +240,17 @@ static bool labels_fit(const tg_plot_axes_layout *al, const tg_plot_metrics *m)
     return true;
 }
 
+/* Y ticks of view v, about ymax of them: at least two labelled ones, even on a short axis,
+ * so that it has a scale (unless the program set its own). */
+static void y_ticks(tg_plot_axis_ticks *t, const tg_plot_view *v,
+                    const tg_plot_ticks_spec *spec, int ymax)
+{
+    for (int k = ymax; k <= ymax + 4; k++) {
+        make_ticks(t, v->ylo, v->yhi, v->ylog, 0, spec, k);
+        if (t->n >= 2 || spec->n > 0) break;
+    }
+}
+
 /* Ticks for the axes' current box: y by height, x as many as fit with air between. */
 static void axes_ticks(tg_plot_axes_layout *al, const tg_plot_metrics *m)
 {
@@ -247,17 +258,8 @@ static void axes_ticks(tg_plot_axes_layout *al, const tg_plot_metrics *m)
     tg_plot_view *v = &al->view;
     double pw = fmax(8.0, v->x1 - v->x0), ph = fmax(8.0, v->y1 - v->y0);
     int ymax = (int)fmin(12.0, fmax(2.0, ph / (2.6 * m->font) + 1.0));
-    /* at least two labelled ticks, even on a short axis, so that it has a scale */
-    for (int k = ymax; k <= ymax + 4; k++) {
-        make_ticks(&al->yt, v->ylo, v->yhi, v->ylog, 0, &ax->yticks, k);
-        if (al->yt.n >= 2 || ax->yticks.n > 0) break;
-    }
-    if (ax->twin)
-        for (int k = ymax; k <= ymax + 4; k++) {
-            make_ticks(&al->tyt, al->tview.ylo, al->tview.yhi, al->tview.ylog, 0,
-                       &ax->twin->yticks, k);
-            if (al->tyt.n >= 2 || ax->twin->yticks.n > 0) break;
-        }
+    y_ticks(&al->yt, v, &ax->yticks, ymax);
+    if (ax->twin) y_ticks(&al->tyt, &al->tview, &ax->twin->yticks, ymax);
     /* With sharex the x axis is one axis: a date unit or custom ticks set on any of the
      * axes hold for all (the first one in row-major order that sets them). */
     tg_date_unit xdate = ax->xdate;
