@@ -29,6 +29,7 @@
 #include <stb_image.h>
 
 #include "plot/plot.h"
+#include "plot_helpers.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
@@ -75,22 +76,6 @@ static bool tmp_exists(const char *path)
     return exists(t);
 }
 
-/* The whole file, NUL-terminated; free() it. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    buf[n] = '\0';
-    if (len) *len = (size_t)n;
-    return buf;
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -117,14 +102,6 @@ static long count_colour(const unsigned char *px, int w, int h, int channels, ui
                          int tol)
 {
     return count_colour_in(px, w, channels, 0, 0, w, h, rgb, tol);
-}
-
-/* Occurrences of `needle` in `hay`. */
-static int count_str(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
-    return n;
 }
 
 /* Number of <path ...> elements whose attributes mention `colour`. */
@@ -220,7 +197,7 @@ Test(plot, writing_twice_gives_the_same_bytes)
     cr_assert_eq(tg_chart_write_png(c, p1), TG_OK);
     cr_assert_eq(tg_chart_write_png(c, p2), TG_OK);
     size_t l1, l2;
-    char *a = slurp(p1, &l1), *b = slurp(p2, &l2);
+    char *a = plot_slurp(p1, &l1), *b = plot_slurp(p2, &l2);
     cr_expect(l1 == l2 && memcmp(a, b, l1) == 0);
     free(a);
     free(b);
@@ -313,7 +290,7 @@ Test(plot, log_y_skips_non_positive_values)
     cr_expect_eq(tg_chart_write_svg(c, in_dir("log.svg")), TG_OK, "%s", tg_last_error());
     /* The skipped points break the line: the series' SVG path restarts (several M
      * commands in the one path of its colour that is not the legend's sample). */
-    char *svg = slurp(in_dir("log.svg"), NULL);
+    char *svg = plot_slurp(in_dir("log.svg"), NULL);
     char colour[16];
     snprintf(colour, sizeof colour, "\"#%06x\"", tg_plot_palette(0));
     int most = 0;
@@ -353,7 +330,7 @@ Test(plot, svg_has_one_path_per_series_in_its_colour_and_the_title)
     cr_assert_eq(tg_chart_write_svg(c, path), TG_OK, "%s", tg_last_error());
     tg_chart_free(c);
     size_t len;
-    char *svg = slurp(path, &len);
+    char *svg = plot_slurp(path, &len);
     cr_expect(strncmp(svg, "<?xml", 5) == 0, "starts with the XML declaration");
     cr_expect(strstr(svg, "<svg") && strstr(svg, "<svg") - svg < 100, "then <svg");
     while (len > 0 && (svg[len - 1] == '\n' || svg[len - 1] == ' ')) svg[--len] = '\0';
@@ -367,8 +344,8 @@ Test(plot, svg_has_one_path_per_series_in_its_colour_and_the_title)
         cr_expect_eq(paths_with_colour(svg, colour), 2, "two <path>s in %s", colour);
     }
     cr_expect_eq(paths_with_colour(svg, "\"#123456\""), 2, "the explicit colour");
-    cr_expect_eq(count_str(svg, "<svg"), 1);
-    cr_expect_eq(count_str(svg, "<text"), count_str(svg, "</text>"));
+    cr_expect_eq(plot_count(svg, "<svg"), 1);
+    cr_expect_eq(plot_count(svg, "<text"), plot_count(svg, "</text>"));
     free(svg);
     cr_expect_not(tmp_exists(path));
 }
@@ -381,7 +358,7 @@ Test(plot, svg_escapes_text_and_keeps_utf8)
     cr_assert_eq(tg_chart_add_series(c, "x<y", NULL, y, 3), TG_OK);
     cr_assert_eq(tg_chart_write_svg(c, in_dir("esc.svg")), TG_OK);
     cr_assert_eq(tg_chart_write_png(c, in_dir("esc.png")), TG_OK, "non-ASCII in the PNG");
-    char *svg = slurp(in_dir("esc.svg"), NULL);
+    char *svg = plot_slurp(in_dir("esc.svg"), NULL);
     cr_expect_not_null(strstr(svg, "a &lt; b &amp; &quot;c&quot; \xce\x94 loss"));
     cr_expect_not_null(strstr(svg, ">x&lt;y</text>"));
     free(svg);
@@ -397,7 +374,7 @@ Test(plot, svg_coordinates_stay_small_with_a_fixed_range)
     cr_assert_eq(tg_chart_set_xlim(c, 10, 11), TG_OK); /* data reaches 190 x-units beyond */
     cr_assert_eq(tg_chart_set_ylim(c, 100, 121), TG_OK);
     cr_assert_eq(tg_chart_write_svg(c, in_dir("zoom.svg")), TG_OK, "%s", tg_last_error());
-    char *svg = slurp(in_dir("zoom.svg"), NULL);
+    char *svg = plot_slurp(in_dir("zoom.svg"), NULL);
     const char *d = strstr(strstr(svg, "clip-path=\"url"), "d=\"");
     cr_assert_not_null(d);
     /* every number of the path is within a few hundred pixels of the canvas */
@@ -611,7 +588,7 @@ Test(plot, a_write_failing_midway_keeps_the_old_file_and_no_temporary)
     cr_expect_eq(s1, TG_ERR_IO, "%s", msg);
     cr_expect_not_null(strstr(msg, png), "%s", msg);
     cr_expect_eq(s2, TG_ERR_IO, "%s", tg_last_error());
-    char *a = slurp(png, NULL), *b = slurp(svg, NULL);
+    char *a = plot_slurp(png, NULL), *b = plot_slurp(svg, NULL);
     cr_expect_str_eq(a, "previous png");
     cr_expect_str_eq(b, "previous svg");
     free(a);

@@ -17,6 +17,7 @@
 
 #include "plot/plot.h"
 #include "tapegrad.h"
+#include "plot_helpers.h"
 
 #define FRAME 0x4d4d4du
 #define DEJAVU "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -211,20 +212,6 @@ Test(figure, a_grid_aligns_frames_across_rows_and_columns)
     tg_figure_free(f);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
-
 Test(figure, a_date_axis_over_500_days_labels_months_in_png_and_svg)
 {
     tg_figure_opts o = tg_figure_defaults();
@@ -239,7 +226,7 @@ Test(figure, a_date_axis_over_500_days_labels_months_in_png_and_svg)
     int fd = mkstemp(svg);
     close(fd);
     cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK, "%s", tg_last_error());
-    char *s = slurp(svg);
+    char *s = plot_slurp(svg, NULL);
     int months = 0;
     static const char *names[] = {">Feb<", ">Mar<", ">Apr<", ">May<", ">Jun<", ">Jul<",
                                   ">Aug<", ">Sep<", ">Oct<", ">Nov<", ">Dec<"};
@@ -271,7 +258,7 @@ Test(figure, svg_and_png_agree_on_the_frame)
     int fd = mkstemp(svg);
     close(fd);
     cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK, "%s", tg_last_error());
-    char *s = slurp(svg);
+    char *s = plot_slurp(svg, NULL);
     char want[64];
     snprintf(want, sizeof want, "%d.5", b.x0);
     const char *p = strstr(s, "#4d4d4d");
@@ -485,7 +472,7 @@ Test(figure, sharex_between_a_log_and_a_linear_axes_draws_both)
 
 static int count_texts(const char *svg_path)
 {
-    char *s = slurp(svg_path);
+    char *s = plot_slurp(svg_path, NULL);
     int n = 0;
     for (const char *p = strstr(s, "<text"); p; p = strstr(p + 1, "<text")) n++;
     free(s);
@@ -521,7 +508,7 @@ Test(figure, flat_data_still_gets_a_scale)
     char svg[] = "/tmp/tg_figure_date1_XXXXXX";
     close(mkstemp(svg));
     cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK);
-    char *s = slurp(svg);
+    char *s = plot_slurp(svg, NULL);
     cr_assert(strstr(s, ">Mar 15<") || strstr(s, ">Mar 15, 2021<"), "days around the date");
     free(s);
     unlink(svg);
@@ -555,7 +542,7 @@ Test(figure, a_twin_forwards_x_settings_to_its_parent)
     char svg[] = "/tmp/tg_figure_twin_XXXXXX";
     close(mkstemp(svg));
     cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK);
-    char *s = slurp(svg);
+    char *s = plot_slurp(svg, NULL);
     cr_assert(strstr(s, ">from the twin<"), "the twin's title is drawn");
     cr_assert(strstr(s, ">10<"), "the x range set through the twin reaches 10");
     free(s);
@@ -576,7 +563,7 @@ Test(figure, sharex_shares_the_kind_of_x_axis)
     char svg[] = "/tmp/tg_figure_sharex_XXXXXX";
     close(mkstemp(svg));
     cr_assert_eq(tg_figure_write_svg(f, svg), TG_OK);
-    char *s = slurp(svg);
+    char *s = plot_slurp(svg, NULL);
     cr_assert(strstr(s, ">Feb<") && strstr(s, ">Mar<"), "the bottom row labels dates");
     cr_assert_null(strstr(s, ">186"), "not day numbers (18628 is 2021-01-01)");
     free(s);

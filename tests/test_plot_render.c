@@ -29,6 +29,7 @@
 #include <stb_image.h>
 
 #include "plot/render.h"
+#include "plot_helpers.h"
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
@@ -63,11 +64,6 @@ static void canvas_close(canvas *c)
         cr_assert_eq(c->mem[GUARD + n + k], 0xa5, "write after the buffer");
     }
     free(c->mem);
-}
-
-static tg_plot_gc gc_of(uint32_t color, float lw)
-{
-    return (tg_plot_gc){.color = color, .alpha = 1.0f, .linewidth = lw};
 }
 
 static const uint8_t *at(const canvas *c, int i, int j)
@@ -108,7 +104,7 @@ Test(raster, polygon_square_exact_coverage)
 {
     canvas c;
     canvas_open(&c, 40, 30);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     double sq[] = {10.25, 10, 20.25, 10, 20.25, 20, 10.25, 20};
     polygon(&c, &gc, sq, 4);
     for (int j = 0; j < c.h; j++)
@@ -127,7 +123,7 @@ Test(raster, polygon_alpha_blends_to_the_byte)
 {
     canvas c;
     canvas_open(&c, 40, 30);
-    tg_plot_gc gc = gc_of(0xff0000, 1);
+    tg_plot_gc gc = plot_gc(0xff0000, 1);
     gc.alpha = 0.25f;
     double band[] = {5, 8, 35, 8, 35, 20, 5, 20};
     polygon(&c, &gc, band, 4);
@@ -146,7 +142,7 @@ Test(raster, polygon_triangle_area)
 {
     canvas c;
     canvas_open(&c, 64, 64);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     double t[] = {10.3, 10.7, 50.9, 15.2, 20.1, 45.6};
     polygon(&c, &gc, t, 3);
     double area = 0.5 * fabs((t[2] - t[0]) * (t[5] - t[1]) - (t[4] - t[0]) * (t[3] - t[1]));
@@ -161,7 +157,7 @@ Test(raster, self_intersecting_band_fills_both_lobes)
      * two triangles of base 40 and height 40. */
     canvas c;
     canvas_open(&c, 100, 80);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     double xy[2 * 18];
     for (int k = 0; k < 9; k++) {
         double x = 10 + 10 * k;
@@ -183,7 +179,7 @@ Test(raster, rings_hole_and_overlap)
 {
     canvas c;
     canvas_open(&c, 60, 40);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     /* An outer square and a reversed inner one: a hole. */
     double holed[] = {5, 5, 25, 5, 25, 25, 5, 25, NAN, NAN, 10, 10, 10, 20, 20, 20, 20, 10};
     polygon(&c, &gc, holed, 9);
@@ -203,7 +199,7 @@ Test(raster, polygon_fractional_clip_is_exact)
 {
     canvas c;
     canvas_open(&c, 40, 30);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     gc.has_clip = true;
     gc.clip_x0 = 10.5, gc.clip_y0 = 5, gc.clip_x1 = 30.25, gc.clip_y1 = 25;
     double big[] = {-100, -100, 200, -100, 200, 200, -100, 200};
@@ -236,7 +232,7 @@ Test(raster, circle_markers_centroid_and_area)
 {
     canvas c;
     canvas_open(&c, 120, 40);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     double pts[] = {15.3, 20.8, 45.5, 20.5, 75.0, 19.0, 104.71, 21.13};
     double size = 12;
     c.R.markers(c.R.ctx, &gc, TG_MARKER_CIRCLE, size, pts, 4);
@@ -256,7 +252,7 @@ Test(raster, filled_marker_areas)
 {
     canvas c;
     canvas_open(&c, 120, 40);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     double s = 11, sq[] = {20.3, 19.8}, di[] = {60.6, 20.2}, tr[] = {100.1, 20.45};
     c.R.markers(c.R.ctx, &gc, TG_MARKER_SQUARE, s, sq, 1);
     c.R.markers(c.R.ctx, &gc, TG_MARKER_DIAMOND, s, di, 1);
@@ -280,7 +276,7 @@ Test(raster, plus_and_x_markers)
 {
     canvas c;
     canvas_open(&c, 60, 30);
-    tg_plot_gc gc = gc_of(0x000000, 1.5f);
+    tg_plot_gc gc = plot_gc(0x000000, 1.5f);
     double p[] = {15.5, 15.5}, q[] = {45.5, 15.5}, s = 12;
     c.R.markers(c.R.ctx, &gc, TG_MARKER_PLUS, s, p, 1);
     c.R.markers(c.R.ctx, &gc, TG_MARKER_X, s, q, 1);
@@ -298,7 +294,7 @@ Test(raster, markers_blend_on_their_own)
 {
     canvas c;
     canvas_open(&c, 40, 20);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     gc.alpha = 0.5f;
     double pts[] = {15, 10, 19, 10, NAN, 3};
     c.R.markers(c.R.ctx, &gc, TG_MARKER_SQUARE, 8, pts, 3);
@@ -313,7 +309,7 @@ Test(raster, thick_line_ink_is_length_times_width)
 {
     canvas c;
     canvas_open(&c, 100, 100);
-    tg_plot_gc gc = gc_of(0x000000, 3);
+    tg_plot_gc gc = plot_gc(0x000000, 3);
     double xy[] = {12.3, 15.1, 83.7, 71.9};
     polyline(&c, &gc, xy, 2);
     double len = hypot(xy[2] - xy[0], xy[3] - xy[1]);
@@ -328,7 +324,7 @@ Test(raster, polyline_paints_itself_once_and_breaks_at_nan)
     canvas c, d;
     canvas_open(&c, 60, 30);
     canvas_open(&d, 60, 30);
-    tg_plot_gc gc = gc_of(0x0000ff, 2);
+    tg_plot_gc gc = plot_gc(0x0000ff, 2);
     gc.alpha = 0.5f;
     double once[] = {5.5, 10.5, 50.5, 10.5};
     double thrice[] = {5.5, 10.5, 50.5, 10.5, 5.5, 10.5, 50.5, 10.5};
@@ -337,7 +333,7 @@ Test(raster, polyline_paints_itself_once_and_breaks_at_nan)
     cr_assert_eq(memcmp(c.px, d.px, (size_t)60 * 30 * 3), 0, "a retraced polyline darkens");
     double broken[] = {5.5, 20.5, 20.5, 20.5, NAN, 20.5, 35.5, 20.5, 50.5, 20.5, NAN, NAN,
                        55.5, 25.5};
-    gc = gc_of(0x000000, 1);
+    gc = plot_gc(0x000000, 1);
     polyline(&c, &gc, broken, 7);
     cr_assert(ink(&c, 10, 20) > 0.99 && ink(&c, 40, 20) > 0.99);
     cr_assert(white(&c, 25, 20) && white(&c, 30, 20), "NaN must break the line");
@@ -365,7 +361,7 @@ static void check_pattern(const float *pat, int np, float lw)
 {
     canvas c;
     canvas_open(&c, 200, 20);
-    tg_plot_gc gc = gc_of(0x000000, lw);
+    tg_plot_gc gc = plot_gc(0x000000, lw);
     gc.ndashes = np;
     memcpy(gc.dashes, pat, sizeof(float) * (size_t)np);
     double xy[] = {10, 10.5, 190, 10.5};
@@ -398,7 +394,7 @@ Test(raster, dotted_gives_dots)
 {
     canvas c;
     canvas_open(&c, 200, 20);
-    tg_plot_gc gc = gc_of(0x000000, 2);
+    tg_plot_gc gc = plot_gc(0x000000, 2);
     gc.ndashes = 2, gc.dashes[0] = 2, gc.dashes[1] = 3.3f; /* matplotlib ':' at width 2 */
     double xy[] = {10.3, 10, 180.3, 10};
     polyline(&c, &gc, xy, 2);
@@ -422,7 +418,7 @@ Test(raster, dotted_gives_dots)
 
 Test(raster, nothing_outside_the_clip)
 {
-    tg_plot_gc gc = gc_of(0x000000, 5);
+    tg_plot_gc gc = plot_gc(0x000000, 5);
     gc.has_clip = true;
     gc.clip_x0 = 20, gc.clip_y0 = 15, gc.clip_x1 = 60, gc.clip_y1 = 45;
     double line[] = {-10, -10, 90, 70, 5, 60, 75, 5};
@@ -476,7 +472,7 @@ Test(raster, crisp_lines_cover_exact_pixels)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         canvas c;
         canvas_open(&c, 40, 30);
-        tg_plot_gc gc = gc_of(0x000000, cases[k].lw);
+        tg_plot_gc gc = plot_gc(0x000000, cases[k].lw);
         gc.crisp = true;
         polyline(&c, &gc, cases[k].xy, cases[k].xy[0] == cases[k].xy[2] &&
                                                 cases[k].xy[1] == cases[k].xy[3] ? 1 : 2);
@@ -489,7 +485,7 @@ Test(raster, crisp_frame_corners_and_diagonal)
 {
     canvas c;
     canvas_open(&c, 50, 40);
-    tg_plot_gc gc = gc_of(0x000000, 2);
+    tg_plot_gc gc = plot_gc(0x000000, 2);
     gc.crisp = true;
     gc.alpha = 0.5f;
     double frame[] = {10, 10, 40, 10, 40, 30, 10, 30, 10, 10};
@@ -521,7 +517,7 @@ Test(raster, huge_infinite_and_nan_coordinates, .timeout = 20)
 {
     canvas c;
     canvas_open(&c, 64, 48);
-    tg_plot_gc gc = gc_of(0x000000, 2);
+    tg_plot_gc gc = plot_gc(0x000000, 2);
     double v[] = {1e300, -1e300, INFINITY, -INFINITY, NAN, 1.7e308, -1.7e308, 3, 1e-300, 30};
     enum { N = 2000 };
     static double xy[2 * N];
@@ -559,7 +555,7 @@ Test(raster, huge_infinite_and_nan_coordinates, .timeout = 20)
                         -INFINITY, INFINITY}};
     for (int k = 0; k < 2; k++) {
         canvas_open(&c, 64, 48);
-        gc = gc_of(0x000000, 1);
+        gc = plot_gc(0x000000, 1);
         polygon(&c, &gc, big[k], 4);
         for (int j = 0; j < 48; j++)
             for (int i = 0; i < 64; i++) cr_assert_eq(at(&c, i, j)[0], 0, "(%d, %d)", i, j);
@@ -572,7 +568,7 @@ Test(raster, line_from_far_away_keeps_its_slope)
     /* One end far outside: the visible part lies on the true line. */
     canvas c;
     canvas_open(&c, 64, 48);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     double xy[] = {10.5, 20.5, 10.5 + 1e12, 20.5 + 0.5e12};
     polyline(&c, &gc, xy, 2);
     cr_assert(ink(&c, 50, 40) > 0.9, "(50.5, 40.5) is on the line");
@@ -584,7 +580,7 @@ Test(raster, degenerate_canvas_and_arguments)
 {
     tg_plot_renderer R;
     cr_assert_null(tg_plot_raster_begin(NULL, 10, 10, &R));
-    tg_plot_gc gc = gc_of(0, 1);
+    tg_plot_gc gc = plot_gc(0, 1);
     double xy[] = {1, 1, 5, 5};
     R.polyline(R.ctx, &gc, xy, 2); /* a table with no canvas draws nothing */
     R.polygon(R.ctx, &gc, xy, 2);
@@ -609,7 +605,7 @@ Test(raster, text_inks_inside_its_clip)
 {
     canvas c;
     canvas_open(&c, 120, 60);
-    tg_plot_gc gc = gc_of(0x000000, 1);
+    tg_plot_gc gc = plot_gc(0x000000, 1);
     c.R.text(c.R.ctx, &gc, "Hg 42", 10, 30, 16, false, TG_PLOT_HALIGN_LEFT, false);
     cr_assert(ink_sum(&c, 0, 0, 119, 59) > 5, "no ink");
     canvas_close(&c);

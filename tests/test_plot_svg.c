@@ -38,6 +38,7 @@
 
 #include "plot/render.h"
 #include "tensor/file.h"
+#include "plot_helpers.h"
 
 #define XMLLINT "/usr/bin/xmllint"
 
@@ -103,28 +104,9 @@ static char *doc_close(doc *d)
 {
     tg_plot_svg_end(d->s);
     cr_assert_eq(tg_atomic_file_commit(&d->af), TG_OK);
-    FILE *f = fopen(d->path, "rb");
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    cr_assert_not_null(text);
-    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
+    char *text = plot_slurp(d->path, NULL);
     check_xml(d->path);
     return text;
-}
-
-static tg_plot_gc gc_of(uint32_t color, float lw)
-{
-    tg_plot_gc gc;
-    memset(&gc, 0, sizeof gc);
-    gc.color = color;
-    gc.alpha = 1.0f;
-    gc.linewidth = lw;
-    return gc;
 }
 
 static void gc_clip(tg_plot_gc *gc, double x0, double y0, double x1, double y1)
@@ -134,14 +116,6 @@ static void gc_clip(tg_plot_gc *gc, double x0, double y0, double x1, double y1)
     gc->clip_y0 = y0;
     gc->clip_x1 = x1;
     gc->clip_y1 = y1;
-}
-
-static int count(const char *hay, const char *needle)
-{
-    int n = 0;
-    size_t len = strlen(needle);
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle)) n++;
-    return n;
 }
 
 /* The value of attribute `name` of the element starting at elem (NULL if absent). */
@@ -238,7 +212,7 @@ Test(svg, begin_rejects_bad_arguments)
     /* The table is filled anyway and draws nothing. */
     cr_assert(r.polyline && r.polygon && r.markers && r.text);
     cr_expect_null(r.ctx);
-    tg_plot_gc gc = gc_of(0, 1.0f);
+    tg_plot_gc gc = plot_gc(0, 1.0f);
     double xy[] = {1, 2, 3, 4, 5, 1};
     r.polyline(r.ctx, &gc, xy, 3);
     r.polygon(r.ctx, &gc, xy, 3);
@@ -254,7 +228,7 @@ Test(svg, well_formed_by_xmllint)
     if (!have_xmllint()) SKIP(XMLLINT " is missing (Debian libxml2-utils)");
     doc d;
     doc_open(&d, "all.svg", 320, 240);
-    tg_plot_gc gc = gc_of(0xff7f0e, 2.0f);
+    tg_plot_gc gc = plot_gc(0xff7f0e, 2.0f);
     gc.alpha = 0.5f;
     gc.ndashes = 2;
     gc.dashes[0] = 5.0f;
@@ -279,7 +253,7 @@ Test(svg, huge_coordinates_print_small_numbers)
 {
     doc d;
     doc_open(&d, "huge.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0x1f77b4, 1.5f);
+    tg_plot_gc gc = plot_gc(0x1f77b4, 1.5f);
     double horiz[] = {-1e300, 50, 1e300, 50};
     d.r.polyline(d.r.ctx, &gc, horiz, 2);
     double inf[] = {INFINITY, 30, -INFINITY, 30, NAN, NAN, 1e300, 1e300, NAN, NAN,
@@ -309,9 +283,9 @@ Test(svg, huge_coordinates_print_small_numbers)
     cr_expect(xy[0] <= 0.0 && xy[2] >= 200.0, "from %g to %g", xy[0], xy[2]);
     cr_expect(xy[1] == 50.0 && xy[3] == 50.0);
     /* The polygon covering the plane is one clipped ring. */
-    cr_expect_eq(count(t, "fill-rule=\"nonzero\""), 1);
-    cr_expect_eq(count(t, "<circle"), 0, "markers far away are left out");
-    cr_expect_eq(count(t, "<text"), 0, "texts far away are left out");
+    cr_expect_eq(plot_count(t, "fill-rule=\"nonzero\""), 1);
+    cr_expect_eq(plot_count(t, "<circle"), 0, "markers far away are left out");
+    cr_expect_eq(plot_count(t, "<text"), 0, "texts far away are left out");
     free(t);
 }
 
@@ -319,7 +293,7 @@ Test(svg, text_escaped_and_placed)
 {
     doc d;
     doc_open(&d, "text.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0x262626, 1.0f);
+    tg_plot_gc gc = plot_gc(0x262626, 1.0f);
     d.r.text(d.r.ctx, &gc, "a<b & c>\"d\" σ±", 100, 50, 13.5, true, TG_PLOT_HALIGN_RIGHT,
              false);
     d.r.text(d.r.ctx, &gc, "ctl\x01\x1b|\xff|", 10, 20, 10, false, TG_PLOT_HALIGN_LEFT, false);
@@ -352,7 +326,7 @@ Test(svg, rot90_text_rotates_about_its_anchor)
 {
     doc d;
     doc_open(&d, "rot.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0, 1.0f);
+    tg_plot_gc gc = plot_gc(0, 1.0f);
     gc.alpha = 0.25f;
     d.r.text(d.r.ctx, &gc, "loss", 30.5, 40, 12, false, TG_PLOT_HALIGN_CENTER, true);
     char *t = doc_close(&d);
@@ -371,14 +345,14 @@ Test(svg, dashes_width_and_alpha_reach_the_attributes)
 {
     doc d;
     doc_open(&d, "dash.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0x1f77b4, 1.5f);
+    tg_plot_gc gc = plot_gc(0x1f77b4, 1.5f);
     gc.alpha = 0.5f;
     gc.ndashes = 2;
     gc.dashes[0] = 6.0f;
     gc.dashes[1] = 2.5f;
     double line[] = {10, 10, 190, 90};
     d.r.polyline(d.r.ctx, &gc, line, 2);
-    tg_plot_gc odd = gc_of(0x1f77b4, 1.0f);
+    tg_plot_gc odd = plot_gc(0x1f77b4, 1.0f);
     odd.ndashes = 3;
     odd.dashes[0] = 3.0f;
     odd.dashes[1] = 1.0f;
@@ -387,7 +361,7 @@ Test(svg, dashes_width_and_alpha_reach_the_attributes)
     odd.ndashes = 2; /* 3 on, 0 off: no gap */
     odd.dashes[1] = 0.0f;
     d.r.polyline(d.r.ctx, &odd, line, 2);
-    tg_plot_gc fill = gc_of(0x2ca02c, 1.0f);
+    tg_plot_gc fill = plot_gc(0x2ca02c, 1.0f);
     fill.alpha = 0.2f;
     double tri[] = {10, 90, 100, 10, 190, 90};
     d.r.polygon(d.r.ctx, &fill, tri, 3);
@@ -425,7 +399,7 @@ Test(svg, crisp_lines_round_their_width)
 {
     doc d;
     doc_open(&d, "crisp.svg", 100, 100);
-    tg_plot_gc gc = gc_of(0x4d4d4d, 1.4f);
+    tg_plot_gc gc = plot_gc(0x4d4d4d, 1.4f);
     gc.crisp = true;
     double frame[] = {10.5, 10.5, 90.5, 10.5, 90.5, 90.5};
     d.r.polyline(d.r.ctx, &gc, frame, 3);
@@ -445,11 +419,11 @@ Test(svg, one_point_piece_is_a_dot)
 {
     doc d;
     doc_open(&d, "dot.svg", 100, 100);
-    tg_plot_gc gc = gc_of(0xd62728, 3.0f);
+    tg_plot_gc gc = plot_gc(0xd62728, 3.0f);
     double xy[] = {10, 10, NAN, NAN, 40, 50, NAN, 3, 60, 60, 70, 70};
     d.r.polyline(d.r.ctx, &gc, xy, 6);
     char *t = doc_close(&d);
-    cr_expect_eq(count(t, "<path "), 1, "one path per call");
+    cr_expect_eq(plot_count(t, "<path "), 1, "one path per call");
     const char *e = strstr(t, "<path ");
     char v[256];
     cr_expect_str_eq(attr(e, "d", v, sizeof v), "M10 10L10 10M40 50L40 50M60 60L70 70");
@@ -462,7 +436,7 @@ Test(svg, one_point_piece_of_a_dashed_line_is_a_disc)
 {
     doc d;
     doc_open(&d, "dashdot.svg", 100, 100);
-    tg_plot_gc gc = gc_of(0xd62728, 3.0f);
+    tg_plot_gc gc = plot_gc(0xd62728, 3.0f);
     gc.alpha = 0.5f;
     gc.ndashes = 2;
     gc.dashes[0] = 2.0f;
@@ -470,10 +444,10 @@ Test(svg, one_point_piece_of_a_dashed_line_is_a_disc)
     double xy[] = {10, 10, NAN, NAN, 40, 50, NAN, 3, 60, 60, 70, 70, NAN, NAN, 500, 500};
     d.r.polyline(d.r.ctx, &gc, xy, 8);
     char *t = doc_close(&d);
-    cr_expect_eq(count(t, "<path "), 1, "one path per call");
+    cr_expect_eq(plot_count(t, "<path "), 1, "one path per call");
     char v[256];
     cr_expect_str_eq(attr(strstr(t, "<path "), "d", v, sizeof v), "M60 60L70 70");
-    cr_expect_eq(count(t, "<circle"), 2, "%s", t);
+    cr_expect_eq(plot_count(t, "<circle"), 2, "%s", t);
     cr_expect_not_null(strstr(t, "<g fill=\"#d62728\" fill-opacity=\"0.5\">\n"
                                  "<circle cx=\"10\" cy=\"10\" r=\"1.5\"/>\n"
                                  "<circle cx=\"40\" cy=\"50\" r=\"1.5\"/>\n</g>\n"));
@@ -484,7 +458,7 @@ Test(svg, dash_phase_survives_the_geometry_clip)
 {
     doc d;
     doc_open(&d, "phase.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0, 1.0f);
+    tg_plot_gc gc = plot_gc(0, 1.0f);
     gc.ndashes = 2;
     gc.dashes[0] = 4.0f;
     gc.dashes[1] = 6.0f;
@@ -508,7 +482,7 @@ Test(svg, clip_paths_defined_once_and_referenced)
 {
     doc d;
     doc_open(&d, "clip.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0x9467bd, 1.0f);
+    tg_plot_gc gc = plot_gc(0x9467bd, 1.0f);
     gc_clip(&gc, 10, 20, 110, 70);
     double line[] = {0, 0, 200, 100};
     for (int i = 0; i < 3; i++) d.r.polyline(d.r.ctx, &gc, line, 2);
@@ -518,17 +492,17 @@ Test(svg, clip_paths_defined_once_and_referenced)
     gc_clip(&other, 0, 0, 50.5, 60);
     d.r.markers(d.r.ctx, &other, TG_MARKER_SQUARE, 4, line, 2);
     d.r.text(d.r.ctx, &gc, "clipped", 50, 50, 10, false, TG_PLOT_HALIGN_LEFT, true);
-    tg_plot_gc none = gc_of(0, 1.0f);
+    tg_plot_gc none = plot_gc(0, 1.0f);
     d.r.polyline(d.r.ctx, &none, line, 2);
     char *t = doc_close(&d);
-    cr_expect_eq(count(t, "<clipPath "), 2);
-    cr_expect_eq(count(t, "<clipPath id=\"c1\"><rect x=\"10\" y=\"20\" width=\"100\" "
+    cr_expect_eq(plot_count(t, "<clipPath "), 2);
+    cr_expect_eq(plot_count(t, "<clipPath id=\"c1\"><rect x=\"10\" y=\"20\" width=\"100\" "
                           "height=\"50\"/></clipPath>"), 1);
-    cr_expect_eq(count(t, "<clipPath id=\"c2\"><rect x=\"0\" y=\"0\" width=\"50.5\" "
+    cr_expect_eq(plot_count(t, "<clipPath id=\"c2\"><rect x=\"0\" y=\"0\" width=\"50.5\" "
                           "height=\"60\"/></clipPath>"), 1);
-    cr_expect_eq(count(t, "clip-path=\"url(#c1)\""), 5);
-    cr_expect_eq(count(t, "clip-path=\"url(#c2)\""), 1);
-    cr_expect_eq(count(t, "<path "), 5);
+    cr_expect_eq(plot_count(t, "clip-path=\"url(#c1)\""), 5);
+    cr_expect_eq(plot_count(t, "clip-path=\"url(#c2)\""), 1);
+    cr_expect_eq(plot_count(t, "<path "), 5);
     /* Every reference comes after its definition. */
     for (const char *p = strstr(t, "url(#"); p; p = strstr(p + 1, "url(#")) {
         char id[32], def[64];
@@ -546,7 +520,7 @@ Test(svg, markers_once_per_finite_point)
 {
     doc d;
     doc_open(&d, "markers.svg", 200, 100);
-    tg_plot_gc gc = gc_of(0x8c564b, 1.5f);
+    tg_plot_gc gc = plot_gc(0x8c564b, 1.5f);
     gc.alpha = 0.75f;
     double xy[] = {10, 20, NAN, 5, 30.5, 40.25, 50, NAN, 170, 80};
     const double cx[] = {10, 30.5, 170}, cy[] = {20, 40.25, 80};
@@ -555,11 +529,11 @@ Test(svg, markers_once_per_finite_point)
     for (int m = TG_MARKER_TRIANGLE; m < TG_MARKER_COUNT; m++)
         d.r.markers(d.r.ctx, &gc, (tg_marker)m, 6, xy, 5);
     char *t = doc_close(&d);
-    cr_expect_eq(count(t, "<circle"), 3);
-    cr_expect_eq(count(t, "<rect x="), 3);
-    cr_expect_eq(count(t, "<path "), 4 * 3);
-    cr_expect_eq(count(t, "<g fill=\"#8c564b\" fill-opacity=\"0.75\">"), 4);
-    cr_expect_eq(count(t, "<g fill=\"none\" stroke=\"#8c564b\" stroke-width=\"1.5\" "
+    cr_expect_eq(plot_count(t, "<circle"), 3);
+    cr_expect_eq(plot_count(t, "<rect x="), 3);
+    cr_expect_eq(plot_count(t, "<path "), 4 * 3);
+    cr_expect_eq(plot_count(t, "<g fill=\"#8c564b\" fill-opacity=\"0.75\">"), 4);
+    cr_expect_eq(plot_count(t, "<g fill=\"none\" stroke=\"#8c564b\" stroke-width=\"1.5\" "
                           "stroke-linecap=\"round\" stroke-opacity=\"0.75\">"), 2);
     const char *e = t;
     for (int i = 0; i < 3; i++) {
@@ -602,17 +576,17 @@ Test(svg, polygon_rings_closed_and_clipped)
 {
     doc d;
     doc_open(&d, "rings.svg", 100, 100);
-    tg_plot_gc gc = gc_of(0x17becf, 1.0f);
+    tg_plot_gc gc = plot_gc(0x17becf, 1.0f);
     double xy[] = {10, 10, 90, 10, 90, 90, 10, 90, NAN, NAN, 30, 30, 30, 70, 70, 70, 70, 30,
                    NAN, NAN, -500, 50, 50, -500, 600, 50, 50, 600};
     d.r.polygon(d.r.ctx, &gc, xy, 14);
     char *t = doc_close(&d);
-    cr_expect_eq(count(t, "<path "), 1);
+    cr_expect_eq(plot_count(t, "<path "), 1);
     const char *e = strstr(t, "<path ");
     char v[1024];
     cr_assert_not_null(attr(e, "d", v, sizeof v));
-    cr_expect_eq(count(v, "M"), 3);
-    cr_expect_eq(count(v, "Z"), 3);
+    cr_expect_eq(plot_count(v, "M"), 3);
+    cr_expect_eq(plot_count(v, "Z"), 3);
     double p[64];
     char cmds[32];
     int n = path_points(e, p, 32, cmds);
@@ -625,7 +599,7 @@ Test(svg, nothing_written_for_invisible_input)
 {
     doc d;
     doc_open(&d, "none.svg", 100, 100);
-    tg_plot_gc gc = gc_of(0, 1.0f);
+    tg_plot_gc gc = plot_gc(0, 1.0f);
     double out[] = {-50, -50, -40, 300, NAN, NAN, 500, 500};
     d.r.polyline(d.r.ctx, &gc, out, 4);
     d.r.polygon(d.r.ctx, &gc, out, 4);
@@ -650,11 +624,11 @@ Test(svg, nothing_written_for_invisible_input)
     d.r.text(d.r.ctx, &gc, "", 50, 50, 10, false, TG_PLOT_HALIGN_LEFT, false);
     d.r.text(d.r.ctx, &gc, NULL, 50, 50, 10, false, TG_PLOT_HALIGN_LEFT, false);
     char *t = doc_close(&d);
-    cr_expect_eq(count(t, "<path"), 0, "%s", t);
-    cr_expect_eq(count(t, "<circle"), 0);
-    cr_expect_eq(count(t, "<text"), 0);
-    cr_expect_eq(count(t, "<g"), 0);
-    cr_expect_eq(count(t, "<clipPath"), 0);
+    cr_expect_eq(plot_count(t, "<path"), 0, "%s", t);
+    cr_expect_eq(plot_count(t, "<circle"), 0);
+    cr_expect_eq(plot_count(t, "<text"), 0);
+    cr_expect_eq(plot_count(t, "<g"), 0);
+    cr_expect_eq(plot_count(t, "<clipPath"), 0);
     free(t);
 }
 
@@ -668,7 +642,7 @@ Test(svg, numbers_ignore_lc_numeric)
     if (!comma) SKIP("no locale with a decimal comma is installed");
     doc d;
     doc_open(&d, "locale.svg", 100, 100);
-    tg_plot_gc gc = gc_of(0, 1.25f);
+    tg_plot_gc gc = plot_gc(0, 1.25f);
     gc.alpha = 0.125f;
     double xy[] = {12.25, 40.5, 60.75, 80};
     d.r.polyline(d.r.ctx, &gc, xy, 2);
