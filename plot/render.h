@@ -88,6 +88,17 @@ typedef struct tg_plot_renderer {
  * Bold is DejaVuSans-Bold.ttf beside the regular file (synthesized by the fallback).
  * Sizes are the em in px (points x dpi / 72). All metrics are in px at that size. */
 
+/* stroke.c: gc's dash pattern as both renderers draw it: NaN or negative lengths are 0,
+ * huge ones 1e6, an odd list runs twice; n = 0 (solid) for no length or no gap. */
+typedef struct tg_plot_dash_pattern {
+    int n;                              /* lengths in len: on, off, on, ...; 0: solid */
+    double len[2 * TG_PLOT_MAX_DASHES];
+    double period, on_total;            /* sums of all lengths and of the "on" ones */
+} tg_plot_dash_pattern;
+void tg_plot_dash_pattern_of(const tg_plot_gc *gc, tg_plot_dash_pattern *d);
+/* The point at t in [0, 1] along a -> b, computed from the nearer end. */
+void tg_plot_segment_point(const double a[2], const double b[2], double t, double out[2]);
+
 /* One UTF-8 character at s (RFC 3629: no overlong forms, no surrogates, at most
  * U+10FFFF): its length in bytes, and the code point in *cp; an invalid or truncated
  * sequence gives length 1 and U+FFFD (as does the real U+FFFD, with length 3). At the

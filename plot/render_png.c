@@ -174,28 +174,7 @@ static void mask_flush(tg_plot_raster *r)
 
 /* ---- dashes ----------------------------------------------------------------------------- */
 
-typedef struct dashes {
-    int n;                                  /* 0: solid */
-    double len[2 * TG_PLOT_MAX_DASHES];     /* on, off, on, ...: an odd list runs twice */
-    double period, on_total;
-} dashes;
-
-static void dashes_of(const tg_plot_gc *gc, dashes *d)
-{
-    int n = gc->ndashes > TG_PLOT_MAX_DASHES ? TG_PLOT_MAX_DASHES : gc->ndashes;
-    d->n = 0, d->period = d->on_total = 0.0;
-    if (n <= 0) return;
-    int m = n % 2 ? 2 * n : n;
-    for (int k = 0; k < m; k++) {
-        double v = gc->dashes[k % n];
-        v = v > 0.0 ? fmin(v, 1e6) : 0.0; /* NaN and negative lengths are 0 */
-        d->len[k] = v;
-        d->period += v;
-        if (k % 2 == 0) d->on_total += v;
-    }
-    /* A pattern of nothing, or one without gaps, is a solid line. */
-    if (d->period >= 1e-3 && d->on_total < d->period) d->n = m;
-}
+typedef tg_plot_dash_pattern dashes; /* stroke.c */
 
 /* Length of the "on" part of the pattern between arc position 0 and s (any real s). */
 static double dash_measure(const dashes *d, double s)
@@ -236,7 +215,7 @@ static bool stroke_init(const tg_plot_raster *r, const tg_plot_gc *gc, bool use_
     st->hw = fmax(lw, 1.0) / 2.0;
     st->inten = fmin(lw, 1.0);
     st->crisp_w = use_style && gc->crisp ? (int)fmax(1.0, floor(lw + 0.5)) : 0;
-    if (use_style) dashes_of(gc, &st->d);
+    if (use_style) tg_plot_dash_pattern_of(gc, &st->d);
     else st->d.n = 0;
     st->arc = 0.0;
     return true;
@@ -335,10 +314,8 @@ static bool clip_params(const double a[2], const double b[2], const double box[4
 static void lerp_point(const double a[2], const double b[2], double t, const double box[4],
                        double out[2])
 {
-    for (int k = 0; k < 2; k++) {
-        double v = t <= 0.5 ? a[k] + t * (b[k] - a[k]) : b[k] - (1.0 - t) * (b[k] - a[k]);
-        out[k] = clampd(v, box[k], box[k + 2]);
-    }
+    tg_plot_segment_point(a, b, t, out);
+    for (int k = 0; k < 2; k++) out[k] = clampd(out[k], box[k], box[k + 2]);
 }
 
 /* An arc position reduced to the pattern's period (precise however far it ran). */

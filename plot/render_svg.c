@@ -228,26 +228,6 @@ typedef struct {
     bool cont;             /* the current subpath ends at the previous input point */
 } line_ctx;
 
-/* gc's dash pattern as the PNG renderer reads it: NaN or negative lengths are 0, huge ones
- * 1e6, an odd list runs twice; no length, or no gap, is a solid line. Returns the period
- * (0: solid). */
-static double dash_list(const tg_plot_gc *gc, double len[2 * TG_PLOT_MAX_DASHES], int *n)
-{
-    int n0 = gc->ndashes > TG_PLOT_MAX_DASHES ? TG_PLOT_MAX_DASHES : gc->ndashes;
-    int m = n0 % 2 ? 2 * n0 : n0;
-    double period = 0.0, on = 0.0;
-    *n = 0;
-    for (int k = 0; k < m; k++) {
-        double v = gc->dashes[k % n0];
-        len[k] = v > 0.0 ? fmin(v, 1e6) : 0.0;
-        period += len[k];
-        if (k % 2 == 0) on += len[k];
-    }
-    if (!(period >= 1e-3 && on < period)) return 0.0;
-    *n = m;
-    return period;
-}
-
 static bool line_setup(line_ctx *c, tg_plot_svg *s, const tg_plot_gc *gc)
 {
     memset(c, 0, sizeof *c);
@@ -256,7 +236,11 @@ static bool line_setup(line_ctx *c, tg_plot_svg *s, const tg_plot_gc *gc)
     c->lw = fmin((double)gc->linewidth, 1e4);
     if (gc->crisp) c->lw = fmax(1.0, round(c->lw));
     if (!(c->lw > 0.0) || !(gc_alpha(gc) > 0.0) || !visible_box(s, gc, c->vis)) return false;
-    c->period = dash_list(gc, c->dash, &c->ndash);
+    tg_plot_dash_pattern d;
+    tg_plot_dash_pattern_of(gc, &d); /* stroke.c: as the PNG renderer reads it */
+    c->ndash = d.n;
+    c->period = d.n ? d.period : 0.0;
+    memcpy(c->dash, d.len, sizeof c->dash);
     memcpy(c->box, c->vis, sizeof c->box);
     grow(c->box, 2.0 * c->lw + 4.0);
     return true;
@@ -305,8 +289,7 @@ static void point_at(const double box[4], const double a[2], const double b[2], 
                      int k, double out[2])
 {
     static const int edge[4] = {0, 2, 1, 3};
-    for (int j = 0; j < 2; j++)
-        out[j] = t <= 0.5 ? a[j] + t * (b[j] - a[j]) : b[j] - (1.0 - t) * (b[j] - a[j]);
+    tg_plot_segment_point(a, b, t, out);
     if (k >= 0) out[k / 2] = box[edge[k]];
 }
 
